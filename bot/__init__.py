@@ -1,0 +1,1 @@
+"""The Teams-facing application: app factory, adapter, activity handler, commands, CLI."""

@@ -1,0 +1,58 @@
+"""Card actions are decorated async functions keyed by verb, like commands.
+
+Both ``Action.Execute`` (invoke ``adaptiveCard/action``) and ``Action.Submit`` (a message
+whose ``value`` carries ``verb``) route here. A handler returns an ``ActionResult``: a card
+that replaces the pressed card in place, or a short message. Card data is never trusted: each
+handler checks the actor's rights on the server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+ActionHandler = Callable[[Any], Awaitable["ActionResult"]]
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    card: dict[str, Any] | None = None
+    message: str | None = None
+
+    def invoke_body(self) -> dict[str, Any]:
+        if self.card is not None:
+            return {
+                "statusCode": 200,
+                "type": "application/vnd.microsoft.card.adaptive",
+                "value": self.card,
+            }
+        return {
+            "statusCode": 200,
+            "type": "application/vnd.microsoft.activity.message",
+            "value": self.message or "Done.",
+        }
+
+
+@dataclass
+class ActionRegistry:
+    _handlers: dict[str, ActionHandler] = field(default_factory=dict)
+
+    def verb(self, name: str) -> Callable[[ActionHandler], ActionHandler]:
+        def register(handler: ActionHandler) -> ActionHandler:
+            if name in self._handlers:
+                raise ValueError(f"card action {name!r} registered twice")
+            self._handlers[name] = handler
+            return handler
+
+        return register
+
+    def get(self, name: str) -> ActionHandler | None:
+        return self._handlers.get(name)
+
+    def copy(self) -> ActionRegistry:
+        return ActionRegistry(dict(self._handlers))
+
+    @property
+    def verbs(self) -> list[str]:
+        return sorted(self._handlers)

@@ -1,0 +1,146 @@
+"""The composition root: ``create_app(settings)`` builds the aiohttp application.
+
+Engine, adapter, bot and scheduler are created in the app's startup context and handed down
+through constructors; nothing lives at module level.
+"""
+
+from __future__ import annotations
+
+import logging
+import tomllib
+from collections.abc import AsyncIterator, Iterable
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from botbuilder.core import ConversationState
+from botbuilder.dialogs import Dialog, DialogSet
+
+from bot.actions import ActionRegistry
+from bot.adapter import CaseReviewAdapter
+from bot.clock import Clock, system_clock
+from bot.commands import ACTIONS, COMMANDS
+from bot.commands.registry import CommandRegistry
+from bot.handler import CaseReviewBot
+from bot.settings import Settings
+from bot.state_storage import DatabaseStorage
+from bot.turn import Services
+from storage import db
+from storage.audit import append_audit
+from storage.people import grant_role
+
+log = logging.getLogger(__name__)
+
+ENGINE = web.AppKey("engine", Any)
+SERVICES = web.AppKey("services", Services)
+ADAPTER = web.AppKey("adapter", CaseReviewAdapter)
+BOT = web.AppKey("bot", CaseReviewBot)
+SCHEDULER = web.AppKey("scheduler", AsyncIOScheduler)
+
+SYSTEM_ACTOR = "system"
+
+
+def create_app(
+    settings: Settings,
+    *,
+    clock: Clock = system_clock,
+    commands: CommandRegistry | None = None,
+    actions: ActionRegistry | None = None,
+    extra_dialogs: Iterable[Dialog] = (),
+    start_scheduler: bool = True,
+) -> web.Application:
+    app = web.Application()
+    extra = list(extra_dialogs)
+
+    async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+        engine = db.create_engine(settings.database_url)
+        await db.upgrade(engine)
+        sessions = db.create_sessionmaker(engine)
+        await _bootstrap_roles(settings, sessions, clock)
+
+        conversation_state = ConversationState(DatabaseStorage(sessions, clock))
+        dialogs = DialogSet(conversation_state.create_property("DialogState"))
+        for dialog in extra:
+            dialogs.add(dialog)
+        services = Services(
+            settings=settings,
+            sessions=sessions,
+            clock=clock,
+            commands=commands or COMMANDS,
+            actions=actions or ACTIONS,
+            conversation_state=conversation_state,
+            dialogs=dialogs,
+        )
+        adapter = CaseReviewAdapter(settings)
+        scheduler = AsyncIOScheduler(timezone="UTC")
+        if start_scheduler:
+            scheduler.start()
+
+        app[ENGINE] = engine
+        app[SERVICES] = services
+        app[ADAPTER] = adapter
+        app[BOT] = CaseReviewBot(services)
+        app[SCHEDULER] = scheduler
+        log.info("bot started", extra={"mode": settings.mode, "database": engine.url.get_backend_name()})
+        try:
+            yield
+        finally:
+            if scheduler.running:
+                scheduler.shutdown(wait=False)
+            await adapter.auth.close()
+            await engine.dispose()
+            log.info("bot stopped")
+
+    app.cleanup_ctx.append(lifecycle)
+    app.router.add_post("/api/messages", _messages)
+    app.router.add_get("/healthz", _healthz)
+    return app
+
+
+async def _messages(request: web.Request) -> web.StreamResponse:
+    app = request.app
+    return await app[ADAPTER].process(request, app[BOT])
+
+
+async def _healthz(request: web.Request) -> web.Response:
+    app = request.app
+    database_ok = await db.ping(app[ENGINE])
+    scheduler = app[SCHEDULER]
+    body = {
+        "status": "ok" if database_ok else "unavailable",
+        "database": "ok" if database_ok else "unreachable",
+        "scheduler": "running" if scheduler.running else "stopped",
+        "jobs": len(scheduler.get_jobs()),
+    }
+    return web.json_response(body, status=200 if database_ok else 503)
+
+
+async def _bootstrap_roles(settings: Settings, sessions: Any, clock: Clock) -> None:
+    """Grant ``admin`` to the configured admins, and in local mode the demo personas' roles."""
+    grants: list[tuple[str, str]] = [(aad, "admin") for aad in settings.bootstrap_admins]
+    if settings.local and settings.local_roles_file:
+        path = Path(settings.local_roles_file)
+        data = tomllib.loads(path.read_text())
+        for person in data.get("people", []):
+            grants += [(person["aad_object_id"], role) for role in person.get("roles", [])]
+    if not grants:
+        return
+    now = clock()
+    async with db.transaction(sessions) as session:
+        for aad_object_id, role in grants:
+            if await grant_role(
+                session=session,
+                aad_object_id=aad_object_id,
+                role=role,
+                granted_by=SYSTEM_ACTOR,
+                now=now,
+            ):
+                await append_audit(
+                    session=session,
+                    now=now,
+                    actor_aad_id=SYSTEM_ACTOR,
+                    actor_role="system",
+                    action="role.granted",
+                    details={"aad_object_id": aad_object_id, "role": role, "source": "configuration"},
+                )

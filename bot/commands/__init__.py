@@ -1,0 +1,12 @@
+"""The command and card-action registries, and the modules that fill them.
+
+Each command family is one module; importing it registers its commands and actions.
+"""
+
+from bot.actions import ActionRegistry
+from bot.commands.registry import CommandRegistry
+
+COMMANDS = CommandRegistry()
+ACTIONS = ActionRegistry()
+
+from bot.commands import help as _help  # noqa: E402,F401  (registers)

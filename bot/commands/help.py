@@ -1,0 +1,28 @@
+"""help: what the bot can do."""
+
+from __future__ import annotations
+
+from bot.actions import ActionResult
+from bot.commands import ACTIONS, COMMANDS
+from bot.turn import Turn
+from cards.help import HELP_LESS, HELP_MORE, help_card
+
+
+def _lines(turn: Turn) -> tuple[tuple[str, str], ...]:
+    return tuple((c.usage, c.help) for c in turn.services.commands.commands)
+
+
+@COMMANDS.command("help", aliases=("?", "menu"))
+async def help_command(turn: Turn) -> None:
+    """Show what I can do."""
+    await turn.send_card(help_card(_lines(turn)), summary="What I can do")
+
+
+@ACTIONS.verb(HELP_MORE)
+async def help_more(turn: Turn) -> ActionResult:
+    return ActionResult(card=help_card(_lines(turn), detailed=True))
+
+
+@ACTIONS.verb(HELP_LESS)
+async def help_less(turn: Turn) -> ActionResult:
+    return ActionResult(card=help_card(_lines(turn)))

@@ -1,0 +1,113 @@
+"""Commands are decorated async functions; the registry routes exact words.
+
+``@registry.command("status", usage="status BR-2026-0007")`` on ``async def status(ctx)``: the
+docstring's first line is the help text. Routing strips the @mention, lower-cases the first
+one or two words and looks them up exactly (never by substring); an unknown word gets a
+"did you mean" from the known names.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+Handler = Callable[[Any], Awaitable[None]]
+
+_MENTION = re.compile(r"<at>[^<]*</at>", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    handler: Handler
+    help: str
+    usage: str
+    aliases: tuple[str, ...] = ()
+    hidden: bool = False
+
+
+@dataclass
+class Match:
+    command: Command
+    args: str
+
+
+@dataclass
+class CommandRegistry:
+    _commands: dict[str, Command] = field(default_factory=dict)
+    _lookup: dict[str, Command] = field(default_factory=dict)
+
+    def command(
+        self, name: str, *, usage: str = "", aliases: Iterable[str] = (), hidden: bool = False
+    ) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            doc = (handler.__doc__ or "").strip().splitlines()
+            if not doc:
+                raise ValueError(f"command {name!r} needs a docstring: its first line is the help")
+            self.add(
+                Command(
+                    name=name,
+                    handler=handler,
+                    help=doc[0].strip(),
+                    usage=usage or name,
+                    aliases=tuple(aliases),
+                    hidden=hidden,
+                )
+            )
+            return handler
+
+        return register
+
+    def add(self, command: Command) -> None:
+        for word in (command.name, *command.aliases):
+            key = word.lower()
+            if key in self._lookup:
+                raise ValueError(f"command word {word!r} registered twice")
+            self._lookup[key] = command
+        self._commands[command.name] = command
+
+    def copy(self) -> CommandRegistry:
+        return CommandRegistry(dict(self._commands), dict(self._lookup))
+
+    @property
+    def commands(self) -> list[Command]:
+        return [c for c in self._commands.values() if not c.hidden]
+
+    def match(self, text: str) -> Match | None:
+        words = clean_text(text).split()
+        if not words:
+            return None
+        # Two-word names ("new referral") win over one-word ones.
+        for size in (2, 1):
+            if len(words) >= size:
+                key = " ".join(words[:size]).lower()
+                found = self._lookup.get(key)
+                if found is not None:
+                    return Match(found, " ".join(words[size:]))
+        return None
+
+    def suggest(self, text: str) -> list[str]:
+        words = clean_text(text).split()
+        if not words:
+            return []
+        names = [c.name for c in self.commands]
+        first = words[0].lower()
+        found = difflib.get_close_matches(first, names, n=3, cutoff=0.6)
+        if not found and len(words) > 1:
+            found = difflib.get_close_matches(
+                " ".join(words[:2]).lower(), names, n=3, cutoff=0.6
+            )
+        return found
+
+
+def clean_text(text: str | None) -> str:
+    """The user's words: @mentions, markup and extra spaces removed."""
+    if not text:
+        return ""
+    text = _MENTION.sub(" ", text)
+    text = re.sub(r"<[^>]+>", " ", text)
+    text = text.replace("&nbsp;", " ")
+    return " ".join(text.split())

@@ -1,0 +1,178 @@
+"""The activity handler: remembers where to write back, then routes each activity.
+
+Messages go to an active dialog first, then to the command registry; card actions
+(``Action.Execute`` invokes and ``Action.Submit`` messages) go to the action registry by verb.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from botbuilder.core import ActivityHandler, InvokeResponse, MessageFactory, TurnContext
+from botbuilder.dialogs import DialogTurnStatus
+from botbuilder.schema import Activity, ActivityTypes
+
+from bot.actions import ActionResult
+from bot.commands.registry import clean_text
+from bot.turn import Services, Turn
+from cards.help import didnt_understand_text
+from storage.conversations import ConversationInfo, save_conversation
+from storage.db import transaction
+from storage.people import save_person
+
+log = logging.getLogger(__name__)
+
+WELCOME_PERSONAL = (
+    "Hello, I'm the Case Review Bot for the Bradford District Safeguarding Children "
+    "Partnership. Type **help** to see what I can do."
+)
+WELCOME_CHANNEL = (
+    "Hello, I'm the Case Review Bot. I'll post case updates and deadline reminders here, "
+    "without any child's or family's details. @mention me with **help** to see what I can do."
+)
+
+
+class CaseReviewBot(ActivityHandler):  # type: ignore[misc]
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        # Conversation id -> digest of what was last saved, so unchanged references
+        # are not written again on every turn. A restart simply saves once more.
+        self._saved: dict[str, str] = {}
+
+    async def on_turn(self, turn_context: TurnContext) -> None:
+        await self._remember(turn_context)
+        await super().on_turn(turn_context)
+        await self.services.conversation_state.save_changes(turn_context)
+
+    # ----- where to write back -------------------------------------------------------
+
+    async def _remember(self, tc: TurnContext) -> None:
+        activity = tc.activity
+        if activity.conversation is None or not activity.service_url:
+            return
+        reference = TurnContext.get_conversation_reference(activity)
+        reference_json = json.dumps(reference.serialize(), sort_keys=True)
+        channel_data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+        sender = activity.from_property
+        aad_id = getattr(sender, "aad_object_id", None) if sender else None
+        kind = activity.conversation.conversation_type or "personal"
+        team = channel_data.get("team") or {}
+        channel = channel_data.get("channel") or {}
+        tenant = (channel_data.get("tenant") or {}).get("id")
+        info = ConversationInfo(
+            conversation_id=activity.conversation.id,
+            kind=kind,
+            user_aad_id=aad_id if kind == "personal" else None,
+            team_id=team.get("id"),
+            channel_id=channel.get("id"),
+            tenant_id=tenant,
+            service_url=activity.service_url,
+            reference_json=reference_json,
+        )
+        person = (aad_id, sender.id, sender.name or "") if aad_id and sender else None
+        digest = hashlib.sha256(
+            (reference_json + json.dumps([info.kind, info.user_aad_id, info.team_id,
+                                          info.channel_id, person])).encode()
+        ).hexdigest()
+        if self._saved.get(info.conversation_id) == digest:
+            return
+        now = self.services.clock()
+        async with transaction(self.services.sessions) as session:
+            await save_conversation(session=session, info=info, now=now)
+            if person is not None:
+                await save_person(
+                    session=session,
+                    aad_object_id=person[0],
+                    teams_user_id=person[1],
+                    name=person[2],
+                    now=now,
+                )
+        self._saved[info.conversation_id] = digest
+
+    # ----- messages -------------------------------------------------------------------
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        if isinstance(activity.value, dict) and activity.value.get("verb"):
+            await self._on_submit(turn_context, activity.value)
+            return
+        text = clean_text(activity.text)
+        if not text:
+            return
+        turn = Turn(turn_context, self.services)
+
+        if turn.is_personal:
+            dc = await self.services.dialogs.create_context(turn_context)
+            if dc.active_dialog is not None:
+                result = await dc.continue_dialog()
+                if result.status != DialogTurnStatus.Empty:
+                    return
+
+        match = self.services.commands.match(text)
+        if match is None:
+            suggestions = self.services.commands.suggest(text)
+            await turn_context.send_activity(
+                MessageFactory.text(didnt_understand_text(text.split()[0], suggestions))
+            )
+            return
+        turn.args = match.args
+        log.info("command", extra={"command": match.command.name})
+        await match.command.handler(turn)
+
+    # ----- card actions ---------------------------------------------------------------
+
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
+        activity = turn_context.activity
+        if activity.name != "adaptiveCard/action":
+            return InvokeResponse(status=int(HTTPStatus.NOT_IMPLEMENTED))
+        # Read the raw value: the SDK's AdaptiveCardInvokeValue drops ``trigger``.
+        value = activity.value if isinstance(activity.value, dict) else {}
+        action = value.get("action") if isinstance(value.get("action"), dict) else {}
+        verb = action.get("verb") if isinstance(action.get("verb"), str) else ""
+        data = action.get("data") if isinstance(action.get("data"), dict) else {}
+        result = await self._run_action(turn_context, verb, data)
+        return InvokeResponse(status=int(HTTPStatus.OK), body=result.invoke_body())
+
+    async def _on_submit(self, turn_context: TurnContext, value: dict[str, Any]) -> None:
+        verb = str(value.get("verb"))
+        data = {k: v for k, v in value.items() if k != "verb"}
+        result = await self._run_action(turn_context, verb, data)
+        reply_to = turn_context.activity.reply_to_id
+        if result.card is not None and reply_to:
+            update = MessageFactory.attachment(
+                {"contentType": "application/vnd.microsoft.card.adaptive", "content": result.card}
+            )
+            update.id = reply_to
+            await turn_context.update_activity(update)
+        elif result.card is not None:
+            await Turn(turn_context, self.services).send_card(result.card)
+        elif result.message:
+            await turn_context.send_activity(MessageFactory.text(result.message))
+
+    async def _run_action(
+        self, turn_context: TurnContext, verb: str, data: dict[str, Any]
+    ) -> ActionResult:
+        handler = self.services.actions.get(verb)
+        if handler is None:
+            log.warning("unknown card action", extra={"verb": verb[:64]})
+            return ActionResult(
+                message="That button is no longer available. Type **help** to start again."
+            )
+        log.info("card action", extra={"verb": verb})
+        return await handler(Turn(turn_context, self.services, data=data))
+
+    # ----- installation and membership --------------------------------------------------
+
+    async def on_members_added_activity(self, members_added: list[Any], turn_context: TurnContext) -> None:
+        bot_id = turn_context.activity.recipient.id if turn_context.activity.recipient else None
+        if any(m.id == bot_id for m in members_added):
+            await self._welcome(turn_context)
+
+    async def _welcome(self, turn_context: TurnContext) -> None:
+        kind = turn_context.activity.conversation.conversation_type or "personal"
+        text = WELCOME_PERSONAL if kind == "personal" else WELCOME_CHANNEL
+        await turn_context.send_activity(Activity(type=ActivityTypes.message, text=text))

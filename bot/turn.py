@@ -1,0 +1,96 @@
+"""What a command or card action is handed: the services and who is asking."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from botbuilder.core import ConversationState, MessageFactory, TurnContext
+from botbuilder.dialogs import DialogSet
+from botbuilder.schema import Activity, Attachment
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.actions import ActionRegistry
+from bot.clock import Clock
+from bot.commands.registry import CommandRegistry
+from bot.settings import Settings
+from cards.common import CARD_CONTENT_TYPE
+from storage import people
+
+
+@dataclass
+class Services:
+    """Everything long-lived, created once in the app's startup and handed down."""
+
+    settings: Settings
+    sessions: async_sessionmaker[AsyncSession]
+    clock: Clock
+    commands: CommandRegistry
+    actions: ActionRegistry
+    conversation_state: ConversationState
+    dialogs: DialogSet
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Turn:
+    """One inbound activity, as the handlers see it."""
+
+    tc: TurnContext
+    services: Services
+    args: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+    _roles: frozenset[str] | None = None
+
+    @property
+    def activity(self) -> Activity:
+        return self.tc.activity
+
+    @property
+    def now(self) -> datetime:
+        return self.services.clock()
+
+    @property
+    def user_aad_id(self) -> str:
+        sender = self.tc.activity.from_property
+        return (getattr(sender, "aad_object_id", None) or "") if sender else ""
+
+    @property
+    def user_name(self) -> str:
+        sender = self.tc.activity.from_property
+        return (getattr(sender, "name", None) or "") if sender else ""
+
+    @property
+    def conversation_type(self) -> str:
+        conv = self.tc.activity.conversation
+        return (getattr(conv, "conversation_type", None) or "personal") if conv else "personal"
+
+    @property
+    def is_personal(self) -> bool:
+        return self.conversation_type == "personal"
+
+    async def roles(self) -> frozenset[str]:
+        """The asker's roles, read from the database once per turn."""
+        if self._roles is None:
+            if not self.user_aad_id:
+                self._roles = frozenset()
+            else:
+                async with self.services.sessions() as session:
+                    self._roles = await people.get_roles(
+                        session=session, aad_object_id=self.user_aad_id
+                    )
+        return self._roles
+
+    async def say(self, text: str) -> None:
+        await self.tc.send_activity(MessageFactory.text(text))
+
+    async def send_card(self, card: dict[str, Any], summary: str | None = None) -> str | None:
+        """Send ``card``; return the new message's id (to update it later)."""
+        activity = MessageFactory.attachment(
+            Attachment(content_type=CARD_CONTENT_TYPE, content=card)
+        )
+        if summary:
+            activity.summary = summary
+        response = await self.tc.send_activity(activity)
+        return response.id if response else None

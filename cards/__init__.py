@@ -1,0 +1,1 @@
+"""Pure functions that turn domain objects into Adaptive Card dicts. No I/O."""

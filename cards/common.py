@@ -1,0 +1,73 @@
+"""Shared card pieces, built with adaptive-cards-py and rendered to plain dicts.
+
+Every card is Adaptive Card 1.5 (the highest Teams renders). User text is escaped with
+``esc`` before it goes into a TextBlock or Fact, so it cannot inject links or formatting.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from adaptive_cards import card as ac
+from adaptive_cards import types as act
+
+VERSION = "1.5"
+CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~<])")
+
+
+def esc(text: object) -> str:
+    """Text safe to show in a card: Markdown and HTML characters escaped, newlines kept."""
+    value = "" if text is None else str(text)
+    value = value.replace("&", "&amp;").replace("<", "&lt;")
+    return _MD_SPECIAL.sub(r"\\\1", value)
+
+
+def heading(text: str, *, subtle: str | None = None) -> list[ac.TextBlock]:
+    items = [
+        ac.TextBlock(
+            text=text, weight=act.FontWeight.BOLDER, size=act.FontSize.MEDIUM, wrap=True
+        )
+    ]
+    if subtle:
+        items.append(ac.TextBlock(text=subtle, is_subtle=True, wrap=True, spacing=act.Spacing.NONE))
+    return items
+
+
+def para(text: str, **kwargs: Any) -> ac.TextBlock:
+    return ac.TextBlock(text=text, wrap=True, **kwargs)
+
+
+def facts(pairs: Iterable[tuple[str, str]]) -> ac.FactSet:
+    return ac.FactSet(facts=[ac.Fact(title=title, value=value) for title, value in pairs])
+
+
+def execute(title: str, verb: str, data: dict[str, Any] | None = None, **kwargs: Any) -> ac.ActionExecute:
+    return ac.ActionExecute(title=title, verb=verb, data=dict(data or {}), **kwargs)
+
+
+def render(
+    items: Sequence[Any],
+    actions: Sequence[Any] = (),
+    *,
+    fallback_text: str | None = None,
+) -> dict[str, Any]:
+    """A complete card dict (JSON-ready)."""
+    builder = ac.AdaptiveCard.new().version(VERSION).add_items(list(items))
+    if actions:
+        builder = builder.add_actions(list(actions))
+    if fallback_text:
+        builder = builder.fallback_text(fallback_text)
+    built = builder.create()
+    result: dict[str, Any] = built.model_dump(
+        mode="json", exclude_none=True, by_alias=True, warnings=False
+    )
+    return result
+
+
+def attachment(card: dict[str, Any]) -> dict[str, Any]:
+    """The message attachment that carries ``card``."""
+    return {"contentType": CARD_CONTENT_TYPE, "content": card}

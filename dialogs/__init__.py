@@ -1,0 +1,1 @@
+"""Botbuilder dialogs for multi-turn forms."""

@@ -1,0 +1,93 @@
+"""Staff: the directory learned from Teams, and role assignments."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Person, RoleAssignment
+
+
+async def save_person(
+    *, session: AsyncSession, aad_object_id: str, teams_user_id: str, name: str, now: datetime
+) -> None:
+    person = await session.get(Person, aad_object_id)
+    if person is None:
+        session.add(
+            Person(
+                aad_object_id=aad_object_id, teams_user_id=teams_user_id, name=name, updated_at=now
+            )
+        )
+    else:
+        person.teams_user_id = teams_user_id
+        person.name = name
+        person.updated_at = now
+    await session.flush()
+
+
+async def get_person(*, session: AsyncSession, aad_object_id: str) -> Person | None:
+    return await session.get(Person, aad_object_id)
+
+
+async def get_roles(*, session: AsyncSession, aad_object_id: str) -> frozenset[str]:
+    rows = await session.scalars(
+        select(RoleAssignment.role).where(RoleAssignment.aad_object_id == aad_object_id)
+    )
+    return frozenset(rows)
+
+
+async def list_holders(*, session: AsyncSession, role: str) -> list[str]:
+    """Entra object ids holding ``role``, oldest grant first."""
+    rows = await session.scalars(
+        select(RoleAssignment.aad_object_id)
+        .where(RoleAssignment.role == role)
+        .order_by(RoleAssignment.granted_at, RoleAssignment.id)
+    )
+    return list(rows)
+
+
+async def grant_role(
+    *, session: AsyncSession, aad_object_id: str, role: str, granted_by: str, now: datetime
+) -> bool:
+    """Grant ``role``; False when it was already held."""
+    existing = await session.scalar(
+        select(RoleAssignment).where(
+            RoleAssignment.aad_object_id == aad_object_id, RoleAssignment.role == role
+        )
+    )
+    if existing is not None:
+        return False
+    session.add(
+        RoleAssignment(aad_object_id=aad_object_id, role=role, granted_by=granted_by, granted_at=now)
+    )
+    await session.flush()
+    return True
+
+
+async def revoke_role(*, session: AsyncSession, aad_object_id: str, role: str) -> bool:
+    result = await session.execute(
+        delete(RoleAssignment).where(
+            RoleAssignment.aad_object_id == aad_object_id, RoleAssignment.role == role
+        )
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def grant_roles(
+    *,
+    session: AsyncSession,
+    assignments: Iterable[tuple[str, str]],
+    granted_by: str,
+    now: datetime,
+) -> int:
+    """Grant each (aad_object_id, role) not yet held; return how many were new."""
+    added = 0
+    for aad_object_id, role in assignments:
+        if await grant_role(
+            session=session, aad_object_id=aad_object_id, role=role, granted_by=granted_by, now=now
+        ):
+            added += 1
+    return added

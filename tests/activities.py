@@ -1,0 +1,85 @@
+"""Teams activity JSON as Teams (and the local client) sends it, for HTTP tests."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from tests.conftest import TENANT
+
+BOT = {"id": "28:bot-app-id", "name": "Case Review Bot"}
+SERVICE_URL = "https://smba.trafficmanager.net/uk/"
+
+PRACTITIONER = {
+    "id": "29:practitioner",
+    "name": "Priya Shah",
+    "aadObjectId": "00000000-0000-4000-8000-000000000101",
+}
+CHAIR = {"id": "29:chair", "name": "Chris Holt", "aadObjectId": "00000000-0000-4000-8000-000000000102"}
+BUSINESS_UNIT = {
+    "id": "29:business-unit",
+    "name": "Bea Umar",
+    "aadObjectId": "00000000-0000-4000-8000-000000000103",
+}
+
+
+def _base(user: dict[str, str], *, tenant: str = TENANT, channel: bool = False) -> dict[str, Any]:
+    conversation: dict[str, Any] = {
+        "conversationType": "channel" if channel else "personal",
+        "tenantId": tenant,
+        "id": "19:case-review@thread.tacv2" if channel else f"a:personal-{user['id']}",
+    }
+    channel_data: dict[str, Any] = {"tenant": {"id": tenant}}
+    if channel:
+        conversation["isGroup"] = True
+        channel_data["team"] = {"id": "19:team@thread.tacv2"}
+        channel_data["channel"] = {"id": "19:case-review@thread.tacv2"}
+    return {
+        "id": str(uuid.uuid4()),
+        "timestamp": "2026-11-26T10:00:00.000Z",
+        "channelId": "msteams",
+        "serviceUrl": SERVICE_URL,
+        "from": dict(user),
+        "recipient": dict(BOT),
+        "conversation": conversation,
+        "channelData": channel_data,
+        "locale": "en-GB",
+    }
+
+
+def message(
+    text: str,
+    *,
+    user: dict[str, str] = PRACTITIONER,
+    tenant: str = TENANT,
+    channel: bool = False,
+    expect_replies: bool = True,
+) -> dict[str, Any]:
+    activity = _base(user, tenant=tenant, channel=channel)
+    activity.update({"type": "message", "text": text, "textFormat": "plain"})
+    if expect_replies:
+        activity["deliveryMode"] = "expectReplies"
+    return activity
+
+
+def execute(
+    verb: str,
+    data: dict[str, Any] | None = None,
+    *,
+    user: dict[str, str] = PRACTITIONER,
+    reply_to: str = "card-message-1",
+    channel: bool = False,
+) -> dict[str, Any]:
+    activity = _base(user, channel=channel)
+    activity.update(
+        {
+            "type": "invoke",
+            "name": "adaptiveCard/action",
+            "replyToId": reply_to,
+            "value": {
+                "action": {"type": "Action.Execute", "verb": verb, "data": data or {}},
+                "trigger": "manual",
+            },
+        }
+    )
+    return activity
