@@ -16,6 +16,7 @@ from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from botbuilder.core import ConversationState
 from botbuilder.dialogs import Dialog, DialogSet
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.actions import ActionRegistry
 from bot.adapter import CaseReviewAdapter
@@ -32,7 +33,7 @@ from storage.people import grant_role
 
 log = logging.getLogger(__name__)
 
-ENGINE = web.AppKey("engine", Any)
+ENGINE = web.AppKey("engine", AsyncEngine)
 SERVICES = web.AppKey("services", Services)
 ADAPTER = web.AppKey("adapter", CaseReviewAdapter)
 BOT = web.AppKey("bot", CaseReviewBot)
@@ -52,12 +53,13 @@ def create_app(
 ) -> web.Application:
     app = web.Application()
     extra = list(extra_dialogs)
+    grants = configured_grants(settings)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         engine = db.create_engine(settings.database_url)
         await db.upgrade(engine)
         sessions = db.create_sessionmaker(engine)
-        await _bootstrap_roles(settings, sessions, clock)
+        await _bootstrap_roles(grants, sessions, clock)
 
         conversation_state = ConversationState(DatabaseStorage(sessions, clock))
         dialogs = DialogSet(conversation_state.create_property("DialogState"))
@@ -82,7 +84,9 @@ def create_app(
         app[ADAPTER] = adapter
         app[BOT] = CaseReviewBot(services)
         app[SCHEDULER] = scheduler
-        log.info("bot started", extra={"mode": settings.mode, "database": engine.url.get_backend_name()})
+        log.info(
+            "bot started", extra={"mode": settings.mode, "database": engine.url.get_backend_name()}
+        )
         try:
             yield
         finally:
@@ -116,14 +120,17 @@ async def _healthz(request: web.Request) -> web.Response:
     return web.json_response(body, status=200 if database_ok else 503)
 
 
-async def _bootstrap_roles(settings: Settings, sessions: Any, clock: Clock) -> None:
-    """Grant ``admin`` to the configured admins, and in local mode the demo personas' roles."""
+def configured_grants(settings: Settings) -> list[tuple[str, str]]:
+    """``admin`` for the configured admins, and in local mode the demo personas' roles."""
     grants: list[tuple[str, str]] = [(aad, "admin") for aad in settings.bootstrap_admins]
     if settings.local and settings.local_roles_file:
-        path = Path(settings.local_roles_file)
-        data = tomllib.loads(path.read_text())
+        data = tomllib.loads(Path(settings.local_roles_file).read_text())
         for person in data.get("people", []):
             grants += [(person["aad_object_id"], role) for role in person.get("roles", [])]
+    return grants
+
+
+async def _bootstrap_roles(grants: list[tuple[str, str]], sessions: Any, clock: Clock) -> None:
     if not grants:
         return
     now = clock()
@@ -142,5 +149,9 @@ async def _bootstrap_roles(settings: Settings, sessions: Any, clock: Clock) -> N
                     actor_aad_id=SYSTEM_ACTOR,
                     actor_role="system",
                     action="role.granted",
-                    details={"aad_object_id": aad_object_id, "role": role, "source": "configuration"},
+                    details={
+                        "aad_object_id": aad_object_id,
+                        "role": role,
+                        "source": "configuration",
+                    },
                 )

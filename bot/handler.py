@@ -6,7 +6,6 @@ Messages go to an active dialog first, then to the command registry; card action
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from http import HTTPStatus
@@ -18,11 +17,12 @@ from botbuilder.schema import Activity, ActivityTypes
 
 from bot.actions import ActionResult
 from bot.commands.registry import clean_text
-from bot.turn import Services, Turn
+from bot.turn import Services, Turn, card_attachment
 from cards.help import didnt_understand_text
 from storage.conversations import ConversationInfo, save_conversation
 from storage.db import transaction
 from storage.people import save_person
+from storage.state import state_exists
 
 log = logging.getLogger(__name__)
 
@@ -54,32 +54,41 @@ class CaseReviewBot(ActivityHandler):  # type: ignore[misc]
         activity = tc.activity
         if activity.conversation is None or not activity.service_url:
             return
-        reference = TurnContext.get_conversation_reference(activity)
-        reference_json = json.dumps(reference.serialize(), sort_keys=True)
         channel_data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
         sender = activity.from_property
         aad_id = getattr(sender, "aad_object_id", None) if sender else None
         kind = activity.conversation.conversation_type or "personal"
-        team = channel_data.get("team") or {}
-        channel = channel_data.get("channel") or {}
+        team_id = (channel_data.get("team") or {}).get("id")
+        channel_id = (channel_data.get("channel") or {}).get("id")
         tenant = (channel_data.get("tenant") or {}).get("id")
+        person = (aad_id, sender.id, sender.name or "") if aad_id and sender else None
+        # Everything the stored rows are made of, cheaply: skip the write when unchanged.
+        key = repr(
+            (
+                activity.service_url,
+                kind,
+                team_id,
+                channel_id,
+                tenant,
+                person,
+                activity.channel_id,
+                activity.recipient.id if activity.recipient else None,
+            )
+        )
+        if self._saved.get(activity.conversation.id) == key:
+            return
+        reference = TurnContext.get_conversation_reference(activity)
+        reference.activity_id = None  # the conversation, not this message
         info = ConversationInfo(
             conversation_id=activity.conversation.id,
             kind=kind,
             user_aad_id=aad_id if kind == "personal" else None,
-            team_id=team.get("id"),
-            channel_id=channel.get("id"),
+            team_id=team_id,
+            channel_id=channel_id,
             tenant_id=tenant,
             service_url=activity.service_url,
-            reference_json=reference_json,
+            reference_json=json.dumps(reference.serialize(), sort_keys=True),
         )
-        person = (aad_id, sender.id, sender.name or "") if aad_id and sender else None
-        digest = hashlib.sha256(
-            (reference_json + json.dumps([info.kind, info.user_aad_id, info.team_id,
-                                          info.channel_id, person])).encode()
-        ).hexdigest()
-        if self._saved.get(info.conversation_id) == digest:
-            return
         now = self.services.clock()
         async with transaction(self.services.sessions) as session:
             await save_conversation(session=session, info=info, now=now)
@@ -91,7 +100,7 @@ class CaseReviewBot(ActivityHandler):  # type: ignore[misc]
                     name=person[2],
                     now=now,
                 )
-        self._saved[info.conversation_id] = digest
+        self._saved[info.conversation_id] = key
 
     # ----- messages -------------------------------------------------------------------
 
@@ -105,7 +114,7 @@ class CaseReviewBot(ActivityHandler):  # type: ignore[misc]
             return
         turn = Turn(turn_context, self.services)
 
-        if turn.is_personal:
+        if turn.is_personal and await self._has_state(turn_context):
             dc = await self.services.dialogs.create_context(turn_context)
             if dc.active_dialog is not None:
                 result = await dc.continue_dialog()
@@ -123,6 +132,16 @@ class CaseReviewBot(ActivityHandler):  # type: ignore[misc]
         log.info("command", extra={"command": match.command.name})
         await match.command.handler(turn)
 
+    async def _has_state(self, turn_context: TurnContext) -> bool:
+        """Whether this conversation has stored dialog state at all.
+
+        Most turns have none; checking first spares them loading, hashing and saving
+        botbuilder's conversation state.
+        """
+        key = self.services.conversation_state.get_storage_key(turn_context)
+        async with self.services.sessions() as session:
+            return await state_exists(session=session, key=key)
+
     # ----- card actions ---------------------------------------------------------------
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
@@ -131,9 +150,12 @@ class CaseReviewBot(ActivityHandler):  # type: ignore[misc]
             return InvokeResponse(status=int(HTTPStatus.NOT_IMPLEMENTED))
         # Read the raw value: the SDK's AdaptiveCardInvokeValue drops ``trigger``.
         value = activity.value if isinstance(activity.value, dict) else {}
-        action = value.get("action") if isinstance(value.get("action"), dict) else {}
-        verb = action.get("verb") if isinstance(action.get("verb"), str) else ""
-        data = action.get("data") if isinstance(action.get("data"), dict) else {}
+        action = value.get("action")
+        action = action if isinstance(action, dict) else {}
+        verb = action.get("verb")
+        data = action.get("data")
+        verb = verb if isinstance(verb, str) else ""
+        data = data if isinstance(data, dict) else {}
         result = await self._run_action(turn_context, verb, data)
         return InvokeResponse(status=int(HTTPStatus.OK), body=result.invoke_body())
 
@@ -143,9 +165,7 @@ class CaseReviewBot(ActivityHandler):  # type: ignore[misc]
         result = await self._run_action(turn_context, verb, data)
         reply_to = turn_context.activity.reply_to_id
         if result.card is not None and reply_to:
-            update = MessageFactory.attachment(
-                {"contentType": "application/vnd.microsoft.card.adaptive", "content": result.card}
-            )
+            update = MessageFactory.attachment(card_attachment(result.card))
             update.id = reply_to
             await turn_context.update_activity(update)
         elif result.card is not None:
@@ -167,7 +187,9 @@ class CaseReviewBot(ActivityHandler):  # type: ignore[misc]
 
     # ----- installation and membership --------------------------------------------------
 
-    async def on_members_added_activity(self, members_added: list[Any], turn_context: TurnContext) -> None:
+    async def on_members_added_activity(
+        self, members_added: list[Any], turn_context: TurnContext
+    ) -> None:
         bot_id = turn_context.activity.recipient.id if turn_context.activity.recipient else None
         if any(m.id == bot_id for m in members_added):
             await self._welcome(turn_context)

@@ -19,6 +19,21 @@ from cards.common import CARD_CONTENT_TYPE
 from storage import people
 
 
+class SharedCard(dict[str, Any]):
+    """A rendered card, never changed after it is built.
+
+    ``TurnContext.send_activities`` deep-copies every outgoing activity; for a card that copy
+    is pure cost, so this content is shared instead of copied.
+    """
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> SharedCard:
+        return self
+
+
+def card_attachment(card: dict[str, Any]) -> Attachment:
+    return Attachment(content_type=CARD_CONTENT_TYPE, content=SharedCard(card))
+
+
 @dataclass
 class Services:
     """Everything long-lived, created once in the app's startup and handed down."""
@@ -87,9 +102,7 @@ class Turn:
 
     async def send_card(self, card: dict[str, Any], summary: str | None = None) -> str | None:
         """Send ``card``; return the new message's id (to update it later)."""
-        activity = MessageFactory.attachment(
-            Attachment(content_type=CARD_CONTENT_TYPE, content=card)
-        )
+        activity = MessageFactory.attachment(card_attachment(card))
         if summary:
             activity.summary = summary
         response = await self.tc.send_activity(activity)

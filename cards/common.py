@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, Final
 
 from adaptive_cards import card as ac
 from adaptive_cards import types as act
 
-VERSION = "1.5"
+VERSION: Final = "1.5"
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~<])")
@@ -28,9 +28,7 @@ def esc(text: object) -> str:
 
 def heading(text: str, *, subtle: str | None = None) -> list[ac.TextBlock]:
     items = [
-        ac.TextBlock(
-            text=text, weight=act.FontWeight.BOLDER, size=act.FontSize.MEDIUM, wrap=True
-        )
+        ac.TextBlock(text=text, weight=act.FontWeight.BOLDER, size=act.FontSize.MEDIUM, wrap=True)
     ]
     if subtle:
         items.append(ac.TextBlock(text=subtle, is_subtle=True, wrap=True, spacing=act.Spacing.NONE))
@@ -45,7 +43,9 @@ def facts(pairs: Iterable[tuple[str, str]]) -> ac.FactSet:
     return ac.FactSet(facts=[ac.Fact(title=title, value=value) for title, value in pairs])
 
 
-def execute(title: str, verb: str, data: dict[str, Any] | None = None, **kwargs: Any) -> ac.ActionExecute:
+def execute(
+    title: str, verb: str, data: dict[str, Any] | None = None, **kwargs: Any
+) -> ac.ActionExecute:
     return ac.ActionExecute(title=title, verb=verb, data=dict(data or {}), **kwargs)
 
 

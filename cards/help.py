@@ -46,7 +46,8 @@ def help_card(commands: tuple[tuple[str, str], ...], detailed: bool = False) -> 
 
 def didnt_understand_text(word: str, suggestions: Sequence[str]) -> str:
     shown = esc(word[:40])
+    tail = "Type **help** to see everything I can do."
     if suggestions:
         options = " or ".join(f"**{esc(s)}**" for s in suggestions)
-        return f"Sorry, I didn't understand \"{shown}\". Did you mean {options}? Type **help** to see everything I can do."
-    return f"Sorry, I didn't understand \"{shown}\". Type **help** to see everything I can do."
+        return f'Sorry, I didn\'t understand "{shown}". Did you mean {options}? {tail}'
+    return f'Sorry, I didn\'t understand "{shown}". {tail}'

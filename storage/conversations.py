@@ -23,7 +23,9 @@ class ConversationInfo:
     reference_json: str
 
 
-async def save_conversation(*, session: AsyncSession, info: ConversationInfo, now: datetime) -> None:
+async def save_conversation(
+    *, session: AsyncSession, info: ConversationInfo, now: datetime
+) -> None:
     """Insert or refresh the reference for ``info.conversation_id``."""
     row = await session.scalar(
         select(ConversationRef).where(ConversationRef.conversation_id == info.conversation_id)
@@ -42,28 +44,33 @@ async def save_conversation(*, session: AsyncSession, info: ConversationInfo, no
     await session.flush()
 
 
-async def get_conversation(*, session: AsyncSession, conversation_id: str) -> ConversationRef | None:
-    return await session.scalar(
+async def get_conversation(
+    *, session: AsyncSession, conversation_id: str
+) -> ConversationRef | None:
+    row: ConversationRef | None = await session.scalar(
         select(ConversationRef).where(ConversationRef.conversation_id == conversation_id)
     )
+    return row
 
 
 async def get_personal_conversation(
     *, session: AsyncSession, user_aad_id: str
 ) -> ConversationRef | None:
-    return await session.scalar(
+    row: ConversationRef | None = await session.scalar(
         select(ConversationRef)
         .where(ConversationRef.kind == "personal", ConversationRef.user_aad_id == user_aad_id)
         .order_by(ConversationRef.updated_at.desc())
         .limit(1)
     )
+    return row
 
 
 async def get_any_team_conversation(*, session: AsyncSession) -> ConversationRef | None:
     """A channel reference, for its service URL and team when opening a 1:1 chat."""
-    return await session.scalar(
+    row: ConversationRef | None = await session.scalar(
         select(ConversationRef)
         .where(ConversationRef.team_id.is_not(None))
         .order_by(ConversationRef.updated_at.desc())
         .limit(1)
     )
+    return row

@@ -17,11 +17,17 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+_BEGIN_OPTION = "sqlite_begin"
 
 
 def is_sqlite(url: str) -> bool:
@@ -53,9 +59,11 @@ def create_engine(url: str) -> AsyncEngine:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        # Take the write lock up front: two transactions that read then write can otherwise
-        # deadlock on lock upgrade. Readers are not blocked (WAL).
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Write transactions (``transaction()``) take the write lock up front: two that read
+        # then write could otherwise deadlock on lock upgrade. Reads begin deferred and, in
+        # WAL mode, never wait for writers.
+        mode = conn.get_execution_options().get(_BEGIN_OPTION, "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
 
     return engine
 
@@ -68,8 +76,12 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
 async def transaction(
     sessions: async_sessionmaker[AsyncSession],
 ) -> AsyncIterator[AsyncSession]:
-    """One unit of work: commit on success, roll back on any error."""
+    """One unit of work that writes: commit on success, roll back on any error.
+
+    Plain ``async with sessions() as session`` is for reads only.
+    """
     async with sessions() as session, session.begin():
+        await session.connection(execution_options={_BEGIN_OPTION: "IMMEDIATE"})
         yield session
 
 
@@ -98,7 +110,7 @@ async def ping(engine: AsyncEngine) -> bool:
     try:
         async with engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
-    except Exception:  # noqa: BLE001 - any failure means "unreachable" to /healthz
+    except Exception:
         log.warning("database ping failed", exc_info=True)
         return False
     return True

@@ -61,7 +61,9 @@ async def grant_role(
     if existing is not None:
         return False
     session.add(
-        RoleAssignment(aad_object_id=aad_object_id, role=role, granted_by=granted_by, granted_at=now)
+        RoleAssignment(
+            aad_object_id=aad_object_id, role=role, granted_by=granted_by, granted_at=now
+        )
     )
     await session.flush()
     return True

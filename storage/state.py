@@ -39,6 +39,12 @@ async def read_state(*, session: AsyncSession, keys: Iterable[str]) -> dict[str,
     return {key: (data, etag) for key, data, etag in rows}
 
 
+async def state_exists(*, session: AsyncSession, key: str) -> bool:
+    """Whether a document is stored under ``key`` (cheaper than reading it)."""
+    found = await session.scalar(select(BotStateItem.key).where(BotStateItem.key == key))
+    return found is not None
+
+
 async def write_state(
     *, session: AsyncSession, items: Mapping[str, tuple[str, str | None]], now: datetime
 ) -> dict[str, str]:

@@ -15,7 +15,11 @@ PRACTITIONER = {
     "name": "Priya Shah",
     "aadObjectId": "00000000-0000-4000-8000-000000000101",
 }
-CHAIR = {"id": "29:chair", "name": "Chris Holt", "aadObjectId": "00000000-0000-4000-8000-000000000102"}
+CHAIR = {
+    "id": "29:chair",
+    "name": "Chris Holt",
+    "aadObjectId": "00000000-0000-4000-8000-000000000102",
+}
 BUSINESS_UNIT = {
     "id": "29:business-unit",
     "name": "Bea Umar",

@@ -37,7 +37,11 @@ def assert_valid_card(card: dict[str, Any]) -> None:
     assert card["version"] == "1.5"
     size = len(json.dumps(card).encode())
     assert size < TEAMS_MAX_BYTES, f"card is {size} bytes; Teams allows about 28 KB"
-    ids = [n["id"] for n in _walk(card) if isinstance(n.get("type"), str) and n["type"].startswith("Input.")]
+    ids = [
+        n["id"]
+        for n in _walk(card)
+        if isinstance(n.get("type"), str) and n["type"].startswith("Input.")
+    ]
     assert len(ids) == len(set(ids)), f"duplicate input ids: {ids}"
     for node in _walk(card):
         if node.get("type") == "Table":

@@ -65,8 +65,9 @@ def postgres() -> Iterator[PostgresServer]:
 
 async def _create_database(server: PostgresServer) -> str:
     name = f"t_{uuid.uuid4().hex[:12]}"
-    conn = await asyncpg.connect(host="127.0.0.1", port=server.port, user="postgres",
-                                 database="postgres")
+    conn = await asyncpg.connect(
+        host="127.0.0.1", port=server.port, user="postgres", database="postgres"
+    )
     try:
         await conn.execute(f'CREATE DATABASE "{name}"')
     finally:
@@ -75,8 +76,9 @@ async def _create_database(server: PostgresServer) -> str:
 
 
 async def _drop_database(server: PostgresServer, name: str) -> None:
-    conn = await asyncpg.connect(host="127.0.0.1", port=server.port, user="postgres",
-                                 database="postgres")
+    conn = await asyncpg.connect(
+        host="127.0.0.1", port=server.port, user="postgres", database="postgres"
+    )
     try:
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:

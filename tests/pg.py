@@ -61,8 +61,14 @@ class PostgresServer:
 
     def stop(self) -> None:
         subprocess.run(
-            self._cmd(str(self.bin_dir / "pg_ctl"), "-D", str(self.directory / "data"), "-m",
-                      "immediate", "stop"),
+            self._cmd(
+                str(self.bin_dir / "pg_ctl"),
+                "-D",
+                str(self.directory / "data"),
+                "-m",
+                "immediate",
+                "stop",
+            ),
             capture_output=True,
             check=False,
         )
@@ -79,8 +85,18 @@ def start_postgres() -> PostgresServer:
     server = PostgresServer(_free_port(), directory, bin_dir, as_user)
     data = directory / "data"
     subprocess.run(
-        server._cmd(str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",
-                    "-E", "UTF8", "--no-sync"),
+        server._cmd(
+            str(bin_dir / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+        ),
         capture_output=True,
         check=True,
     )
@@ -90,8 +106,19 @@ def start_postgres() -> PostgresServer:
         f"-c full_page_writes=off -c max_connections=200"
     )
     subprocess.run(
-        server._cmd(str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-l",
-                    str(directory / "log"), "-w", "-t", "60", "start"),
+        server._cmd(
+            str(bin_dir / "pg_ctl"),
+            "-D",
+            str(data),
+            "-o",
+            options,
+            "-l",
+            str(directory / "log"),
+            "-w",
+            "-t",
+            "60",
+            "start",
+        ),
         capture_output=True,
         check=True,
     )

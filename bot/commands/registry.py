@@ -97,9 +97,7 @@ class CommandRegistry:
         first = words[0].lower()
         found = difflib.get_close_matches(first, names, n=3, cutoff=0.6)
         if not found and len(words) > 1:
-            found = difflib.get_close_matches(
-                " ".join(words[:2]).lower(), names, n=3, cutoff=0.6
-            )
+            found = difflib.get_close_matches(" ".join(words[:2]).lower(), names, n=3, cutoff=0.6)
         return found
 
 

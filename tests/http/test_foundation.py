@@ -66,7 +66,9 @@ async def test_unknown_word_with_nothing_close(serve: Any, settings: Any) -> Non
     assert "Did you mean" not in reply["text"]
 
 
-async def test_action_execute_round_trip_returns_the_updated_card(serve: Any, settings: Any) -> None:
+async def test_action_execute_round_trip_returns_the_updated_card(
+    serve: Any, settings: Any
+) -> None:
     """The SDK's double serialisation made this an HTTP 500; the adapter mends it."""
     client = await serve(create_app(settings))
     response = await post(client, execute("help.more"))
@@ -156,7 +158,9 @@ async def test_bad_requests_are_rejected_plainly(serve: Any, settings: Any) -> N
     assert not_json.status == 400
     no_type = await client.post("/api/messages", json={"text": "hi"})
     assert no_type.status == 400
-    wrong_type = await client.post("/api/messages", data=b"hi", headers={"Content-Type": "text/plain"})
+    wrong_type = await client.post(
+        "/api/messages", data=b"hi", headers={"Content-Type": "text/plain"}
+    )
     assert wrong_type.status == 415
 
 
@@ -215,8 +219,9 @@ async def test_healthz_is_503_when_the_database_is_unreachable(
     assert (await client.get("/healthz")).status == 200
     # The database goes away under the running bot.
     name = postgres_url.rsplit("/", 1)[1]
-    conn = await asyncpg.connect(host="127.0.0.1", port=postgres.port, user="postgres",
-                                 database="postgres")
+    conn = await asyncpg.connect(
+        host="127.0.0.1", port=postgres.port, user="postgres", database="postgres"
+    )
     try:
         await conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
     finally:

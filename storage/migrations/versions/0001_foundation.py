@@ -108,6 +108,12 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP TRIGGER IF EXISTS audit_events_no_change ON audit_events")
         op.execute("DROP FUNCTION IF EXISTS audit_events_append_only()")
-    for table in ("audit_head", "audit_events", "role_assignments", "people",
-                  "conversation_refs", "bot_state"):
+    for table in (
+        "audit_head",
+        "audit_events",
+        "role_assignments",
+        "people",
+        "conversation_refs",
+        "bot_state",
+    ):
         op.drop_table(table)

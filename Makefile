@@ -1,0 +1,55 @@
+# The two commands: `make run` and `make test`. Each sets up whatever is missing first.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMPS := .stamps
+
+.PHONY: run test setup lint typecheck unit bench clean fmt
+
+setup: $(STAMPS)/python $(STAMPS)/node
+
+$(STAMPS)/python: pyproject.toml
+	@mkdir -p $(STAMPS)
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+$(STAMPS)/node: package.json package-lock.json
+	@mkdir -p $(STAMPS)
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(STAMPS)/postgres: scripts/ensure-postgres.sh
+	@mkdir -p $(STAMPS)
+	bash scripts/ensure-postgres.sh
+	@touch $@
+
+## Start the bot (local mode, SQLite, in-process scheduler) and the local Teams client.
+run: setup
+	@bash scripts/run-local.sh
+
+## Lint, type-check and run every test (unit, HTTP, storage on SQLite and PostgreSQL, e2e).
+test: setup $(STAMPS)/postgres lint typecheck unit
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck:
+	$(BIN)/mypy workflow storage cards bot dialogs
+
+unit:
+	$(BIN)/pytest
+
+fmt: $(STAMPS)/python
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+## Benchmarks (figures, not pass/fail).
+bench: setup
+	$(BIN)/python -m bench.turns
+
+clean:
+	rm -rf $(VENV) node_modules $(STAMPS) var devTools

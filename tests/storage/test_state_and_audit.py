@@ -1,0 +1,144 @@
+"""Storage on both databases: state eTags, the audit chain, conversation references."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.state_storage import DatabaseStorage
+from storage.audit import append_audit, list_audit, verify_audit
+from storage.db import transaction
+from tests.conftest import FixedClock
+
+NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
+
+
+async def test_state_round_trips_and_etag_guards_concurrent_writes(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    store = DatabaseStorage(sessions, FixedClock(NOW))
+    await store.write({"conv/1": {"step": 1, "nested": {"a": [1, 2]}}})
+    first = (await store.read(["conv/1"]))["conv/1"]
+    second = (await store.read(["conv/1"]))["conv/1"]
+    assert first["step"] == 1 and first["nested"] == {"a": [1, 2]}
+    assert first["e_tag"] == second["e_tag"]
+
+    first["step"] = 2
+    await store.write({"conv/1": first})
+    second["step"] = 3
+    with pytest.raises(KeyError):
+        await store.write({"conv/1": second})  # stale eTag: refused, not overwritten
+    assert (await store.read(["conv/1"]))["conv/1"]["step"] == 2
+
+    latest = await store.read(["conv/1"])
+    latest["conv/1"]["e_tag"] = "*"
+    latest["conv/1"]["step"] = 4
+    await store.write(latest)
+    assert (await store.read(["conv/1"]))["conv/1"]["step"] == 4
+
+    await store.delete(["conv/1"])
+    assert await store.read(["conv/1"]) == {}
+
+
+async def test_audit_chain_appends_concurrently_and_verifies(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async def one(i: int) -> None:
+        async with transaction(sessions) as session:
+            await append_audit(
+                session=session,
+                now=NOW,
+                actor_aad_id=f"user-{i}",
+                actor_role="business_unit",
+                action="case.viewed",
+                case_ref="BR-2026-0001",
+                details={"i": i},
+            )
+
+    await asyncio.gather(*(one(i) for i in range(12)))
+    async with sessions() as session:
+        result = await verify_audit(session=session)
+        events = await list_audit(session=session, case_ref="BR-2026-0001")
+    assert result.ok, result
+    assert result.checked == 12
+    assert sorted(e.seq for e in events) == list(range(1, 13))
+
+
+async def _tamper(sessions: async_sessionmaker[AsyncSession], statement: str) -> None:
+    """What someone with database access could do: drop the guard and edit a row."""
+    async with transaction(sessions) as session:
+        dialect = session.bind.dialect.name
+        if dialect == "postgresql":
+            await session.execute(text("DROP TRIGGER audit_events_no_change ON audit_events"))
+        else:
+            await session.execute(text("DROP TRIGGER audit_events_no_update"))
+            await session.execute(text("DROP TRIGGER audit_events_no_delete"))
+        await session.execute(text(statement))
+
+
+async def test_editing_an_audit_row_is_refused_then_detected(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with transaction(sessions) as session:
+        for i in range(5):
+            await append_audit(
+                session=session, now=NOW, actor_aad_id="u", actor_role="r", action=f"a{i}"
+            )
+    with pytest.raises(Exception, match="append-only"):
+        async with transaction(sessions) as session:
+            await session.execute(text("UPDATE audit_events SET action = 'x' WHERE seq = 3"))
+    await _tamper(sessions, "UPDATE audit_events SET action = 'forged' WHERE seq = 3")
+    async with sessions() as session:
+        result = await verify_audit(session=session)
+    assert not result.ok
+    assert result.broken_seq == 3
+
+
+async def test_deleting_an_audit_row_is_detected(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with transaction(sessions) as session:
+        for i in range(4):
+            await append_audit(
+                session=session, now=NOW, actor_aad_id="u", actor_role="r", action=f"a{i}"
+            )
+    await _tamper(sessions, "DELETE FROM audit_events WHERE seq = 2")
+    async with sessions() as session:
+        result = await verify_audit(session=session)
+    assert (result.ok, result.broken_seq) == (False, 2)
+
+
+async def test_naive_datetimes_are_refused(sessions: async_sessionmaker[AsyncSession]) -> None:
+    with pytest.raises(Exception, match="naive datetime"):
+        async with transaction(sessions) as session:
+            await append_audit(
+                session=session,
+                now=datetime(2026, 1, 1),
+                actor_aad_id="u",
+                actor_role="r",
+                action="a",
+            )
+
+
+async def test_stored_times_come_back_as_utc(sessions: async_sessionmaker[AsyncSession]) -> None:
+    from zoneinfo import ZoneInfo
+
+    london_summer = datetime(2026, 7, 1, 12, 0, tzinfo=ZoneInfo("Europe/London"))
+    async with transaction(sessions) as session:
+        await append_audit(
+            session=session, now=london_summer, actor_aad_id="u", actor_role="r", action="a"
+        )
+    async with sessions() as session:
+        (event,) = await list_audit(session=session)
+    assert event.occurred_at == london_summer
+    assert event.occurred_at.utcoffset() is not None
+    assert event.occurred_at.hour == 11  # 12:00 BST is 11:00 UTC
+
+
+def test_fixture_runs_both_databases(database_url: str, request: Any) -> None:
+    assert database_url.startswith(("sqlite", "postgresql"))

@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.settings import Settings, SettingsError
+
+PRODUCTION = {
+    "APP_ID": "11111111-0000-0000-0000-000000000001",
+    "APP_PASSWORD": "s3cret-value",
+    "APP_TENANTID": "22222222-0000-0000-0000-000000000002",
+    "DATA_KEY": "a-key",
+}
+
+
+def test_production_needs_credentials_and_names_them() -> None:
+    with pytest.raises(SettingsError) as error:
+        Settings.from_env({}, env_file=None)
+    message = str(error.value)
+    for name in ("APP_ID", "APP_PASSWORD", "APP_TENANTID", "DATA_KEY"):
+        assert name in message
+
+
+def test_production_with_credentials_defaults_the_allowed_tenant() -> None:
+    settings = Settings.from_env(PRODUCTION, env_file=None)
+    assert settings.allowed_tenant_id == PRODUCTION["APP_TENANTID"]
+    assert settings.timezone == "Europe/London"
+    assert settings.database_url.startswith("sqlite+aiosqlite:///var/")
+
+
+def test_secrets_are_not_in_repr() -> None:
+    settings = Settings.from_env(PRODUCTION, env_file=None)
+    assert "s3cret-value" not in repr(settings)
+    assert "a-key" not in repr(settings)
+
+
+def test_local_mode_must_be_on_loopback() -> None:
+    with pytest.raises(SettingsError, match="loopback"):
+        Settings.from_env(
+            {"BOT_MODE": "local", "HOST": "0.0.0.0", "ALLOWED_TENANT_ID": "t"}, env_file=None
+        )
+    assert Settings.from_env(
+        {"BOT_MODE": "local", "HOST": "::1", "ALLOWED_TENANT_ID": "t"}, env_file=None
+    ).local
+
+
+def test_local_mode_needs_the_tenant() -> None:
+    with pytest.raises(SettingsError, match="ALLOWED_TENANT_ID"):
+        Settings.from_env({"BOT_MODE": "local"}, env_file=None)
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "named"),
+    [
+        ("PORT", "eighty", "PORT"),
+        ("BOT_MODE", "dev", "BOT_MODE"),
+        ("TIMEZONE", "Mars/Olympus", "TIMEZONE"),
+        ("APP_TYPE", "Anything", "APP_TYPE"),
+    ],
+)
+def test_malformed_values_are_named(key: str, value: str, named: str) -> None:
+    with pytest.raises(SettingsError, match=named):
+        Settings.from_env({**PRODUCTION, key: value}, env_file=None)
+
+
+def test_env_file_is_read_and_environment_wins(tmp_path: Path) -> None:
+    env = tmp_path / ".env"
+    env.write_text("BOT_MODE=local\nALLOWED_TENANT_ID=from-file\nPORT=4000\n")
+    settings = Settings.from_env({"PORT": "5000"}, env_file=str(env))
+    assert (settings.mode, settings.allowed_tenant_id, settings.port) == (
+        "local",
+        "from-file",
+        5000,
+    )
+
+
+def test_bootstrap_admins_are_split() -> None:
+    settings = Settings.from_env({**PRODUCTION, "BOOTSTRAP_ADMINS": " a , b,,c "}, env_file=None)
+    assert settings.bootstrap_admins == ("a", "b", "c")
