@@ -171,6 +171,24 @@ def activity_tenant(body: dict[str, Any]) -> str | None:
     return None
 
 
+class SharedCard(dict[str, Any]):
+    """A rendered card, never changed after it is built.
+
+    ``TurnContext.send_activities`` deep-copies every outgoing activity; for a card that copy
+    is pure cost, so this content is shared instead. msrest serialises only exact ``dict``s,
+    so ``CaseReviewAdapter`` hands it a plain copy of the top level before sending.
+    """
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> SharedCard:
+        return self
+
+
+def _plain_cards(activity: Activity) -> None:
+    for attachment in activity.attachments or []:
+        if isinstance(attachment.content, SharedCard):
+            attachment.content = dict(attachment.content)
+
+
 def serialize_activity(activity: Activity) -> dict[str, Any]:
     """``activity.serialize()``, without msrest walking card contents that are already JSON.
 
@@ -253,6 +271,15 @@ class CaseReviewAdapter(CloudAdapter):  # type: ignore[misc]
         if isinstance(body_out, Model):
             body_out = serializer_helper(body_out)
         return web.json_response(data=body_out, status=int(invoke_response.status))
+
+    async def send_activities(self, context: TurnContext, activities: list[Activity]) -> Any:
+        for activity in activities:
+            _plain_cards(activity)
+        return await super().send_activities(context, activities)
+
+    async def update_activity(self, context: TurnContext, activity: Activity) -> Any:
+        _plain_cards(activity)
+        return await super().update_activity(context, activity)
 
     def _process_turn_results(self, context: TurnContext) -> InvokeResponse | None:
         if context.activity.delivery_mode == DeliveryModes.expect_replies:

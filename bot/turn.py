@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botbuilder.core import ConversationState, MessageFactory, TurnContext
 from botbuilder.dialogs import DialogSet
@@ -12,22 +12,14 @@ from botbuilder.schema import Activity, Attachment
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.actions import ActionRegistry
+from bot.adapter import SharedCard
 from bot.clock import Clock
-from bot.commands.registry import CommandRegistry
 from bot.settings import Settings
 from cards.common import CARD_CONTENT_TYPE
 from storage import people
 
-
-class SharedCard(dict[str, Any]):
-    """A rendered card, never changed after it is built.
-
-    ``TurnContext.send_activities`` deep-copies every outgoing activity; for a card that copy
-    is pure cost, so this content is shared instead of copied.
-    """
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> SharedCard:
-        return self
+if TYPE_CHECKING:
+    from bot.commands.registry import CommandRegistry
 
 
 def card_attachment(card: dict[str, Any]) -> Attachment:
