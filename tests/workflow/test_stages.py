@@ -1,0 +1,260 @@
+"""Every transition row, allowed and refused, by role; decisions and deadline changes."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from workflow.adjustments import (
+    Adjustment,
+    AdjustmentKind,
+    DueState,
+    InvalidAdjustment,
+    check_adjustment,
+    effective_due,
+)
+from workflow.calendar import WorkingCalendar
+from workflow.criteria import ALL, CONSIDER, MUST_NOTIFY, any_must_notify, meets_statutory_test
+from workflow.decisions import (
+    OUTCOMES,
+    DecisionDraft,
+    DecisionKind,
+    InvalidDecision,
+    check_decision,
+)
+from workflow.roles import Role
+from workflow.stages import TRANSITIONS, Event, InvalidTransition, Stage, advance, events_for
+
+ROWS = sorted(TRANSITIONS.items(), key=lambda item: (item[0][0].value, item[0][1].value))
+
+
+@pytest.mark.parametrize(("key", "rule"), ROWS, ids=[f"{s}-{e}" for (s, e), _ in ROWS])
+def test_every_row_allows_its_roles_and_refuses_the_others(
+    key: tuple[Stage, Event], rule: object
+) -> None:
+    stage, event = key
+    allowed = TRANSITIONS[key].roles
+    for role in Role:
+        if role in allowed:
+            assert advance(stage, event, [role]) is TRANSITIONS[key].to
+        else:
+            with pytest.raises(InvalidTransition, match=r"^Only the "):
+                advance(stage, event, [role])
+
+
+MISSING = [(s, e) for s in Stage for e in Event if (s, e) not in TRANSITIONS]
+
+
+@pytest.mark.parametrize(("stage", "event"), MISSING, ids=[f"{s}-{e}" for s, e in MISSING])
+def test_every_other_event_is_refused_at_every_stage(stage: Stage, event: Event) -> None:
+    with pytest.raises(InvalidTransition, match=r"You can't .* while the case is at"):
+        advance(stage, event, list(Role))
+
+
+def test_refusals_read_well() -> None:
+    with pytest.raises(InvalidTransition) as error:
+        advance(Stage.SCOPING, Event.CHAIR_RECOMMENDATION, [Role.PRACTITIONER])
+    assert (
+        str(error.value)
+        == "Only the Case Review Sub-group chair can make the recommendation to the LA."
+    )
+    with pytest.raises(InvalidTransition) as error:
+        advance(Stage.CLOSED, Event.IGT_SENT, [Role.BUSINESS_UNIT])
+    assert str(error.value).startswith(
+        'You can\'t send an Information Gathering Tool while the case is at "Closed".'
+    )
+
+
+def test_the_main_paths_through_the_process() -> None:
+    notify = [
+        (Event.CHAIR_RECOMMENDATION, Role.CHAIR, Stage.LA_DECISION),
+        (Event.LA_NOTIFIES, Role.STRATEGIC_DIRECTOR, Stage.RAPID_REVIEW),
+        (Event.REVIEW_DECISION, Role.CHAIR, Stage.REPORTING),
+        (Event.REPORT_SENT, Role.BUSINESS_UNIT, Stage.AWAITING_PANEL),
+        (Event.START_LCSPR, Role.BUSINESS_UNIT, Stage.LCSPR),
+        (Event.REPORT_SIGNED_OFF, Role.BUSINESS_UNIT, Stage.PUBLICATION),
+        (Event.PUBLISHED, Role.BUSINESS_UNIT, Stage.ACTION_PLAN),
+        (Event.CLOSE, Role.CHAIR, Stage.CLOSED),
+    ]
+    stage = Stage.SCOPING
+    for event, role, expected in notify:
+        stage = advance(stage, event, [role])
+        assert stage is expected
+    stage = advance(Stage.LA_DECISION, Event.LA_DOES_NOT_NOTIFY, [Role.BUSINESS_UNIT])
+    assert stage is Stage.NOT_NOTIFIED
+    assert advance(stage, Event.START_ALTERNATIVE, [Role.CHAIR]) is Stage.ALTERNATIVE_REVIEW
+    national = advance(
+        Stage.AWAITING_PANEL, Event.PANEL_TAKES_NATIONAL_REVIEW, [Role.BUSINESS_UNIT]
+    )
+    assert national is Stage.NATIONAL_REVIEW
+
+
+def test_no_stage_is_a_dead_end_except_closed() -> None:
+    for stage in Stage:
+        moves = {
+            rule.to for (s, _), rule in TRANSITIONS.items() if s is stage and rule.to is not stage
+        }
+        assert bool(moves) is (stage is not Stage.CLOSED), stage
+
+
+def test_scrutineer_and_admin_change_nothing() -> None:
+    for stage in Stage:
+        assert events_for(stage, [Role.SCRUTINEER, Role.ADMIN]) == []
+
+
+def test_events_for_offers_the_chair_their_buttons() -> None:
+    assert events_for(Stage.SCOPING, [Role.CHAIR]) == [
+        Event.CHAIR_RECOMMENDATION,
+        Event.CLOSE,
+        Event.DEADLINE_CHANGED,
+    ]
+
+
+# ----- criteria ---------------------------------------------------------------------------
+
+
+def test_criteria_lists_are_the_procedures() -> None:
+    assert len(MUST_NOTIFY) == 5
+    assert len(CONSIDER) == 9
+    assert len(ALL) == 14
+    assert any_must_notify(["serious_sexual_abuse"])
+    assert not any_must_notify(["child_protection_plan"])
+
+
+@pytest.mark.parametrize(
+    ("abuse", "harm", "where", "expected"),
+    [
+        (True, True, True, True),
+        (False, True, True, False),
+        (True, False, True, False),
+        (True, True, False, False),
+    ],
+)
+def test_statutory_test(abuse: bool, harm: bool, where: bool, expected: bool) -> None:
+    assert (
+        meets_statutory_test(
+            abuse_or_neglect_known_or_suspected=abuse,
+            died_or_seriously_harmed=harm,
+            in_area_or_resident_harmed_outside_england=where,
+        )
+        is expected
+    )
+
+
+# ----- decisions --------------------------------------------------------------------------
+
+NOW = datetime(2026, 12, 30, 11, 0, tzinfo=UTC)
+
+
+def _draft(**overrides: object) -> DecisionDraft:
+    values: dict[str, object] = {
+        "kind": DecisionKind.CHAIR_RECOMMENDATION,
+        "outcome": "notify",
+        "rationale": "Serious harm; neglect suspected by two agencies.",
+        "decided_by": "chair-aad",
+        "decided_role": Role.CHAIR,
+        "decided_at": NOW,
+    }
+    values.update(overrides)
+    return DecisionDraft(**values)  # type: ignore[arg-type]
+
+
+def test_a_good_decision_passes() -> None:
+    check_decision(_draft(), [Role.CHAIR])
+
+
+@pytest.mark.parametrize(
+    ("overrides", "roles", "message"),
+    [
+        ({"rationale": "   "}, [Role.CHAIR], "needs its rationale"),
+        ({"rationale": "x" * 8001}, [Role.CHAIR], "too long"),
+        ({"outcome": "maybe"}, [Role.CHAIR], "not an outcome"),
+        ({}, [Role.BUSINESS_UNIT], "don't hold a role"),
+        ({"decided_role": Role.BUSINESS_UNIT}, [Role.BUSINESS_UNIT], "don't hold a role"),
+        ({"decided_at": datetime(2026, 1, 1)}, [Role.CHAIR], "timezone-aware"),
+    ],
+)
+def test_bad_decisions_are_refused(
+    overrides: dict[str, object], roles: list[Role], message: str
+) -> None:
+    with pytest.raises(InvalidDecision, match=message):
+        check_decision(_draft(**overrides), roles)
+
+
+def test_every_decision_kind_has_outcomes() -> None:
+    assert all(OUTCOMES[kind] for kind in DecisionKind)
+
+
+# ----- pauses and extensions --------------------------------------------------------------
+
+CAL = WorkingCalendar()
+BASE = date(2027, 7, 16)
+
+
+def test_pause_and_resume_move_the_due_date_by_the_working_days_lost() -> None:
+    history = [
+        Adjustment(AdjustmentKind.PAUSE, date(2027, 5, 3), "Criminal trial", "chair"),
+    ]
+    paused = effective_due(BASE, history, CAL)
+    assert paused.due is None and paused.paused_since == date(2027, 5, 3)
+    history.append(Adjustment(AdjustmentKind.RESUME, date(2027, 5, 17), "Trial ended", "chair"))
+    resumed = effective_due(BASE, history, CAL)
+    # 4 to 17 May 2027 holds 10 working days (3 May is a bank holiday, 31 May is not yet).
+    assert resumed.due == CAL.add_working_days(BASE, 10)
+    assert resumed.base_due == BASE
+
+
+def test_extension_sets_a_later_date_and_history_is_replayed() -> None:
+    history = [
+        Adjustment(AdjustmentKind.EXTEND, date(2027, 6, 1), "Inquest", "chair", date(2027, 9, 1))
+    ]
+    assert effective_due(BASE, history, CAL).due == date(2027, 9, 1)
+
+
+@pytest.mark.parametrize(
+    ("current", "adjustment", "roles", "message"),
+    [
+        (
+            DueState(BASE, None, BASE),
+            Adjustment(AdjustmentKind.PAUSE, BASE, "r", "x"),
+            [Role.BUSINESS_UNIT],
+            "Only the",
+        ),
+        (
+            DueState(BASE, None, BASE),
+            Adjustment(AdjustmentKind.PAUSE, BASE, " ", "x"),
+            [Role.CHAIR],
+            "reason",
+        ),
+        (
+            DueState(None, BASE, BASE),
+            Adjustment(AdjustmentKind.PAUSE, BASE, "r", "x"),
+            [Role.CHAIR],
+            "already paused",
+        ),
+        (
+            DueState(BASE, None, BASE),
+            Adjustment(AdjustmentKind.RESUME, BASE, "r", "x"),
+            [Role.CHAIR],
+            "not paused",
+        ),
+        (
+            DueState(BASE, None, BASE),
+            Adjustment(AdjustmentKind.EXTEND, BASE, "r", "x", date(2027, 7, 1)),
+            [Role.CHAIR],
+            "later than",
+        ),
+        (
+            DueState(BASE, None, BASE),
+            Adjustment(AdjustmentKind.EXTEND, BASE, "r", "x", date(2027, 8, 28)),
+            [Role.CHAIR],
+            "working day",
+        ),
+    ],
+)
+def test_bad_adjustments_are_refused(
+    current: DueState, adjustment: Adjustment, roles: list[Role], message: str
+) -> None:
+    with pytest.raises(InvalidAdjustment, match=message):
+        check_adjustment(current, adjustment, roles, CAL)

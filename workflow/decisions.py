@@ -1,0 +1,90 @@
+"""Decisions: kinds, their allowed outcomes, and what makes a decision record valid.
+
+A decision is never edited; a change is a new decision that supersedes the old one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from workflow.roles import Role
+
+RATIONALE_MAX = 8000
+
+
+class DecisionKind(StrEnum):
+    SCOPING_VIEW = "scoping_view"
+    CHAIR_RECOMMENDATION = "chair_recommendation"
+    LA_DECISION = "la_decision"
+    REVIEW_DECISION = "review_decision"
+    PANEL_RESPONSE = "panel_response"
+    PUBLICATION_DELAY = "publication_delay"
+    DEADLINE_CHANGE = "deadline_change"
+    CLOSURE = "closure"
+
+
+OUTCOMES: dict[DecisionKind, tuple[str, ...]] = {
+    DecisionKind.SCOPING_VIEW: ("meets_criteria", "does_not_meet_criteria", "unsure"),
+    DecisionKind.CHAIR_RECOMMENDATION: ("notify", "do_not_notify"),
+    DecisionKind.LA_DECISION: ("notify", "do_not_notify"),
+    DecisionKind.REVIEW_DECISION: (
+        "lcspr",
+        "single_agency_review",
+        "audit",
+        "learning_event",
+        "no_further_action",
+        "refer_national_review",
+    ),
+    DecisionKind.PANEL_RESPONSE: ("national_review", "more_information", "agrees"),
+    DecisionKind.PUBLICATION_DELAY: ("delay", "do_not_publish_full_report"),
+    DecisionKind.DEADLINE_CHANGE: ("pause", "resume", "extend"),
+    DecisionKind.CLOSURE: ("close",),
+}
+
+DECIDERS: dict[DecisionKind, frozenset[Role]] = {
+    DecisionKind.SCOPING_VIEW: frozenset({Role.PARTNER_POLICE, Role.PARTNER_LA, Role.PARTNER_ICB}),
+    DecisionKind.CHAIR_RECOMMENDATION: frozenset({Role.CHAIR}),
+    DecisionKind.LA_DECISION: frozenset({Role.STRATEGIC_DIRECTOR, Role.BUSINESS_UNIT}),
+    DecisionKind.REVIEW_DECISION: frozenset({Role.CHAIR}),
+    DecisionKind.PANEL_RESPONSE: frozenset({Role.BUSINESS_UNIT}),
+    DecisionKind.PUBLICATION_DELAY: frozenset({Role.CHAIR}),
+    DecisionKind.DEADLINE_CHANGE: frozenset({Role.CHAIR}),
+    DecisionKind.CLOSURE: frozenset({Role.CHAIR}),
+}
+
+
+@dataclass(frozen=True)
+class DecisionDraft:
+    kind: DecisionKind
+    outcome: str
+    rationale: str
+    decided_by: str
+    decided_role: str
+    decided_at: datetime
+    consulted: tuple[str, ...] = ()
+    views: dict[str, str] = field(default_factory=dict)
+    supersedes: int | None = None
+
+
+class InvalidDecision(ValueError):
+    pass
+
+
+def check_decision(draft: DecisionDraft, roles: Iterable[str]) -> None:
+    """Raise ``InvalidDecision`` with a plain reason if ``draft`` cannot be recorded."""
+    if draft.outcome not in OUTCOMES[draft.kind]:
+        raise InvalidDecision(
+            f"{draft.outcome!r} is not an outcome of a {draft.kind.value.replace('_', ' ')}"
+        )
+    if not draft.rationale.strip():
+        raise InvalidDecision("A decision needs its rationale: say why.")
+    if len(draft.rationale) > RATIONALE_MAX:
+        raise InvalidDecision(f"The rationale is too long (at most {RATIONALE_MAX} characters).")
+    allowed = DECIDERS[draft.kind]
+    if draft.decided_role not in allowed or draft.decided_role not in set(roles):
+        raise InvalidDecision("You don't hold a role that can make this decision.")
+    if draft.decided_at.tzinfo is None:
+        raise InvalidDecision("decision time must be timezone-aware")

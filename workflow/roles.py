@@ -1,0 +1,48 @@
+"""Roles, as the procedure names them. Role names live here; who holds them, in the database."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    PRACTITIONER = "practitioner"
+    BUSINESS_UNIT = "business_unit"
+    CHAIR = "chair"
+    PARTNER_POLICE = "partner_police"
+    PARTNER_LA = "partner_la"
+    PARTNER_ICB = "partner_icb"
+    STRATEGIC_DIRECTOR = "strategic_director"
+    AGENCY_RESPONDENT = "agency_respondent"  # per case: holds it only for the case asked
+    SCRUTINEER = "scrutineer"
+    ADMIN = "admin"
+
+
+LABELS: dict[Role, str] = {
+    Role.PRACTITIONER: "Practitioner",
+    Role.BUSINESS_UNIT: "BDSCP Business Unit",
+    Role.CHAIR: "Case Review Sub-group chair",
+    Role.PARTNER_POLICE: "Police representative (West Yorkshire Police)",
+    Role.PARTNER_LA: "Local Authority representative (Children's Social Care)",
+    Role.PARTNER_ICB: "ICB (health) representative",
+    Role.STRATEGIC_DIRECTOR: "LA Strategic Director, Children's Services",
+    Role.AGENCY_RESPONDENT: "Agency respondent",
+    Role.SCRUTINEER: "Independent scrutineer",
+    Role.ADMIN: "Bot administrator",
+}
+
+PARTNERS = frozenset({Role.PARTNER_POLICE, Role.PARTNER_LA, Role.PARTNER_ICB})
+
+# Who may see a referral's personal details (in 1:1 chat only), besides its own referrer.
+SEE_PERSONAL_DETAILS = frozenset({Role.BUSINESS_UNIT, Role.CHAIR, *PARTNERS})
+# Who sees every case (status, stage, dates); the scrutineer reads, changes nothing.
+SEE_ALL_CASES = frozenset(
+    {Role.BUSINESS_UNIT, Role.CHAIR, *PARTNERS, Role.STRATEGIC_DIRECTOR, Role.SCRUTINEER}
+)
+
+
+def label(role: str) -> str:
+    try:
+        return LABELS[Role(role)]
+    except ValueError:
+        return role
