@@ -24,12 +24,14 @@ from bot.clock import Clock, system_clock
 from bot.commands import ACTIONS, COMMANDS
 from bot.commands.registry import CommandRegistry
 from bot.handler import CaseReviewBot
-from bot.settings import Settings
+from bot.keys import master_cipher
+from bot.settings import Settings, SettingsError
 from bot.state_storage import DatabaseStorage
 from bot.turn import Services
 from storage import db
 from storage.audit import append_audit
 from storage.people import grant_role
+from workflow.timetable import TimetableError, load_timetable
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +56,12 @@ def create_app(
     app = web.Application()
     extra = list(extra_dialogs)
     grants = configured_grants(settings)
+    # Read and checked before serving: a bad timetable or key stops start-up here.
+    try:
+        timetable = load_timetable(settings.timetable_file)
+    except TimetableError as error:
+        raise SettingsError(str(error)) from None
+    cipher = master_cipher(settings)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         engine = db.create_engine(settings.database_url)
@@ -73,6 +81,8 @@ def create_app(
             actions=actions or ACTIONS,
             conversation_state=conversation_state,
             dialogs=dialogs,
+            timetable=timetable,
+            cipher=cipher,
         )
         adapter = CaseReviewAdapter(settings)
         scheduler = AsyncIOScheduler(timezone="UTC")

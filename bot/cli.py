@@ -1,44 +1,88 @@
-"""``python -m bot``: run the bot, migrate the database, and the business unit's tools."""
+"""``python -m bot``: run the bot, migrate the database, and the business unit's tools.
+
+    run                               start the web server
+    db upgrade                        apply migrations
+    deadlines --from YYYY-MM-DD       every milestone's Day number and due date [--json]
+    audit verify                      check the audit log's hash chain
+    key new                           print a new DATA_KEY
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import date
 
 from aiohttp import web
 
 from bot import logs
 from bot.settings import Settings, SettingsError
 from storage import db
+from storage.audit import verify_audit
+from storage.crypto import new_key
+from workflow.timetable import TimetableError, load_timetable, plan
 
 log = logging.getLogger(__name__)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (write YYYY-MM-DD)") from None
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Case Review Bot")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="start the bot's web server")
     db_parser = sub.add_parser("db", help="database tasks")
     db_sub = db_parser.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="apply migrations")
+    deadlines = sub.add_parser("deadlines", help="the timetable for an awareness date")
+    deadlines.add_argument("--from", dest="awareness", type=_date, required=True,
+                           help="the day the BDSCP became aware (YYYY-MM-DD)")
+    deadlines.add_argument("--json", action="store_true", help="machine-readable output")
+    audit = sub.add_parser("audit", help="audit log tasks")
+    audit_sub = audit.add_subparsers(dest="audit_command", required=True)
+    audit_sub.add_parser("verify", help="check the hash chain; name the first broken entry")
+    key = sub.add_parser("key", help="data key tasks")
+    key_sub = key.add_subparsers(dest="key_command", required=True)
+    key_sub.add_parser("new", help="print a new random DATA_KEY")
+    return parser
 
-    args = parser.parse_args(argv)
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    offline = args.command in ("deadlines", "audit", "key", "db")
     try:
-        settings = Settings.from_env()
+        settings = Settings.from_env(require_credentials=not offline)
     except SettingsError as error:
         print(f"Cannot start: {error}", file=sys.stderr)
         return 2
-    logs.configure(settings.log_level)
+    logs.configure(settings.log_level if args.command == "run" else "WARNING")
 
-    if args.command == "run":
-        return _run(settings)
-    if args.command == "db":
-        asyncio.run(_upgrade(settings))
-        print("Database is up to date.")
-        return 0
+    try:
+        if args.command == "run":
+            return _run(settings)
+        if args.command == "db":
+            asyncio.run(_upgrade(settings))
+            print("Database is up to date.")
+            return 0
+        if args.command == "deadlines":
+            return _deadlines(settings, args.awareness, as_json=args.json)
+        if args.command == "audit":
+            return asyncio.run(_verify(settings))
+        if args.command == "key":
+            print(new_key())
+            return 0
+    except (SettingsError, TimetableError) as error:
+        print(f"Cannot start: {error}", file=sys.stderr)
+        return 2
     return 1
 
 
@@ -48,6 +92,60 @@ async def _upgrade(settings: Settings) -> None:
         await db.upgrade(engine)
     finally:
         await engine.dispose()
+
+
+def _deadlines(settings: Settings, awareness: date, *, as_json: bool) -> int:
+    timetable = load_timetable(settings.timetable_file)
+    rows = plan(timetable, awareness)
+    if as_json:
+        print(json.dumps(
+            {
+                "awareness": awareness.isoformat(),
+                "day_1": timetable.calendar().day_one(awareness).isoformat(),
+                "rapid_review_anchor": timetable.rapid_review_anchor,
+                "milestones": [
+                    {
+                        "number": r.milestone.number,
+                        "key": r.milestone.key,
+                        "title": r.milestone.title,
+                        "rule": r.milestone.describe_offset(),
+                        "day": r.day_number,
+                        "due": r.due.isoformat() if r.due else None,
+                        "statutory": r.milestone.statutory,
+                    }
+                    for r in rows
+                ],
+            },
+            indent=2,
+        ))
+        return 0
+    day_one = timetable.calendar().day_one(awareness)
+    print(f"Aware {awareness:%a %d %b %Y}; Day 1 is {day_one:%a %d %b %Y}. "
+          f"Working days exclude weekends, England-and-Wales bank holidays and closure days.")
+    print(f"{'#':>3}  {'Day':>4}  {'Due':<16}  Milestone")
+    for r in rows:
+        due = f"{r.due:%a %d %b %Y}" if r.due else "-"
+        day = str(r.day_number) if r.day_number is not None else "-"
+        mark = " (statutory)" if r.milestone.statutory else ""
+        print(f"{r.milestone.number:>3}  {day:>4}  {due:<16}  {r.milestone.title}{mark}")
+        print(f"{'':>3}  {'':>4}  {'':<16}  {r.milestone.describe_offset()}")
+    print("Later dates assume each earlier milestone is met on its due date.")
+    return 0
+
+
+async def _verify(settings: Settings) -> int:
+    engine = db.create_engine(settings.database_url)
+    try:
+        async with db.create_sessionmaker(engine)() as session:
+            result = await verify_audit(session=session)
+    finally:
+        await engine.dispose()
+    if result.ok:
+        print(f"Audit log intact: {result.checked} entries checked.")
+        return 0
+    print(f"Audit log BROKEN at entry {result.broken_seq}: {result.reason}. "
+          f"{result.checked} entries before it check out.")
+    return 1
 
 
 def _run(settings: Settings) -> int:

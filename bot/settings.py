@@ -56,9 +56,17 @@ class Settings:
 
     @classmethod
     def from_env(
-        cls, environ: Mapping[str, str] | None = None, env_file: str | None = ".env"
+        cls,
+        environ: Mapping[str, str] | None = None,
+        env_file: str | None = ".env",
+        *,
+        require_credentials: bool = True,
     ) -> Settings:
-        """Build settings from ``environ`` (default ``os.environ``) over an optional .env file."""
+        """Build settings from ``environ`` (default ``os.environ``) over an optional .env file.
+
+        ``require_credentials=False`` is for offline tools (``deadlines``, ``audit verify``)
+        that never serve or talk to Teams.
+        """
         values: dict[str, str] = {}
         if env_file and Path(env_file).is_file():
             values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
@@ -113,7 +121,8 @@ class Settings:
             log_level=get("LOG_LEVEL", "INFO").upper(),
             outbox_interval_seconds=interval,
         )
-        settings.check()
+        if require_credentials:
+            settings.check()
         return settings
 
     def check(self) -> None:

@@ -17,6 +17,8 @@ from bot.clock import Clock
 from bot.settings import Settings
 from cards.common import CARD_CONTENT_TYPE
 from storage import people
+from storage.crypto import Cipher
+from workflow.timetable import Timetable
 
 if TYPE_CHECKING:
     from bot.commands.registry import CommandRegistry
@@ -37,6 +39,8 @@ class Services:
     actions: ActionRegistry
     conversation_state: ConversationState
     dialogs: DialogSet
+    timetable: Timetable
+    cipher: Cipher  # the master key; each case's own key is wrapped with it
     extras: dict[str, Any] = field(default_factory=dict)
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Date,
     DateTime,
+    ForeignKey,
     Index,
     Integer,
     String,
@@ -123,3 +125,114 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+# ----- cases (migration 0002) ---------------------------------------------------------------
+
+
+class ReferenceCounter(Base):
+    """The yearly case-reference sequence: BR-YYYY-NNNN, no gaps, no duplicates."""
+
+    __tablename__ = "reference_counters"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_value: Mapped[int] = mapped_column(Integer)
+
+
+class Case(Base):
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    reference: Mapped[str] = mapped_column(String(16), unique=True)
+    year: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[int] = mapped_column(Integer)
+    stage: Mapped[str] = mapped_column(String(32))
+    referring_agency: Mapped[str] = mapped_column(String(200))  # an agency, not a person
+    referrer_aad_id: Mapped[str] = mapped_column(String(64), index=True)
+    # Anchors of the timetable (dates, Europe/London).
+    awareness_date: Mapped[date] = mapped_column(Date)
+    notification_date: Mapped[date | None] = mapped_column(Date)
+    igt_sent_date: Mapped[date | None] = mapped_column(Date)
+    review_decision_date: Mapped[date | None] = mapped_column(Date)
+    report_sent_date: Mapped[date | None] = mapped_column(Date)
+    planned_publication_date: Mapped[date | None] = mapped_column(Date)
+    criteria: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of criterion keys
+    # The case's own data key, wrapped with the master key. Every personal field of the case
+    # is encrypted with it; purging a closed case clears it (crypto-shredding), leaving the
+    # append-only records in place but unreadable.
+    wrapped_key: Mapped[str | None] = mapped_column(Text)
+    idempotency_key: Mapped[str | None] = mapped_column(String(128), unique=True)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class ReferralVersion(Base):
+    """A referral form as submitted. Never overwritten: a correction is a new version."""
+
+    __tablename__ = "referral_versions"
+    __table_args__ = (UniqueConstraint("case_id", "version"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    submitted_by: Mapped[str] = mapped_column(String(64))
+    submitted_at: Mapped[datetime]
+    payload: Mapped[str] = mapped_column(Text)  # encrypted JSON: all of the form
+
+
+class MilestoneRow(Base):
+    __tablename__ = "milestones"
+    __table_args__ = (UniqueConstraint("case_id", "key"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    key: Mapped[str] = mapped_column(String(64))
+    base_due_date: Mapped[date | None] = mapped_column(Date)
+    due_date: Mapped[date | None] = mapped_column(Date, index=True)  # after pauses/extensions
+    paused_since: Mapped[date | None] = mapped_column(Date)
+    completed_at: Mapped[datetime | None]
+    completed_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class MilestoneAdjustment(Base):
+    __tablename__ = "milestone_adjustments"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    milestone_id: Mapped[int] = mapped_column(ForeignKey("milestones.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    effective_on: Mapped[date] = mapped_column(Date)
+    new_due_date: Mapped[date | None] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text)  # encrypted
+    approved_by: Mapped[str] = mapped_column(String(64))
+    decided_at: Mapped[datetime]
+
+
+class DecisionRow(Base):
+    """A decision with its rationale. Never edited: a change supersedes it with a new row."""
+
+    __tablename__ = "decisions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    outcome: Mapped[str] = mapped_column(String(64))
+    rationale: Mapped[str] = mapped_column(Text)  # encrypted
+    decided_by: Mapped[str] = mapped_column(String(64))
+    decided_role: Mapped[str] = mapped_column(String(64))
+    decided_at: Mapped[datetime]
+    consulted: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of Entra ids
+    views: Mapped[str | None] = mapped_column(Text)  # encrypted JSON {who: view}
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("decisions.id"), unique=True)
+
+
+class NotificationRow(Base):
+    """A notification made outside the bot (to the Panel, Ofsted, DfE, ...), as recorded."""
+
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    recipient: Mapped[str] = mapped_column(String(64))
+    sent_at: Mapped[datetime]
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    external_reference: Mapped[str | None] = mapped_column(String(200))

@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from bot.app import SERVICES, create_app
 from bot.commands import ACTIONS, COMMANDS
 from bot.turn import Turn
+from storage.crypto import new_key
 from storage.models import AuditEvent, ConversationRef, Person
 from tests.activities import PRACTITIONER, execute, message
 from tests.cardcheck import assert_valid_card
@@ -140,7 +141,7 @@ async def test_request_without_credentials_outside_local_mode_gets_401(
         app_id="11111111-0000-0000-0000-000000000001",
         app_password="not-a-real-secret",
         app_tenant_id="00000000-0000-4000-8000-00000000b0d5",
-        data_key="k",
+        data_key=new_key(),
     )
     app = create_app(production)
     client = await serve(app)

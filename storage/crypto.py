@@ -1,0 +1,78 @@
+"""Personal data at rest: AES-256-GCM (authenticated) from the ``cryptography`` package.
+
+Tokens look like ``v1:<base64url(nonce || ciphertext+tag)>``. Each is bound to a context
+string (what the field is), so a value copied into another column fails to decrypt.
+Nothing searches by these fields.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import os
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+PREFIX = "v1:"
+KEY_BYTES = 32
+
+
+class DataKeyError(ValueError):
+    """The data key is missing or malformed."""
+
+
+class DecryptionError(ValueError):
+    """A stored value does not decrypt with this key and context (tampered or wrong key)."""
+
+
+def new_key() -> str:
+    """A fresh key, as the text DATA_KEY holds (base64url of 32 random bytes)."""
+    return base64.urlsafe_b64encode(os.urandom(KEY_BYTES)).decode()
+
+
+def parse_key(text: str) -> bytes:
+    try:
+        key = base64.urlsafe_b64decode(text.strip().encode())
+    except (binascii.Error, ValueError):
+        raise DataKeyError(
+            "DATA_KEY is not base64: generate one with `python -m bot key new`"
+        ) from None
+    if len(key) != KEY_BYTES:
+        raise DataKeyError(f"DATA_KEY must decode to {KEY_BYTES} bytes, not {len(key)}")
+    return key
+
+
+class Cipher:
+    def __init__(self, key: bytes) -> None:
+        if len(key) != KEY_BYTES:
+            raise DataKeyError(f"the data key must be {KEY_BYTES} bytes")
+        self._aead = AESGCM(key)
+
+    @classmethod
+    def from_text(cls, text: str) -> Cipher:
+        return cls(parse_key(text))
+
+    def encrypt(self, plaintext: str, *, context: str) -> str:
+        nonce = os.urandom(12)
+        sealed = self._aead.encrypt(nonce, plaintext.encode(), context.encode())
+        return PREFIX + base64.urlsafe_b64encode(nonce + sealed).decode()
+
+    def decrypt(self, token: str, *, context: str) -> str:
+        if not token.startswith(PREFIX):
+            raise DecryptionError("not an encrypted value")
+        try:
+            raw = base64.urlsafe_b64decode(token[len(PREFIX) :].encode())
+            return self._aead.decrypt(raw[:12], raw[12:], context.encode()).decode()
+        except (InvalidTag, binascii.Error, ValueError):
+            raise DecryptionError(f"value for {context} does not decrypt") from None
+
+    def encrypt_json(self, value: Any, *, context: str) -> str:
+        return self.encrypt(
+            json.dumps(value, sort_keys=True, separators=(",", ":")), context=context
+        )
+
+    def decrypt_json(self, token: str, *, context: str) -> Any:
+        return json.loads(self.decrypt(token, context=context))

@@ -1,0 +1,284 @@
+"""Case records on SQLite and PostgreSQL: references, versions, milestones, decisions,
+encryption at rest."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage import cases
+from storage.crypto import Cipher, DecryptionError, new_key
+from storage.db import transaction
+from storage.models import MilestoneRow, ReferralVersion
+from workflow.adjustments import Adjustment, AdjustmentKind
+from workflow.decisions import DecisionDraft, DecisionKind
+from workflow.roles import Role
+from workflow.timetable import load_timetable
+
+ROOT = Path(__file__).resolve().parents[2]
+TIMETABLE = load_timetable(ROOT / "config" / "timetable.toml")
+NOW = datetime(2026, 12, 24, 10, 0, tzinfo=UTC)
+CHILD = "Zebedee Quattlebaum"
+REFERRAL = {
+    "child": {"name": CHILD, "date_of_birth": "2019-03-14", "home_address": "12 Larkspur Row"},
+    "family": [{"name": "Marigold Quattlebaum", "relationship": "mother"}],
+    "what_happened": "Admitted with injuries inconsistent with the account given.",
+}
+
+
+@pytest.fixture
+def master() -> Cipher:
+    return Cipher.from_text(new_key())
+
+
+def new_case(key: str | None = None) -> cases.NewCase:
+    return cases.NewCase(
+        awareness_date=date(2026, 12, 24),
+        referring_agency="Bradford Teaching Hospitals",
+        referrer_aad_id="referrer-1",
+        referral=REFERRAL,
+        criteria=("life_threatening_injury",),
+        idempotency_key=key,
+    )
+
+
+async def create(
+    sessions: async_sessionmaker[AsyncSession], master: Cipher, key: str | None = None
+) -> str:
+    async with transaction(sessions) as session:
+        case = await cases.create_case(
+            session=session,
+            master=master,
+            timetable=TIMETABLE,
+            new=new_case(key),
+            actor_role=Role.PRACTITIONER,
+            now=NOW,
+        )
+        return case.reference
+
+
+async def test_references_are_yearly_sequential_and_unique_under_concurrency(
+    sessions: async_sessionmaker[AsyncSession], master: Cipher
+) -> None:
+    references = await asyncio.gather(*(create(sessions, master) for _ in range(12)))
+    assert sorted(references) == [f"BR-2026-{n:04d}" for n in range(1, 13)]
+
+
+async def test_a_rolled_back_case_gives_its_number_back(
+    sessions: async_sessionmaker[AsyncSession], master: Cipher
+) -> None:
+    with pytest.raises(RuntimeError):
+        async with transaction(sessions) as session:
+            await cases.allocate_reference(session=session, year=2026)
+            raise RuntimeError("something failed later in the same change")
+    assert await create(sessions, master) == "BR-2026-0001"
+    async with transaction(sessions) as session:
+        assert (await cases.allocate_reference(session=session, year=2027))[1] == "BR-2027-0001"
+
+
+async def test_a_case_starts_in_scoping_with_its_milestones_due(
+    sessions: async_sessionmaker[AsyncSession], master: Cipher
+) -> None:
+    reference = await create(sessions, master)
+    async with sessions() as session:
+        case = await cases.get_case(session=session, reference=reference.lower())
+        assert case is not None and case.stage == "scoping"
+        rows = {m.key: m.due_date for m in await cases.list_milestones(session=session, case=case)}
+    assert rows["la_decision"] == date(2027, 1, 4)
+    assert rows["igts_sent"] == date(2027, 1, 5)  # rapid review clock runs from awareness
+    assert rows["igt_returns"] is None  # not until the IGTs are sent
+    assert rows["publication"] is None
+
+
+async def test_anchors_and_pauses_recompute_due_dates(
+    sessions: async_sessionmaker[AsyncSession], master: Cipher
+) -> None:
+    reference = await create(sessions, master)
+    async with transaction(sessions) as session:
+        case = await cases.get_case(session=session, reference=reference)
+        assert case is not None
+        await cases.set_anchor(
+            session=session,
+            case=case,
+            anchor="igt_sent",
+            on=date(2027, 1, 6),
+            timetable=TIMETABLE,
+            now=NOW,
+        )
+        await cases.adjust_milestone(
+            session=session,
+            master=master,
+            case=case,
+            timetable=TIMETABLE,
+            key="igt_returns",
+            adjustment=Adjustment(
+                AdjustmentKind.PAUSE, date(2027, 1, 8), "Police request", "chair"
+            ),
+            actor_role=Role.CHAIR,
+            now=NOW,
+        )
+    async with sessions() as session:
+        row = await session.scalar(select(MilestoneRow).where(MilestoneRow.key == "igt_returns"))
+        assert row is not None
+        assert (row.base_due_date, row.due_date, row.paused_since) == (
+            date(2027, 1, 14),
+            None,
+            date(2027, 1, 8),
+        )
+    async with transaction(sessions) as session:
+        case = await cases.get_case(session=session, reference=reference)
+        assert case is not None
+        await cases.adjust_milestone(
+            session=session,
+            master=master,
+            case=case,
+            timetable=TIMETABLE,
+            key="igt_returns",
+            adjustment=Adjustment(AdjustmentKind.RESUME, date(2027, 1, 12), "Cleared", "chair"),
+            actor_role=Role.CHAIR,
+            now=NOW,
+        )
+    async with sessions() as session:
+        row = await session.scalar(select(MilestoneRow).where(MilestoneRow.key == "igt_returns"))
+        assert row is not None and row.due_date == date(2027, 1, 18)  # 2 working days lost
+
+
+async def test_corrections_are_new_versions_and_old_ones_stay(
+    sessions: async_sessionmaker[AsyncSession], master: Cipher
+) -> None:
+    reference = await create(sessions, master)
+    corrected = {**REFERRAL, "what_happened": "Corrected account."}
+    async with transaction(sessions) as session:
+        case = await cases.get_case(session=session, reference=reference)
+        assert case is not None
+        version = await cases.add_referral_version(
+            session=session,
+            master=master,
+            case=case,
+            form=corrected,
+            by="bu-1",
+            actor_role=Role.BUSINESS_UNIT,
+            now=NOW,
+        )
+    assert version == 2
+    async with sessions() as session:
+        case = await cases.get_case(session=session, reference=reference)
+        assert case is not None
+        latest = await cases.read_referral(session=session, master=master, case=case)
+        first = await cases.read_referral(session=session, master=master, case=case, version=1)
+    assert latest.form["what_happened"] == "Corrected account."
+    assert first.form == REFERRAL
+    with pytest.raises(Exception, match="never edited"):
+        async with transaction(sessions) as session:
+            await session.execute(text("UPDATE referral_versions SET payload = 'x'"))
+
+
+async def test_decisions_keep_their_rationale_and_are_never_edited(
+    sessions: async_sessionmaker[AsyncSession], master: Cipher
+) -> None:
+    reference = await create(sessions, master)
+    async with transaction(sessions) as session:
+        case = await cases.get_case(session=session, reference=reference)
+        assert case is not None
+        first = await cases.record_decision(
+            session=session,
+            master=master,
+            case=case,
+            draft=DecisionDraft(
+                kind=DecisionKind.CHAIR_RECOMMENDATION,
+                outcome="notify",
+                rationale="Neglect suspected by two agencies.",
+                decided_by="chair-1",
+                decided_role=Role.CHAIR,
+                decided_at=NOW,
+                consulted=("police-1", "la-1", "icb-1"),
+                views={"police-1": "meets criteria"},
+            ),
+        )
+        await cases.record_decision(
+            session=session,
+            master=master,
+            case=case,
+            draft=DecisionDraft(
+                kind=DecisionKind.CHAIR_RECOMMENDATION,
+                outcome="do_not_notify",
+                rationale="New information: accidental injury confirmed.",
+                decided_by="chair-1",
+                decided_role=Role.CHAIR,
+                decided_at=NOW,
+                supersedes=first.id,
+            ),
+        )
+    async with sessions() as session:
+        case = await cases.get_case(session=session, reference=reference)
+        assert case is not None
+        views = await cases.list_decisions(session=session, master=master, case=case)
+    assert [(v.outcome, v.supersedes_id) for v in views] == [
+        ("notify", None),
+        ("do_not_notify", first.id),
+    ]
+    assert views[0].rationale == "Neglect suspected by two agencies."
+    assert views[0].consulted == ["police-1", "la-1", "icb-1"]
+    assert views[0].views == {"police-1": "meets criteria"}
+    with pytest.raises(Exception, match="never edited"):
+        async with transaction(sessions) as session:
+            await session.execute(text("UPDATE decisions SET outcome = 'notify'"))
+
+
+async def test_idempotency_key_finds_the_case(
+    sessions: async_sessionmaker[AsyncSession], master: Cipher
+) -> None:
+    reference = await create(sessions, master, key="submit-abc")
+    async with sessions() as session:
+        found = await cases.get_case_by_idempotency_key(session=session, key="submit-abc")
+    assert found is not None and found.reference == reference
+    with pytest.raises(Exception):  # noqa: B017 - the unique constraint, in either dialect
+        await create(sessions, master, key="submit-abc")
+
+
+async def test_personal_data_is_encrypted_and_bound_to_its_case(
+    sessions: async_sessionmaker[AsyncSession], master: Cipher
+) -> None:
+    reference = await create(sessions, master)
+    async with sessions() as session:
+        payload = await session.scalar(select(ReferralVersion.payload))
+        case = await cases.get_case(session=session, reference=reference)
+    assert payload is not None and CHILD not in payload and payload.startswith("v1:")
+    assert case is not None
+    other = Cipher.from_text(new_key())
+    with pytest.raises(DecryptionError):
+        cases.case_cipher(other, case)
+
+
+async def test_the_raw_sqlite_file_holds_no_child_name(tmp_path: Path, master: Cipher) -> None:
+    from storage import db
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'raw.db'}"
+    engine = db.create_engine(url)
+    await db.upgrade(engine)
+    sessions = db.create_sessionmaker(engine)
+    await create(sessions, master)
+    await engine.dispose()  # checkpoints the WAL into the file
+    raw = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("raw.db"))
+    for secret in (CHILD, "Quattlebaum", "Larkspur", "2019-03-14", "Marigold"):
+        assert secret.encode() not in raw, secret
+    assert b"BR-2026-0001" in raw  # the file is the one written
+
+
+async def test_due_milestones_are_listed_soonest_first(
+    sessions: async_sessionmaker[AsyncSession], master: Cipher
+) -> None:
+    await create(sessions, master)
+    async with sessions() as session:
+        due = await cases.list_due_milestones(session=session, before=date(2027, 1, 4))
+    assert [m.key for _, m in due] == [
+        "referral_received",
+        "scoping_views",
+        "chair_recommendation",
+        "la_decision",
+    ]

@@ -1,0 +1,115 @@
+"""The command line: deadlines for the business unit, audit verify."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=120,
+        check=False,
+    )
+
+
+def test_deadlines_prints_every_milestone_with_day_and_date() -> None:
+    result = run("deadlines", "--from", "2026-12-24")
+    assert result.returncode == 0, result.stderr
+    assert "Day 1 is Thu 24 Dec 2026" in result.stdout
+    assert (
+        "Mon 04 Jan 2027   LA decision and notification to the national Panel (statutory)"
+        in result.stdout
+    )
+
+
+def test_deadlines_json(tmp_path: Path) -> None:
+    result = run("deadlines", "--from", "2027-03-24", "--json")
+    data = json.loads(result.stdout)
+    rows = {m["key"]: m for m in data["milestones"]}
+    assert len(rows) == 12
+    assert (rows["rapid_review_meeting"]["day"], rows["rapid_review_meeting"]["due"]) == (
+        15,
+        "2027-04-15",
+    )
+
+
+def test_deadlines_follow_the_configured_file(tmp_path: Path) -> None:
+    edited = (ROOT / "config" / "timetable.toml").read_text().replace("day = 20", "day = 22")
+    path = tmp_path / "t.toml"
+    path.write_text(edited)
+    data = json.loads(
+        run("deadlines", "--from", "2026-12-24", "--json", env={"TIMETABLE_FILE": str(path)}).stdout
+    )
+    rows = {m["key"]: m for m in data["milestones"]}
+    assert (rows["report_to_panel"]["day"], rows["report_to_panel"]["due"]) == (22, "2027-01-27")
+
+
+def test_a_bad_timetable_names_the_entry(tmp_path: Path) -> None:
+    path = tmp_path / "t.toml"
+    path.write_text(
+        (ROOT / "config" / "timetable.toml").read_text().replace("day = 20", "day = -2")
+    )
+    result = run("deadlines", "--from", "2026-12-24", env={"TIMETABLE_FILE": str(path)})
+    assert result.returncode == 2
+    assert "report_to_panel): day must be 1 or more" in result.stderr
+
+
+def test_bad_date_is_explained() -> None:
+    result = run("deadlines", "--from", "24/12/2026")
+    assert result.returncode == 2
+    assert "is not a date (write YYYY-MM-DD)" in result.stderr
+
+
+def test_audit_verify_names_the_edited_row(tmp_path: Path) -> None:
+    import sqlite3
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'a.db'}"
+    env = {
+        "DATABASE_URL": url,
+        "BOOTSTRAP_ADMINS": "a1,a2,a3",
+        "BOT_MODE": "local",
+        "ALLOWED_TENANT_ID": "t",
+        "VAR_DIR": str(tmp_path / "var"),
+    }
+    # Start-up grants the bootstrap admins: three audited entries.
+    code = (
+        "import asyncio\nfrom bot.app import create_app\nfrom bot.settings import Settings\n"
+        "from aiohttp.test_utils import TestServer\n"
+        "async def main():\n"
+        "    s = TestServer(create_app(Settings.from_env()))\n"
+        "    await s.start_server(); await s.close()\n"
+        "asyncio.run(main())\n"
+    )
+    made = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert made.returncode == 0, made.stderr
+    ok = run("audit", "verify", env=env)
+    assert ok.returncode == 0, ok.stderr
+    assert "Audit log intact: 3 entries checked." in ok.stdout
+
+    conn = sqlite3.connect(tmp_path / "a.db")
+    conn.execute("DROP TRIGGER audit_events_no_update")
+    conn.execute("UPDATE audit_events SET actor_aad_id = 'someone-else' WHERE seq = 2")
+    conn.commit()
+    conn.close()
+    broken = run("audit", "verify", env=env)
+    assert broken.returncode == 1
+    assert "Audit log BROKEN at entry 2" in broken.stdout
