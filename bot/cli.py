@@ -1,10 +1,10 @@
 """``python -m bot``: run the bot, migrate the database, and the business unit's tools.
 
-    run                               start the web server
-    db upgrade                        apply migrations
-    deadlines --from YYYY-MM-DD       every milestone's Day number and due date [--json]
-    audit verify                      check the audit log's hash chain
-    key new                           print a new DATA_KEY
+run                               start the web server
+db upgrade                        apply migrations
+deadlines --from YYYY-MM-DD       every milestone's Day number and due date [--json]
+audit verify                      check the audit log's hash chain
+key new                           print a new DATA_KEY
 """
 
 from __future__ import annotations
@@ -44,8 +44,13 @@ def _parser() -> argparse.ArgumentParser:
     db_sub = db_parser.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="apply migrations")
     deadlines = sub.add_parser("deadlines", help="the timetable for an awareness date")
-    deadlines.add_argument("--from", dest="awareness", type=_date, required=True,
-                           help="the day the BDSCP became aware (YYYY-MM-DD)")
+    deadlines.add_argument(
+        "--from",
+        dest="awareness",
+        type=_date,
+        required=True,
+        help="the day the BDSCP became aware (YYYY-MM-DD)",
+    )
     deadlines.add_argument("--json", action="store_true", help="machine-readable output")
     audit = sub.add_parser("audit", help="audit log tasks")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)
@@ -98,30 +103,34 @@ def _deadlines(settings: Settings, awareness: date, *, as_json: bool) -> int:
     timetable = load_timetable(settings.timetable_file)
     rows = plan(timetable, awareness)
     if as_json:
-        print(json.dumps(
-            {
-                "awareness": awareness.isoformat(),
-                "day_1": timetable.calendar().day_one(awareness).isoformat(),
-                "rapid_review_anchor": timetable.rapid_review_anchor,
-                "milestones": [
-                    {
-                        "number": r.milestone.number,
-                        "key": r.milestone.key,
-                        "title": r.milestone.title,
-                        "rule": r.milestone.describe_offset(),
-                        "day": r.day_number,
-                        "due": r.due.isoformat() if r.due else None,
-                        "statutory": r.milestone.statutory,
-                    }
-                    for r in rows
-                ],
-            },
-            indent=2,
-        ))
+        print(
+            json.dumps(
+                {
+                    "awareness": awareness.isoformat(),
+                    "day_1": timetable.calendar().day_one(awareness).isoformat(),
+                    "rapid_review_anchor": timetable.rapid_review_anchor,
+                    "milestones": [
+                        {
+                            "number": r.milestone.number,
+                            "key": r.milestone.key,
+                            "title": r.milestone.title,
+                            "rule": r.milestone.describe_offset(),
+                            "day": r.day_number,
+                            "due": r.due.isoformat() if r.due else None,
+                            "statutory": r.milestone.statutory,
+                        }
+                        for r in rows
+                    ],
+                },
+                indent=2,
+            )
+        )
         return 0
     day_one = timetable.calendar().day_one(awareness)
-    print(f"Aware {awareness:%a %d %b %Y}; Day 1 is {day_one:%a %d %b %Y}. "
-          f"Working days exclude weekends, England-and-Wales bank holidays and closure days.")
+    print(
+        f"Aware {awareness:%a %d %b %Y}; Day 1 is {day_one:%a %d %b %Y}. "
+        f"Working days exclude weekends, England-and-Wales bank holidays and closure days."
+    )
     print(f"{'#':>3}  {'Day':>4}  {'Due':<16}  Milestone")
     for r in rows:
         due = f"{r.due:%a %d %b %Y}" if r.due else "-"
@@ -143,8 +152,10 @@ async def _verify(settings: Settings) -> int:
     if result.ok:
         print(f"Audit log intact: {result.checked} entries checked.")
         return 0
-    print(f"Audit log BROKEN at entry {result.broken_seq}: {result.reason}. "
-          f"{result.checked} entries before it check out.")
+    print(
+        f"Audit log BROKEN at entry {result.broken_seq}: {result.reason}. "
+        f"{result.checked} entries before it check out."
+    )
     return 1
 
 
