@@ -34,6 +34,6 @@ def test_production_refuses_a_malformed_key(tmp_path: Path) -> None:
 def test_a_bad_timetable_stops_start_up_naming_the_entry(tmp_path: Path) -> None:
     bad = tmp_path / "t.toml"
     text = (Path(__file__).resolve().parents[2] / "config" / "timetable.toml").read_text()
-    bad.write_text(text.replace('anchor = "igt_sent"', 'anchor = "igt_sendt"'))
+    bad.write_text(text.replace('\nanchor = "igt_sent"', '\nanchor = "igt_sendt"'))
     with pytest.raises(SettingsError, match=r"igt_returns\): anchor 'igt_sendt'"):
         create_app(local_settings(tmp_path, timetable_file=str(bad)))
