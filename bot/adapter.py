@@ -37,7 +37,7 @@ from botbuilder.integration.aiohttp import (
     CloudAdapter,
     ConfigurationBotFrameworkAuthentication,
 )
-from botbuilder.schema import Activity, ActivityTypes, DeliveryModes
+from botbuilder.schema import Activity, ActivityTypes, Attachment, DeliveryModes
 from botframework.connector.aio import ConnectorClient
 from botframework.connector.auth import (
     AuthenticateRequestResult,
@@ -52,6 +52,7 @@ from botframework.connector.auth._built_in_bot_framework_authentication import (
 from msrest.serialization import Model
 
 from bot.settings import Settings
+from cards.common import CARD_CONTENT_TYPE
 
 log = logging.getLogger(__name__)
 
@@ -181,6 +182,10 @@ class SharedCard(dict[str, Any]):
 
     def __deepcopy__(self, memo: dict[int, Any]) -> SharedCard:
         return self
+
+
+def card_attachment(card: dict[str, Any]) -> Attachment:
+    return Attachment(content_type=CARD_CONTENT_TYPE, content=SharedCard(card))
 
 
 def _plain_cards(activity: Activity) -> None:

@@ -25,9 +25,11 @@ from bot.commands import ACTIONS, COMMANDS
 from bot.commands.registry import CommandRegistry
 from bot.handler import CaseReviewBot
 from bot.keys import master_cipher
+from bot.outbox import OutboxDispatcher
 from bot.settings import Settings, SettingsError
 from bot.state_storage import DatabaseStorage
 from bot.turn import Services
+from dialogs.referral import ReferralWizard, WizardDeps
 from storage import db
 from storage.audit import append_audit
 from storage.people import grant_role
@@ -73,6 +75,26 @@ def create_app(
         dialogs = DialogSet(conversation_state.create_property("DialogState"))
         for dialog in extra:
             dialogs.add(dialog)
+        adapter = CaseReviewAdapter(settings)
+        dispatcher = OutboxDispatcher(
+            sessions=sessions,
+            cipher=cipher,
+            clock=clock,
+            adapter=adapter,
+            app_id=settings.app_id if not settings.local else "",
+            tenant_id=settings.allowed_tenant_id,
+        )
+        referrals = ReferralWizard(
+            WizardDeps(
+                sessions=sessions,
+                cipher=cipher,
+                timetable=timetable,
+                clock=clock,
+                timezone=settings.tz,
+                case_review_channel_id=settings.case_review_channel_id,
+                contact_email=settings.contact_email,
+            )
+        )
         services = Services(
             settings=settings,
             sessions=sessions,
@@ -83,9 +105,18 @@ def create_app(
             dialogs=dialogs,
             timetable=timetable,
             cipher=cipher,
+            dispatcher=dispatcher,
+            referrals=referrals,
         )
-        adapter = CaseReviewAdapter(settings)
         scheduler = AsyncIOScheduler(timezone="UTC")
+        scheduler.add_job(
+            dispatcher.kick,
+            "interval",
+            seconds=settings.outbox_interval_seconds,
+            id="outbox",
+            max_instances=1,
+            coalesce=True,
+        )
         if start_scheduler:
             scheduler.start()
 
@@ -102,6 +133,7 @@ def create_app(
         finally:
             if scheduler.running:
                 scheduler.shutdown(wait=False)
+            await dispatcher.wait_idle()
             await adapter.auth.close()
             await engine.dispose()
             log.info("bot stopped")

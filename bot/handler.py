@@ -16,8 +16,9 @@ from botbuilder.dialogs import DialogTurnStatus
 from botbuilder.schema import Activity, ActivityTypes
 
 from bot.actions import ActionResult
+from bot.adapter import card_attachment
 from bot.commands.registry import clean_text
-from bot.turn import Services, Turn, card_attachment
+from bot.turn import Services, Turn
 from cards.help import didnt_understand_text
 from storage.conversations import ConversationInfo, save_conversation
 from storage.db import transaction
@@ -183,7 +184,7 @@ class CaseReviewBot(ActivityHandler):  # type: ignore[misc]
                 message="That button is no longer available. Type **help** to start again."
             )
         log.info("card action", extra={"verb": verb})
-        return await handler(Turn(turn_context, self.services, data=data))
+        return await handler(Turn(turn_context, self.services, data=data, verb=verb))
 
     # ----- installation and membership --------------------------------------------------
 

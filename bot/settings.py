@@ -45,6 +45,7 @@ class Settings:
     var_dir: str = "var"
     log_level: str = "INFO"
     outbox_interval_seconds: float = 5.0
+    contact_email: str = "BDSCP@bradford.gov.uk"
 
     @property
     def local(self) -> bool:
@@ -120,6 +121,7 @@ class Settings:
             var_dir=get("VAR_DIR", "var"),
             log_level=get("LOG_LEVEL", "INFO").upper(),
             outbox_interval_seconds=interval,
+            contact_email=get("CONTACT_EMAIL", "BDSCP@bradford.gov.uk"),
         )
         if require_credentials:
             settings.check()

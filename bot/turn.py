@@ -8,24 +8,21 @@ from typing import TYPE_CHECKING, Any
 
 from botbuilder.core import ConversationState, MessageFactory, TurnContext
 from botbuilder.dialogs import DialogSet
-from botbuilder.schema import Activity, Attachment
+from botbuilder.schema import Activity
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.actions import ActionRegistry
-from bot.adapter import SharedCard
+from bot.adapter import card_attachment
 from bot.clock import Clock
+from bot.outbox import OutboxDispatcher
 from bot.settings import Settings
-from cards.common import CARD_CONTENT_TYPE
+from dialogs.referral import Person, ReferralWizard
 from storage import people
 from storage.crypto import Cipher
 from workflow.timetable import Timetable
 
 if TYPE_CHECKING:
     from bot.commands.registry import CommandRegistry
-
-
-def card_attachment(card: dict[str, Any]) -> Attachment:
-    return Attachment(content_type=CARD_CONTENT_TYPE, content=SharedCard(card))
 
 
 @dataclass
@@ -41,6 +38,8 @@ class Services:
     dialogs: DialogSet
     timetable: Timetable
     cipher: Cipher  # the master key; each case's own key is wrapped with it
+    dispatcher: OutboxDispatcher
+    referrals: ReferralWizard
     extras: dict[str, Any] = field(default_factory=dict)
 
 
@@ -52,6 +51,7 @@ class Turn:
     services: Services
     args: str = ""
     data: dict[str, Any] = field(default_factory=dict)
+    verb: str = ""
     _roles: frozenset[str] | None = None
 
     @property
@@ -80,6 +80,15 @@ class Turn:
     @property
     def is_personal(self) -> bool:
         return self.conversation_type == "personal"
+
+    def person(self) -> Person:
+        """Who is asking, as the wizards see them (identity is the Entra object id)."""
+        sender = self.tc.activity.from_property
+        email = ""
+        if sender is not None:
+            extra = getattr(sender, "additional_properties", None) or {}
+            email = str(extra.get("email") or extra.get("userPrincipalName") or "")
+        return Person(aad_object_id=self.user_aad_id, name=self.user_name, email=email)
 
     async def roles(self) -> frozenset[str]:
         """The asker's roles, read from the database once per turn."""

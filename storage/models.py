@@ -236,3 +236,55 @@ class NotificationRow(Base):
     sent_at: Mapped[datetime]
     recorded_by: Mapped[str] = mapped_column(String(64))
     external_reference: Mapped[str | None] = mapped_column(String(200))
+
+
+# ----- referral drafts and the outbox (migration 0003) ---------------------------------------
+
+
+class ReferralDraft(Base):
+    """A referral being written. Saved at every step; the form itself is encrypted."""
+
+    __tablename__ = "referral_drafts"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    owner_aad_id: Mapped[str] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(16))  # open | submitted | discarded
+    section: Mapped[str] = mapped_column(String(32))
+    revision: Mapped[int] = mapped_column(Integer)
+    data: Mapped[str | None] = mapped_column(Text)  # encrypted JSON; cleared on discard
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class OutboxMessage(Base):
+    """A message to send, written in the same transaction as the change that causes it."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_pending", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    created_at: Mapped[datetime]
+    target: Mapped[str] = mapped_column(String(16))  # person | channel
+    recipient_aad_id: Mapped[str | None] = mapped_column(String(64))
+    channel_id: Mapped[str | None] = mapped_column(String(512))
+    card_key: Mapped[str | None] = mapped_column(String(128))  # posted card to create/update
+    case_ref: Mapped[str | None] = mapped_column(String(32))
+    summary: Mapped[str] = mapped_column(String(200))  # notification preview; no personal data
+    payload: Mapped[str] = mapped_column(Text)  # encrypted card JSON
+    status: Mapped[str] = mapped_column(String(16))  # pending | sent | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(String(200))
+
+
+class PostedCard(Base):
+    """Where a card lives, so later changes update it in place (the channel's case card)."""
+
+    __tablename__ = "posted_cards"
+
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(String(512))
+    activity_id: Mapped[str] = mapped_column(String(256))
+    updated_at: Mapped[datetime]

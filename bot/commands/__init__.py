@@ -10,3 +10,4 @@ COMMANDS = CommandRegistry()
 ACTIONS = ActionRegistry()
 
 from bot.commands import help as _help  # noqa: E402,F401  (registers)
+from bot.commands import referral as _referral  # noqa: E402,F401  (registers)

@@ -1,0 +1,345 @@
+"""Sending what the outbox holds: 1:1 cards to people, case cards to the case review channel.
+
+Rows are written by flows in the same transaction as the change behind them; this dispatcher
+claims due rows, sends each through the adapter (proactively), and marks it sent, or retries
+it later with exponential backoff and jitter (honouring Retry-After on 429), as Teams asks.
+A channel card with a ``card_key`` already posted is updated in place instead of posted again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from botbuilder.core import MessageFactory, TurnContext
+from botbuilder.core.teams import TeamsInfo
+from botbuilder.schema import (
+    Activity,
+    ChannelAccount,
+    ConversationAccount,
+    ConversationParameters,
+    ConversationReference,
+)
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.adapter import CaseReviewAdapter, card_attachment
+from storage import outbox
+from storage.conversations import (
+    ConversationInfo,
+    get_any_team_conversation,
+    get_personal_conversation,
+    save_conversation,
+)
+from storage.crypto import Cipher
+from storage.db import transaction
+from storage.models import ConversationRef, OutboxMessage
+from storage.people import get_person, save_person
+
+log = logging.getLogger(__name__)
+
+RETRYABLE = {412, 429, 500, 502, 503, 504}
+
+
+class Unreachable(Exception):
+    """Nobody to send to yet (no chat with the person, no team install): try again later."""
+
+
+def _status_of(error: BaseException) -> tuple[int | None, float | None]:
+    response = getattr(error, "response", None)
+    status = getattr(response, "status_code", None) or getattr(response, "status", None)
+    retry_after = None
+    headers = getattr(response, "headers", None) or {}
+    try:
+        if headers.get("Retry-After"):
+            retry_after = float(headers["Retry-After"])
+    except (TypeError, ValueError):
+        retry_after = None
+    return (int(status) if status else None), retry_after
+
+
+def backoff(attempts: int, retry_after: float | None = None) -> timedelta:
+    if retry_after is not None:
+        return timedelta(seconds=min(retry_after, 3600))
+    base = min(300.0, 2.0 ** max(attempts, 0))
+    return timedelta(seconds=base + random.uniform(0, base / 2))
+
+
+def _reference(row: ConversationRef) -> ConversationReference:
+    return ConversationReference().deserialize(json.loads(row.reference))
+
+
+class OutboxDispatcher:
+    def __init__(
+        self,
+        *,
+        sessions: async_sessionmaker[AsyncSession],
+        cipher: Cipher,
+        clock: Callable[[], datetime],
+        adapter: CaseReviewAdapter,
+        app_id: str,
+        tenant_id: str,
+    ) -> None:
+        self.sessions = sessions
+        self.cipher = cipher
+        self.clock = clock
+        self.adapter = adapter
+        self.app_id = app_id
+        self.tenant_id = tenant_id
+        self._wanted = False
+        self._task: asyncio.Task[None] | None = None
+
+    # ----- triggering ---------------------------------------------------------------------
+
+    def kick(self) -> None:
+        """Send soon, in the background (after a change commits, or on the timer)."""
+        self._wanted = True
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._drain())
+
+    async def _drain(self) -> None:
+        while self._wanted:
+            self._wanted = False
+            try:
+                await self.flush()
+            except Exception:
+                log.exception("outbox flush failed")
+
+    async def wait_idle(self) -> None:
+        if self._task is not None:
+            await self._task
+
+    async def flush(self) -> int:
+        """Send everything due now; return how many were sent."""
+        sent = 0
+        while True:
+            async with transaction(self.sessions) as session:
+                ids = await outbox.claim_due(session=session, now=self.clock())
+            if not ids:
+                return sent
+            for message_id in ids:
+                sent += await self._deliver(message_id)
+
+    # ----- one message --------------------------------------------------------------------
+
+    async def _deliver(self, message_id: int) -> int:
+        async with self.sessions() as session:
+            message = await session.get(OutboxMessage, message_id)
+            if message is None or message.status != outbox.SENDING:
+                return 0
+            card = outbox.read_card(self.cipher, message)
+            target, recipient, channel_id = (
+                message.target,
+                message.recipient_aad_id,
+                message.channel_id,
+            )
+            card_key = message.card_key
+        try:
+            if target == "person":
+                assert recipient is not None
+                await self._send_to_person(recipient, card, message.summary)
+                posted = None
+            else:
+                assert channel_id is not None
+                posted = await self._send_to_channel(channel_id, card, card_key, message.summary)
+        except Exception as error:
+            status, retry_after = _status_of(error)
+            reason = type(error).__name__ + (f" {status}" if status else "")
+            async with transaction(self.sessions) as session:
+                row = await session.get(OutboxMessage, message_id)
+                assert row is not None
+                delay = backoff(row.attempts, retry_after if status == 429 else None)
+                outbox.mark_retry(row, self.clock(), reason, delay)
+                attempts, final = row.attempts, row.status
+            log.warning(
+                "outbox send failed",
+                extra={
+                    "message": message_id,
+                    "attempts": attempts,
+                    "status": final,
+                    "error": reason,
+                },
+            )
+            return 0
+        async with transaction(self.sessions) as session:
+            row = await session.get(OutboxMessage, message_id)
+            assert row is not None
+            outbox.mark_sent(row, self.clock())
+            if posted is not None and card_key:
+                await outbox.save_posted_card(
+                    session=session,
+                    key=card_key,
+                    conversation_id=posted[0],
+                    activity_id=posted[1],
+                    now=self.clock(),
+                )
+        log.info("outbox sent", extra={"message": message_id, "target": target})
+        return 1
+
+    def _activity(self, card: dict[str, Any], summary: str) -> Activity:
+        activity = MessageFactory.attachment(card_attachment(card))
+        activity.summary = summary
+        return activity
+
+    async def _continue(
+        self, reference: ConversationReference, work: Callable[[TurnContext], Any]
+    ) -> Any:
+        result: dict[str, Any] = {}
+
+        async def callback(tc: TurnContext) -> None:
+            result["value"] = await work(tc)
+
+        await self.adapter.continue_conversation(reference, callback, bot_app_id=self.app_id)
+        return result.get("value")
+
+    async def _send_to_person(self, aad_id: str, card: dict[str, Any], summary: str) -> None:
+        async with self.sessions() as session:
+            row = await get_personal_conversation(session=session, user_aad_id=aad_id)
+        activity = self._activity(card, summary)
+        if row is not None:
+            await self._continue(_reference(row), lambda tc: tc.send_activity(activity))
+            return
+        await self.open_personal_chat(aad_id, lambda tc: tc.send_activity(activity))
+
+    async def open_personal_chat(self, aad_id: str, work: Callable[[TurnContext], Any]) -> None:
+        """Start a 1:1 chat with a member of the bot's team and run ``work`` in it."""
+        async with self.sessions() as session:
+            person = await get_person(session=session, aad_object_id=aad_id)
+            team = await get_any_team_conversation(session=session)
+        if team is None:
+            raise Unreachable("the bot is not installed in a team yet")
+        if person is None:
+            await self.sync_roster(team)
+            async with self.sessions() as session:
+                person = await get_person(session=session, aad_object_id=aad_id)
+        if person is None:
+            raise Unreachable("that person is not a member of the bot's team")
+        team_reference = _reference(team)
+        await self.open_chat(
+            teams_user_id=person.teams_user_id,
+            aad_id=aad_id,
+            bot=team_reference.bot,
+            service_url=team_reference.service_url,
+            work=work,
+        )
+
+    async def open_chat(
+        self,
+        *,
+        teams_user_id: str,
+        aad_id: str,
+        bot: ChannelAccount,
+        service_url: str,
+        work: Callable[[TurnContext], Any],
+    ) -> None:
+        """Create (or, in Teams, reopen) the 1:1 chat with a person, remember it, run ``work``."""
+        parameters = ConversationParameters(
+            is_group=False,
+            bot=bot,
+            members=[ChannelAccount(id=teams_user_id)],
+            tenant_id=self.tenant_id,
+            channel_data={"tenant": {"id": self.tenant_id}},
+        )
+
+        async def callback(tc: TurnContext) -> None:
+            reference = TurnContext.get_conversation_reference(tc.activity)
+            reference.activity_id = None
+            reference.user = ChannelAccount(id=teams_user_id, aad_object_id=aad_id)
+            reference.bot = bot
+            reference.conversation.conversation_type = "personal"
+            async with transaction(self.sessions) as session:
+                await save_conversation(
+                    session=session,
+                    now=self.clock(),
+                    info=ConversationInfo(
+                        conversation_id=tc.activity.conversation.id,
+                        kind="personal",
+                        user_aad_id=aad_id,
+                        team_id=None,
+                        channel_id=None,
+                        tenant_id=self.tenant_id,
+                        service_url=tc.activity.service_url,
+                        reference_json=json.dumps(reference.serialize(), sort_keys=True),
+                    ),
+                )
+            await work(tc)
+
+        await self.adapter.create_conversation(
+            self.app_id, callback, parameters, channel_id="msteams", service_url=service_url
+        )
+
+    async def sync_roster(self, team: ConversationRef) -> int:
+        """Learn the team's members (Entra id -> Teams id, name) from Teams."""
+        if not team.team_id:
+            return 0
+        team_id = team.team_id
+        members = await self._continue(
+            _reference(team), lambda tc: TeamsInfo.get_team_members(tc, team_id)
+        )
+        now = self.clock()
+        async with transaction(self.sessions) as session:
+            for member in members or []:
+                if member.aad_object_id:
+                    await save_person(
+                        session=session,
+                        aad_object_id=member.aad_object_id,
+                        teams_user_id=member.id,
+                        name=member.name or "",
+                        now=now,
+                    )
+        log.info("team roster synced", extra={"members": len(members or [])})
+        return len(members or [])
+
+    async def _send_to_channel(
+        self, channel_id: str, card: dict[str, Any], card_key: str | None, summary: str
+    ) -> tuple[str, str] | None:
+        async with self.sessions() as session:
+            team = await get_any_team_conversation(session=session)
+            posted = (
+                await outbox.get_posted_card(session=session, key=card_key) if card_key else None
+            )
+        if team is None:
+            raise Unreachable("the bot is not installed in a team yet")
+        base = _reference(team)
+        activity = self._activity(card, summary)
+        if posted is not None:
+            reference = ConversationReference(
+                channel_id=base.channel_id,
+                service_url=base.service_url,
+                bot=base.bot,
+                conversation=ConversationAccount(
+                    id=posted.conversation_id,
+                    is_group=True,
+                    conversation_type="channel",
+                    tenant_id=self.tenant_id,
+                ),
+            )
+            activity.id = posted.activity_id
+
+            async def update(tc: TurnContext) -> None:
+                activity.conversation = tc.activity.conversation
+                await tc.update_activity(activity)
+
+            await self._continue(reference, update)
+            return None
+        reference = ConversationReference(
+            channel_id=base.channel_id,
+            service_url=base.service_url,
+            bot=base.bot,
+            conversation=ConversationAccount(
+                id=channel_id, is_group=True, conversation_type="channel", tenant_id=self.tenant_id
+            ),
+        )
+
+        async def post(tc: TurnContext) -> Any:
+            return await tc.send_activity(activity)
+
+        response = await self._continue(reference, post)
+        activity_id = getattr(response, "id", None)
+        if not activity_id:
+            return None
+        return channel_id, str(activity_id)

@@ -1,0 +1,130 @@
+"""The outbox: outgoing messages written in the same transaction as the change behind them.
+
+A dispatcher in the bot layer sends them; this module only stores and claims rows.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.crypto import Cipher
+from storage.models import OutboxMessage, PostedCard
+
+PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
+LEASE = timedelta(minutes=5)  # a claim older than this (sender died mid-send) is due again
+MAX_ATTEMPTS = 8
+
+
+def _context(target: str) -> str:
+    return f"outbox:{target}"
+
+
+async def enqueue(
+    *,
+    session: AsyncSession,
+    cipher: Cipher,
+    now: datetime,
+    card: dict[str, Any],
+    summary: str,
+    recipient_aad_id: str | None = None,
+    channel_id: str | None = None,
+    card_key: str | None = None,
+    case_ref: str | None = None,
+) -> OutboxMessage:
+    """Queue ``card`` for one person (1:1 chat) or for a channel. Exactly one target."""
+    if (recipient_aad_id is None) == (channel_id is None):
+        raise ValueError("a message goes to one person or one channel")
+    target = "person" if recipient_aad_id else "channel"
+    row = OutboxMessage(
+        created_at=now,
+        target=target,
+        recipient_aad_id=recipient_aad_id,
+        channel_id=channel_id,
+        card_key=card_key,
+        case_ref=case_ref,
+        summary=summary[:200],
+        payload=cipher.encrypt_json(card, context=_context(target)),
+        status=PENDING,
+        attempts=0,
+        next_attempt_at=now,
+    )
+    session.add(row)
+    await session.flush()
+    return row
+
+
+def read_card(cipher: Cipher, message: OutboxMessage) -> dict[str, Any]:
+    card: dict[str, Any] = cipher.decrypt_json(message.payload, context=_context(message.target))
+    return card
+
+
+async def claim_due(*, session: AsyncSession, now: datetime, limit: int = 20) -> list[int]:
+    """Claim messages due now, oldest first: marked ``sending`` with a lease, so another
+    sender skips them until it runs out. Returns their ids. Delivery is at least once."""
+    query = (
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.status.in_((PENDING, SENDING)),
+            OutboxMessage.next_attempt_at <= now,
+        )
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    )
+    if session.bind.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    rows = list(await session.scalars(query))
+    for row in rows:
+        row.status = SENDING
+        row.next_attempt_at = now + LEASE
+    await session.flush()
+    return [row.id for row in rows]
+
+
+def mark_sent(message: OutboxMessage, now: datetime) -> None:
+    message.status = SENT
+    message.sent_at = now
+    message.last_error = None
+
+
+def mark_retry(message: OutboxMessage, now: datetime, error: str, delay: timedelta) -> None:
+    message.attempts += 1
+    message.last_error = error[:200]
+    if message.attempts >= MAX_ATTEMPTS:
+        message.status = FAILED
+    else:
+        message.status = PENDING
+        message.next_attempt_at = now + delay
+
+
+async def get_posted_card(*, session: AsyncSession, key: str) -> PostedCard | None:
+    return await session.get(PostedCard, key)
+
+
+async def save_posted_card(
+    *, session: AsyncSession, key: str, conversation_id: str, activity_id: str, now: datetime
+) -> None:
+    row = await session.get(PostedCard, key)
+    if row is None:
+        session.add(
+            PostedCard(
+                key=key, conversation_id=conversation_id, activity_id=activity_id, updated_at=now
+            )
+        )
+    else:
+        row.conversation_id = conversation_id
+        row.activity_id = activity_id
+        row.updated_at = now
+    await session.flush()
+
+
+async def list_messages(
+    *, session: AsyncSession, case_ref: str | None = None
+) -> list[OutboxMessage]:
+    query = select(OutboxMessage).order_by(OutboxMessage.id)
+    if case_ref is not None:
+        query = query.where(OutboxMessage.case_ref == case_ref)
+    return list(await session.scalars(query))
