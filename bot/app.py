@@ -110,7 +110,7 @@ def create_app(
         )
         scheduler = AsyncIOScheduler(timezone="UTC")
         scheduler.add_job(
-            dispatcher.kick,
+            dispatcher.tick,
             "interval",
             seconds=settings.outbox_interval_seconds,
             id="outbox",

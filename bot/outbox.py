@@ -73,6 +73,30 @@ def _reference(row: ConversationRef) -> ConversationReference:
     return ConversationReference().deserialize(json.loads(row.reference))
 
 
+def _capturing(
+    work: Callable[[TurnContext], Any], result: dict[str, Any]
+) -> Callable[[TurnContext], Any]:
+    """Run ``work`` in a proactive turn, keeping its result or its error.
+
+    The adapter hands errors raised inside a turn to its turn-error handler, which would
+    swallow them; the outbox must see them to retry.
+    """
+
+    async def callback(tc: TurnContext) -> None:
+        try:
+            result["value"] = await work(tc)
+        except Exception as error:
+            result["error"] = error
+
+    return callback
+
+
+def _outcome(result: dict[str, Any]) -> Any:
+    if "error" in result:
+        raise result["error"]
+    return result.get("value")
+
+
 class OutboxDispatcher:
     def __init__(
         self,
@@ -100,6 +124,10 @@ class OutboxDispatcher:
         self._wanted = True
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._drain())
+
+    async def tick(self) -> None:
+        """The scheduler's job: retries and anything a kick missed."""
+        self.kick()
 
     async def _drain(self) -> None:
         while self._wanted:
@@ -158,7 +186,7 @@ class OutboxDispatcher:
             log.warning(
                 "outbox send failed",
                 extra={
-                    "message": message_id,
+                    "outbox_id": message_id,
                     "attempts": attempts,
                     "status": final,
                     "error": reason,
@@ -177,7 +205,7 @@ class OutboxDispatcher:
                     activity_id=posted[1],
                     now=self.clock(),
                 )
-        log.info("outbox sent", extra={"message": message_id, "target": target})
+        log.info("outbox sent", extra={"outbox_id": message_id, "target": target})
         return 1
 
     def _activity(self, card: dict[str, Any], summary: str) -> Activity:
@@ -189,12 +217,10 @@ class OutboxDispatcher:
         self, reference: ConversationReference, work: Callable[[TurnContext], Any]
     ) -> Any:
         result: dict[str, Any] = {}
-
-        async def callback(tc: TurnContext) -> None:
-            result["value"] = await work(tc)
-
-        await self.adapter.continue_conversation(reference, callback, bot_app_id=self.app_id)
-        return result.get("value")
+        await self.adapter.continue_conversation(
+            reference, _capturing(work, result), bot_app_id=self.app_id
+        )
+        return _outcome(result)
 
     async def _send_to_person(self, aad_id: str, card: dict[str, Any], summary: str) -> None:
         async with self.sessions() as session:
@@ -268,25 +294,42 @@ class OutboxDispatcher:
                 )
             await work(tc)
 
+        result: dict[str, Any] = {}
         await self.adapter.create_conversation(
-            self.app_id, callback, parameters, channel_id="msteams", service_url=service_url
+            self.app_id,
+            _capturing(callback, result),
+            parameters,
+            channel_id="msteams",
+            service_url=service_url,
         )
+        _outcome(result)
 
     async def sync_roster(self, team: ConversationRef) -> int:
         """Learn the team's members (Entra id -> Teams id, name) from Teams."""
         if not team.team_id:
             return 0
         team_id = team.team_id
-        members = await self._continue(
-            _reference(team), lambda tc: TeamsInfo.get_team_members(tc, team_id)
-        )
+
+        async def fetch(tc: TurnContext) -> list[Any]:
+            found: list[Any] = []
+            token = None
+            while True:  # the paged API; Teams returns at most 500 a page
+                page = await TeamsInfo.get_paged_team_members(tc, team_id, token, 500)
+                found += page.members or []
+                token = page.continuation_token
+                if not token:
+                    return found
+
+        members = await self._continue(_reference(team), fetch)
         now = self.clock()
         async with transaction(self.sessions) as session:
             for member in members or []:
-                if member.aad_object_id:
+                extra = getattr(member, "additional_properties", None) or {}
+                aad_id = member.aad_object_id or extra.get("objectId")
+                if aad_id:
                     await save_person(
                         session=session,
-                        aad_object_id=member.aad_object_id,
+                        aad_object_id=aad_id,
                         teams_user_id=member.id,
                         name=member.name or "",
                         now=now,

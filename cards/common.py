@@ -16,14 +16,23 @@ from adaptive_cards import types as act
 VERSION: Final = "1.5"
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~<])")
+# Characters that start Markdown formatting or links. Any ASCII punctuation may be
+# backslash-escaped in CommonMark, and the backslash itself is not shown.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>~|])")
+_LINE_START = re.compile(r"^(\s*)([#+\-=])", re.MULTILINE)  # headings, lists, rules
+_ORDERED = re.compile(r"^(\s*\d+)([.)])", re.MULTILINE)  # "1." lists
+_WWW = re.compile(r"(www)\.", re.IGNORECASE)
 
 
 def esc(text: object) -> str:
-    """Text safe to show in a card: Markdown and HTML characters escaped, newlines kept."""
+    """User text made inert in a card: no formatting, no links, no headings or lists."""
     value = "" if text is None else str(text)
-    value = value.replace("&", "&amp;").replace("<", "&lt;")
-    return _MD_SPECIAL.sub(r"\\\1", value)
+    value = _MD_SPECIAL.sub(r"\\\1", value)
+    value = _LINE_START.sub(r"\1\\\2", value)
+    value = _ORDERED.sub(r"\1\\\2", value)
+    # Break autolinks (http://..., www....) by escaping their punctuation.
+    value = value.replace("://", "\\://")
+    return _WWW.sub(r"\1\\.", value)
 
 
 def heading(text: str, *, subtle: str | None = None) -> list[ac.TextBlock]:

@@ -27,7 +27,13 @@ BUSINESS_UNIT = {
 }
 
 
-def _base(user: dict[str, str], *, tenant: str = TENANT, channel: bool = False) -> dict[str, Any]:
+def _base(
+    user: dict[str, str],
+    *,
+    tenant: str = TENANT,
+    channel: bool = False,
+    service_url: str = SERVICE_URL,
+) -> dict[str, Any]:
     conversation: dict[str, Any] = {
         "conversationType": "channel" if channel else "personal",
         "tenantId": tenant,
@@ -42,7 +48,7 @@ def _base(user: dict[str, str], *, tenant: str = TENANT, channel: bool = False) 
         "id": str(uuid.uuid4()),
         "timestamp": "2026-11-26T10:00:00.000Z",
         "channelId": "msteams",
-        "serviceUrl": SERVICE_URL,
+        "serviceUrl": service_url,
         "from": dict(user),
         "recipient": dict(BOT),
         "conversation": conversation,
@@ -58,8 +64,9 @@ def message(
     tenant: str = TENANT,
     channel: bool = False,
     expect_replies: bool = True,
+    service_url: str = SERVICE_URL,
 ) -> dict[str, Any]:
-    activity = _base(user, tenant=tenant, channel=channel)
+    activity = _base(user, tenant=tenant, channel=channel, service_url=service_url)
     activity.update({"type": "message", "text": text, "textFormat": "plain"})
     if expect_replies:
         activity["deliveryMode"] = "expectReplies"
@@ -73,8 +80,9 @@ def execute(
     user: dict[str, str] = PRACTITIONER,
     reply_to: str = "card-message-1",
     channel: bool = False,
+    service_url: str = SERVICE_URL,
 ) -> dict[str, Any]:
-    activity = _base(user, channel=channel)
+    activity = _base(user, channel=channel, service_url=service_url)
     activity.update(
         {
             "type": "invoke",

@@ -1,0 +1,115 @@
+"""A stand-in for the Bot Connector service, so HTTP tests see what the bot sends proactively."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from tests.conftest import TENANT
+
+MEMBERS = [
+    {
+        "id": "29:practitioner",
+        "name": "Priya Shah",
+        "aadObjectId": "00000000-0000-4000-8000-000000000101",
+    },
+    {"id": "29:chair", "name": "Chris Holt", "aadObjectId": "00000000-0000-4000-8000-000000000102"},
+    {
+        "id": "29:business-unit",
+        "name": "Bea Umar",
+        "aadObjectId": "00000000-0000-4000-8000-000000000103",
+    },
+    {
+        "id": "29:police",
+        "name": "Paul Okafor",
+        "aadObjectId": "00000000-0000-4000-8000-000000000104",
+    },
+]
+
+
+@dataclass
+class Sent:
+    conversation_id: str
+    activity: dict[str, Any]
+    activity_id: str
+    updated: bool = False
+
+
+@dataclass
+class FakeConnector:
+    url: str = ""
+    sent: list[Sent] = field(default_factory=list)
+    conversations: dict[str, str] = field(default_factory=dict)  # member id -> conversation id
+    fail_next: list[int] = field(default_factory=list)  # statuses to answer with, in order
+    _ids: Any = field(default_factory=lambda: itertools.count(1))
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_post("/v3/conversations", self._create)
+        app.router.add_post("/v3/conversations/{cid}/activities", self._send)
+        app.router.add_post("/v3/conversations/{cid}/activities/{aid}", self._send)
+        app.router.add_put("/v3/conversations/{cid}/activities/{aid}", self._update)
+        app.router.add_get("/v3/conversations/{cid}/pagedmembers", self._members)
+        return app
+
+    def _maybe_fail(self) -> web.Response | None:
+        if self.fail_next:
+            status = self.fail_next.pop(0)
+            return web.json_response(
+                {"error": {"code": "Throttled", "message": "slow down"}},
+                status=status,
+                headers={"Retry-After": "1"},
+            )
+        return None
+
+    async def _create(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        member = body["members"][0]["id"]
+        conversation = self.conversations.setdefault(member, f"a:1on1-{member}")
+        activity = body.get("activity")
+        if activity:
+            self.sent.append(Sent(conversation, activity, str(next(self._ids))))
+        return web.json_response({"id": conversation, "activityId": ""})
+
+    async def _send(self, request: web.Request) -> web.Response:
+        failed = self._maybe_fail()
+        if failed is not None:
+            return failed
+        activity_id = f"act-{next(self._ids)}"
+        self.sent.append(Sent(request.match_info["cid"], await request.json(), activity_id))
+        return web.json_response({"id": activity_id})
+
+    async def _update(self, request: web.Request) -> web.Response:
+        self.sent.append(
+            Sent(
+                request.match_info["cid"],
+                await request.json(),
+                request.match_info["aid"],
+                updated=True,
+            )
+        )
+        return web.json_response({"id": request.match_info["aid"]})
+
+    async def _members(self, request: web.Request) -> web.Response:
+        return web.json_response({"members": [{**m, "tenantId": TENANT} for m in MEMBERS]})
+
+    def to(self, conversation_prefix: str) -> list[Sent]:
+        return [s for s in self.sent if s.conversation_id.startswith(conversation_prefix)]
+
+
+@pytest.fixture
+async def connector() -> AsyncIterator[FakeConnector]:
+    fake = FakeConnector()
+    server = TestServer(fake.app())
+    await server.start_server()
+    fake.url = str(server.make_url("/"))
+    try:
+        yield fake
+    finally:
+        await server.close()

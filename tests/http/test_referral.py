@@ -1,0 +1,362 @@
+"""Referral intake through the real HTTP endpoint, with a fake Bot Connector for what the bot
+sends on its own (the business unit's and chair's cards, the channel's case card)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.app import SERVICES, create_app
+from storage import cases
+from storage.models import AuditEvent, Case, OutboxMessage, ReferralDraft
+from tests.activities import BUSINESS_UNIT, CHAIR, PRACTITIONER, execute, message
+from tests.cardcheck import assert_valid_card
+from tests.conftest import FixedClock, card_of, card_text, local_settings, replies
+from tests.e2e.harness import current_values, find_action, input_ids
+from tests.fakes import FakeConnector, connector  # noqa: F401 - the fixture
+
+CHANNEL = "19:case-review@thread.tacv2"
+NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
+
+CHILD = {
+    "name": "Zebedee Quattlebaum",
+    "date_of_birth": "2019-03-14",
+    "incident_date": "2026-11-20",
+    "home_address": "12 Larkspur Row, Bradford BD1 1AA",
+}
+FAMILY = [
+    {
+        "name": "Marigold Quattlebaum",
+        "relationship": "mother",
+        "date_of_birth": "1990-05-06",
+        "address": "12 Larkspur Row, Bradford BD1 1AA",
+    },
+    {
+        "name": "Rufus Pettigrew",
+        "relationship": "mother's partner",
+        "date_of_birth": "1987-01-02",
+        "address": "4 Thornbury Close, Leeds LS2 2BB",
+    },
+]
+PERSONAL_VALUES = [
+    CHILD["name"],
+    CHILD["home_address"],
+    CHILD["date_of_birth"],
+    *(v for m in FAMILY for k, v in m.items() if k != "relationship"),
+    "Quattlebaum",
+    "Larkspur",
+    "Pettigrew",
+    "Thornbury",
+]
+
+
+class Bot:
+    """One practitioner's view of the bot over HTTP."""
+
+    def __init__(self, client: Any, service_url: str, user: dict[str, str] = PRACTITIONER):
+        self.client = client
+        self.service_url = service_url
+        self.user = user
+
+    async def say(self, text: str, *, channel: bool = False) -> list[dict[str, Any]]:
+        response = await self.client.post(
+            "/api/messages",
+            json=message(text, user=self.user, channel=channel, service_url=self.service_url),
+        )
+        assert response.status == 200, await response.text()
+        return replies(await response.json())
+
+    async def press(self, card: dict[str, Any], title: str, **inputs: Any) -> dict[str, Any]:
+        action = find_action(card, title)
+        unknown = set(inputs) - input_ids(card)
+        assert not unknown, f"no inputs {unknown} on the card"
+        data = {**current_values(card), **inputs, **(action.get("data") or {})}
+        response = await self.client.post(
+            "/api/messages",
+            json=execute(action["verb"], data, user=self.user, service_url=self.service_url),
+        )
+        assert response.status == 200, await response.text()
+        body = await response.json()
+        if body["type"] == "application/vnd.microsoft.card.adaptive":
+            assert_valid_card(body["value"])
+            return dict(body["value"])
+        return {"message": body["value"]}
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(NOW)
+
+
+@pytest.fixture
+def make_app(tmp_path: Path, clock: FixedClock) -> Any:
+    def build() -> Any:
+        return create_app(local_settings(tmp_path, case_review_channel_id=CHANNEL), clock=clock)
+
+    return build
+
+
+async def start_referral(bot: Bot) -> dict[str, Any]:
+    (reply,) = await bot.say("refer")
+    card = card_of(reply)
+    assert_valid_card(card)
+    return card
+
+
+async def fill_to_summary(bot: Bot, card: dict[str, Any]) -> dict[str, Any]:
+    card = await bot.press(
+        card, "Next", must_notify="life_threatening_injury", consider="child_protection_plan"
+    )
+    assert "About you" in card_text(card)
+    card = await bot.press(
+        card,
+        "Next",
+        agency="Bradford Teaching Hospitals",
+        designation="Safeguarding nurse",
+        phone="01274 000000",
+    )
+    card = await bot.press(card, "Next", **CHILD)
+    assert "Family and significant others" in card_text(card)
+    card = await bot.press(card, "Add a family member")
+    for index, member in enumerate(FAMILY):
+        filled = {f"{k}__{index}": v for k, v in member.items()}
+        last = index == len(FAMILY) - 1
+        card = await bot.press(card, "Next" if last else "Add a family member", **filled)
+    assert "Other agencies involved" in card_text(card)
+    card = await bot.press(card, "Add a agency")
+    card = await bot.press(
+        card,
+        "Next",
+        name__0="Dr Amy Lin",
+        agency__0="Moorside GP Surgery",
+        contact__0="01274 111111",
+        still_involved__0="yes",
+    )
+    card = await bot.press(
+        card,
+        "Next",
+        what_happened="Admitted with injuries inconsistent with the account given.",
+        why_referred="Serious injury; neglect.",
+    )
+    assert "check and submit" in card_text(card)
+    return card
+
+
+async def test_a_referral_from_start_to_submit(
+    make_app: Any, serve: Any, connector: FakeConnector
+) -> None:
+    app = make_app()
+    client = await serve(app)
+    bot = Bot(client, connector.url)
+    await bot.say("help", channel=True)  # the bot knows its team and channel
+    summary = await fill_to_summary(bot, await start_referral(bot))
+    # The summary shows what was typed, escaped, with an Edit per section.
+    assert "Zebedee Quattlebaum" in card_text(summary)
+    assert card_text(summary).count("Edit") >= 6
+
+    done = await bot.press(summary, "Submit referral")
+    assert "Referral received: BR-2026-0001" in card_text(done)
+    assert "Thu 26 Nov 2026" in card_text(done)  # Day 1
+    assert "Wed 2 Dec 2026" in card_text(done)  # Day 5: the LA's decision
+
+    services = app[SERVICES]
+    async with services.sessions() as session:
+        case = await cases.get_case(session=session, reference="BR-2026-0001")
+        assert case is not None
+        stored = await cases.read_referral(session=session, master=services.cipher, case=case)
+    form = stored.form
+    assert {k: form["child"][k] for k in CHILD} == CHILD
+    assert [{k: m[k] for k in FAMILY[0]} for m in form["family"]] == FAMILY
+    assert form["agencies"] == [
+        {
+            "name": "Dr Amy Lin",
+            "agency": "Moorside GP Surgery",
+            "contact": "01274 111111",
+            "still_involved": "yes",
+        }
+    ]
+    assert form["criteria"] == {
+        "must_notify": ["life_threatening_injury"],
+        "consider": ["child_protection_plan"],
+    }
+    assert case.referring_agency == "Bradford Teaching Hospitals"
+    assert case.awareness_date.isoformat() == "2026-11-26"
+
+    await services.dispatcher.wait_idle()  # the kick after submitting
+    await services.dispatcher.flush()
+    channel = connector.to(CHANNEL)
+    assert len(channel) == 1
+    channel_text = json.dumps(channel[0].activity)
+    assert "Case BR-2026-0001" in channel_text
+    assert "Bradford Teaching Hospitals" in channel_text
+    for value in PERSONAL_VALUES:
+        assert value not in channel_text, value
+    # The business unit and the chair get the details in 1:1 chats.
+    for who in (BUSINESS_UNIT, CHAIR):
+        (sent,) = connector.to(f"a:1on1-{who['id']}")
+        assert "Zebedee Quattlebaum" in json.dumps(sent.activity)
+    async with services.sessions() as session:
+        actions = list(await session.scalars(select(AuditEvent.action).order_by(AuditEvent.seq)))
+        logs = list(await session.scalars(select(AuditEvent.details)))
+    assert "case.created" in actions
+    assert actions.count("referral.details_sent") == 2
+    assert not any(v in d for d in logs for v in PERSONAL_VALUES)
+
+
+async def test_bad_input_is_explained_next_to_the_field_and_kept(
+    make_app: Any, serve: Any, connector: FakeConnector
+) -> None:
+    bot = Bot(await serve(make_app()), connector.url)
+    card = await start_referral(bot)
+    card = await bot.press(card, "Next")
+    card = await bot.press(card, "Next", agency="Police", email="p@example.org")
+    long_name = "N" * 10_000
+    cases_to_try = [
+        ({"incident_date": "2026-02-30"}, "enter a real date"),
+        (
+            {
+                "incident_date": "2026-11-20",
+                "date_of_birth": "2019-03-14",
+                "date_of_death": "2018-01-01",
+            },
+            "before the date of birth",
+        ),
+        ({"incident_date": "2026-11-20", "name": long_name}, "too long: at most 200"),
+        ({"incident_date": "", "name": "Kit"}, "Date of the critical incident is required"),
+    ]
+    for inputs, words in cases_to_try:
+        again = await bot.press(card, "Next", **inputs)
+        text = card_text(again)
+        assert "The child" in text and words in text
+        assert "Everything you typed is kept" in text
+        kept = current_values(again)
+        for key, value in inputs.items():
+            assert kept.get(key, "") == value, key
+
+
+async def test_a_draft_that_no_longer_exists_gets_a_clear_card(
+    make_app: Any, serve: Any, connector: FakeConnector
+) -> None:
+    bot = Bot(await serve(make_app()), connector.url)
+    card = await start_referral(bot)
+    ghost = json.loads(
+        json.dumps(card).replace(
+            find_action(card, "Next")["data"]["draft_id"], "00000000-dead-0000-0000-000000000000"
+        )
+    )
+    answer = await bot.press(ghost, "Next")
+    assert "no longer open" in card_text(answer)
+    assert "can't find that referral form" in card_text(answer)
+
+    cancel = await bot.press(card, "Cancel referral")
+    gone = await bot.press(cancel, "Yes, delete it")
+    assert "Referral cancelled" in card_text(gone)
+    stale = await bot.press(card, "Next")
+    assert "cancelled and its answers deleted" in card_text(stale)
+
+
+async def test_two_rapid_submits_make_one_case(
+    make_app: Any, serve: Any, connector: FakeConnector
+) -> None:
+    app = make_app()
+    bot = Bot(await serve(app), connector.url)
+    summary = await fill_to_summary(bot, await start_referral(bot))
+    first, second = await asyncio.gather(
+        bot.press(summary, "Submit referral"), bot.press(summary, "Submit referral")
+    )
+    assert "BR-2026-0001" in card_text(first)
+    assert "BR-2026-0001" in card_text(second)
+    third = await bot.press(summary, "Submit referral")
+    assert "Referral received: BR-2026-0001" in card_text(third)
+    async with app[SERVICES].sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(Case)) == 1
+        assert await session.scalar(select(func.count()).select_from(OutboxMessage)) == 3
+
+
+async def test_the_wizard_survives_a_restart(
+    make_app: Any, serve: Any, connector: FakeConnector, clock: FixedClock
+) -> None:
+    first = await serve(make_app())
+    bot = Bot(first, connector.url)
+    card = await start_referral(bot)
+    card = await bot.press(card, "Next")
+    card = await bot.press(card, "Next", agency="Police", email="p@example.org")
+    await bot.press(card, "Next", name="Kit", incident_date="2026-11-20")  # now at family
+    await first.close()
+
+    clock.current += timedelta(days=3)
+    bot = Bot(await serve(make_app()), connector.url)
+    (reply,) = await bot.say("refer")
+    offer = card_of(reply)
+    assert "You have a referral in progress" in card_text(offer)
+    assert "Family and significant others" in card_text(offer)
+    resumed = await bot.press(offer, "Resume")
+    assert "Family and significant others" in card_text(resumed)
+    back = await bot.press(resumed, "Back")
+    assert current_values(back)["name"] == "Kit"
+
+    (reply,) = await bot.say("refer")
+    fresh = await bot.press(card_of(reply), "Discard and start again")
+    assert "Which criteria apply" in card_text(fresh)
+
+
+async def test_someone_elses_card_is_refused(
+    make_app: Any, serve: Any, connector: FakeConnector
+) -> None:
+    client = await serve(make_app())
+    card = await start_referral(Bot(client, connector.url))
+    chair = Bot(client, connector.url, user=CHAIR)
+    answer = await chair.press(card, "Next")
+    assert "belongs to someone else" in card_text(answer)
+
+
+async def test_refer_in_the_channel_moves_to_a_private_chat(
+    make_app: Any, serve: Any, connector: FakeConnector
+) -> None:
+    bot = Bot(await serve(make_app()), connector.url)
+    (reply,) = await bot.say("refer", channel=True)
+    assert "opened a private chat" in reply["text"]
+    assert "attachments" not in reply or not reply["attachments"]
+    (private,) = connector.to(f"a:1on1-{PRACTITIONER['id']}")
+    assert "Which criteria apply" in json.dumps(private.activity)
+
+
+async def test_outbox_retries_after_throttling(
+    make_app: Any, serve: Any, connector: FakeConnector, clock: FixedClock
+) -> None:
+    app = make_app()
+    bot = Bot(await serve(app), connector.url)
+    await bot.say("help", channel=True)
+    summary = await fill_to_summary(bot, await start_referral(bot))
+    connector.fail_next = [429, 429, 429]
+    await bot.press(summary, "Submit referral")
+    services = app[SERVICES]
+    await services.dispatcher.wait_idle()
+    await services.dispatcher.flush()
+    async with services.sessions() as session:
+        statuses = list(await session.scalars(select(OutboxMessage.status)))
+    assert statuses.count("pending") >= 1
+    clock.current += timedelta(minutes=10)
+    await services.dispatcher.flush()
+    async with services.sessions() as session:
+        rows = list(await session.scalars(select(OutboxMessage)))
+    assert [r.status for r in rows] == ["sent", "sent", "sent"]
+    assert any(r.attempts == 1 for r in rows)
+
+
+async def test_drafts_are_encrypted(make_app: Any, serve: Any, connector: FakeConnector) -> None:
+    app = make_app()
+    bot = Bot(await serve(app), connector.url)
+    card = await start_referral(bot)
+    card = await bot.press(card, "Next")
+    card = await bot.press(card, "Next", agency="Police", email="p@example.org")
+    await bot.press(card, "Next", name="Zebedee Quattlebaum", incident_date="2026-11-20")
+    async with app[SERVICES].sessions() as session:
+        data = await session.scalar(select(ReferralDraft.data))
+    assert data is not None and "Zebedee" not in data
