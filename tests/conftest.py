@@ -163,3 +163,20 @@ def card_text(card: Any) -> str:
     if isinstance(card, list):
         return " ".join(card_text(v) for v in card)
     return card if isinstance(card, str) else ""
+
+
+@pytest.fixture
+async def connector() -> AsyncIterator[Any]:
+    """A fake Bot Connector service on loopback; ``connector.sent`` is what the bot sent."""
+    from aiohttp.test_utils import TestServer
+
+    from tests.fakes import FakeConnector
+
+    fake = FakeConnector()
+    server = TestServer(fake.app())
+    await server.start_server()
+    fake.url = str(server.make_url("/"))
+    try:
+        yield fake
+    finally:
+        await server.close()

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestServer
 
-from tests.conftest import TENANT
+TENANT = "00000000-0000-4000-8000-00000000b0d5"
 
 MEMBERS = [
     {
@@ -101,15 +98,3 @@ class FakeConnector:
 
     def to(self, conversation_prefix: str) -> list[Sent]:
         return [s for s in self.sent if s.conversation_id.startswith(conversation_prefix)]
-
-
-@pytest.fixture
-async def connector() -> AsyncIterator[FakeConnector]:
-    fake = FakeConnector()
-    server = TestServer(fake.app())
-    await server.start_server()
-    fake.url = str(server.make_url("/"))
-    try:
-        yield fake
-    finally:
-        await server.close()

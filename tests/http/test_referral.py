@@ -19,7 +19,7 @@ from tests.activities import BUSINESS_UNIT, CHAIR, PRACTITIONER, execute, messag
 from tests.cardcheck import assert_valid_card
 from tests.conftest import FixedClock, card_of, card_text, local_settings, replies
 from tests.e2e.harness import current_values, find_action, input_ids
-from tests.fakes import FakeConnector, connector  # noqa: F401 - the fixture
+from tests.fakes import FakeConnector
 
 CHANNEL = "19:case-review@thread.tacv2"
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
