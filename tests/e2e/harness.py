@@ -72,6 +72,13 @@ class BotMessage:
                 return content if isinstance(content, dict) else None
         return None
 
+    def showing(self, answer: dict[str, Any]) -> BotMessage:
+        """This message as the client shows it after an Action.Execute answered with a card."""
+        assert answer.get("type") == CARD, f"expected a card, got {answer}"
+        activity = {**self.activity, "attachments": [{"contentType": CARD,
+                                                       "content": answer["value"]}]}
+        return BotMessage(self.conversation_id, self.message_id, activity, updated=True)
+
     @property
     def recipient_id(self) -> str | None:
         recipient = self.activity.get("recipient") or {}

@@ -1,0 +1,147 @@
+"""Referral intake as a practitioner meets it, through the local Teams client."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from storage.crypto import Cipher
+from tests.cardcheck import assert_valid_card
+from tests.e2e.harness import BotMessage, LocalTeams, card_text, current_values
+
+pytestmark = pytest.mark.e2e
+
+CHILD = {"name": "Zebedee Quattlebaum", "date_of_birth": "2019-03-14",
+         "incident_date": "2026-11-20", "home_address": "12 Larkspur Row, Bradford BD1 1AA",
+         "ethnic_origin": "White British", "cp_plan": "previous",
+         "carer": "Marigold Quattlebaum"}
+FAMILY = [
+    {"name": "Marigold Quattlebaum", "relationship": "mother", "date_of_birth": "1990-05-06",
+     "address": "12 Larkspur Row, Bradford BD1 1AA", "legal_status": "None known"},
+    {"name": "Rufus Pettigrew", "relationship": "mother's partner", "date_of_birth": "1987-01-02",
+     "address": "4 Thornbury Close, Leeds LS2 2BB", "legal_status": "Bail conditions"},
+]
+AGENCY = {"name": "Dr Amy Lin", "agency": "Moorside GP Surgery", "contact": "01274 111111",
+          "still_involved": "yes"}
+PERSONAL = ["Zebedee", "Quattlebaum", "Larkspur", "2019-03-14", "Marigold", "Pettigrew",
+            "Thornbury", "1990-05-06", "1987-01-02"]
+
+
+async def press(teams: LocalTeams, message: BotMessage, title: str, **inputs: Any) -> BotMessage:
+    answer = await teams.press(message, title, inputs)
+    shown = message.showing(answer)
+    assert shown.card is not None
+    assert_valid_card(shown.card)
+    return shown
+
+
+async def start(teams: LocalTeams) -> BotMessage:
+    chat = await teams.personal_chat("practitioner")
+    before = teams.count(chat)
+    await teams.send("refer")
+    return await teams.wait_for_message(lambda m: m.card is not None, conversation_id=chat,
+                                        after=before)
+
+
+def stored_referrals(workdir: Path) -> list[dict[str, Any]]:
+    """Read the referral back from the bot's database, as the bot would."""
+    from storage.cases import _key_context  # the case key's binding
+
+    master = Cipher.from_text((workdir / "var" / "data.key").read_text())
+    conn = sqlite3.connect(workdir / "bot.db")
+    rows = conn.execute(
+        "SELECT c.reference, c.wrapped_key, r.version, r.payload FROM cases c "
+        "JOIN referral_versions r ON r.case_id = c.id"
+    ).fetchall()
+    conn.close()
+    forms = []
+    for reference, wrapped, version, payload in rows:
+        case_key = Cipher.from_text(master.decrypt(wrapped, context=_key_context(reference)))
+        forms.append(case_key.decrypt_json(payload, context=f"referral:{reference}:{version}"))
+    return forms
+
+
+async def test_a_practitioner_refers_with_two_family_members_and_an_agency(
+    teams: LocalTeams,
+) -> None:
+    await teams.send("help", where="channel")  # the team knows the bot (as on install)
+    card = await start(teams)
+    assert "Which criteria apply" in card_text(card.card)
+    card = await press(teams, card, "Next", must_notify="life_threatening_injury")
+    assert "Priya Shah" in json.dumps(current_values(card.card))  # prefilled from Teams
+    card = await press(teams, card, "Next", agency="Bradford Teaching Hospitals",
+                       designation="Safeguarding nurse", email="priya.shah@example.org")
+    card = await press(teams, card, "Next", **CHILD)
+    card = await press(teams, card, "Add a family member")
+    card = await press(teams, card, "Add a family member",
+                       **{f"{k}__0": v for k, v in FAMILY[0].items()})
+    card = await press(teams, card, "Next", **{f"{k}__1": v for k, v in FAMILY[1].items()})
+    card = await press(teams, card, "Add a agency")
+    card = await press(teams, card, "Next", **{f"{k}__0": v for k, v in AGENCY.items()})
+    card = await press(teams, card, "Next",
+                       what_happened="Admitted to A&E with injuries inconsistent with the "
+                                     "account given by the carer.")
+    summary = card_text(card.card)
+    assert "check and submit" in summary and "Rufus Pettigrew" in summary
+    done = await press(teams, card, "Submit referral")
+    confirmation = card_text(done.card)
+    assert "Referral received: BR-2026-0001" in confirmation
+    assert "What happens next" in confirmation
+
+    (form,) = stored_referrals(teams.workdir)
+    assert {k: form["child"][k] for k in CHILD} == CHILD
+    assert [{k: m[k] for k in FAMILY[0]} for m in form["family"]] == FAMILY
+    assert form["agencies"] == [AGENCY]
+    assert form["referrer"]["agency"] == "Bradford Teaching Hospitals"
+
+    case_card = await teams.wait_for_message(
+        lambda m: m.card is not None and "Case BR-2026-0001" in card_text(m.card),
+        conversation_id=teams.channel_id)
+    assert "Bradford Teaching Hospitals" in card_text(case_card.card)
+    for who in ("business_unit", "chair"):
+        details = await teams.wait_for_message(
+            lambda m: m.card is not None, conversation_id=await teams.personal_chat(who))
+        assert "New referral BR-2026-0001" in card_text(details.card)
+        assert "Zebedee Quattlebaum" in card_text(details.card)
+    for message in teams.bot_messages(teams.channel_id):
+        shown = json.dumps(message.activity)
+        for value in PERSONAL:
+            assert value not in shown, f"{value} appeared in the channel"
+
+
+async def test_the_practitioner_picks_up_where_they_were_after_a_restart(
+    teams: LocalTeams,
+) -> None:
+    card = await start(teams)
+    card = await press(teams, card, "Next")
+    card = await press(teams, card, "Next", agency="West Yorkshire Police",
+                       phone="+44 1274 000000")
+    card = await press(teams, card, "Next", name="Kit Marlowe", incident_date="2026-11-19")
+    assert "Family and significant others" in card_text(card.card)
+
+    await teams.restart_bot()
+
+    offer = await start(teams)
+    assert "You have a referral in progress" in card_text(offer.card)
+    resumed = await press(teams, offer, "Resume")
+    assert "Family and significant others" in card_text(resumed.card)
+    back = await press(teams, resumed, "Back")
+    assert current_values(back.card)["name"] == "Kit Marlowe"
+    # The card from before the restart still works too.
+    old = await press(teams, card, "Next")
+    assert "Other agencies involved" in card_text(old.card)
+
+
+async def test_bad_input_in_the_client_is_explained_and_kept(teams: LocalTeams) -> None:
+    card = await start(teams)
+    card = await press(teams, card, "Next")
+    card = await press(teams, card, "Next", agency="Police", email="p@example.org")
+    again = await press(teams, card, "Next", name="Kit", date_of_birth="2019-03-14",
+                        date_of_death="2018-01-01", incident_date="2026-11-20")
+    text = card_text(again.card)
+    assert "before the date of birth" in text
+    assert current_values(again.card)["date_of_death"] == "2018-01-01"
