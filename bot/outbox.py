@@ -42,7 +42,7 @@ from storage.people import get_person, save_person
 
 log = logging.getLogger(__name__)
 
-RETRYABLE = {412, 429, 500, 502, 503, 504}
+WAIT_UNREACHABLE = timedelta(minutes=1)
 
 
 class Unreachable(Exception):
@@ -180,8 +180,11 @@ class OutboxDispatcher:
             async with transaction(self.sessions) as session:
                 row = await session.get(OutboxMessage, message_id)
                 assert row is not None
-                delay = backoff(row.attempts, retry_after if status == 429 else None)
-                outbox.mark_retry(row, self.clock(), reason, delay)
+                if isinstance(error, Unreachable):
+                    outbox.mark_waiting(row, self.clock(), f"waiting: {error}", WAIT_UNREACHABLE)
+                else:
+                    delay = backoff(row.attempts, retry_after if status == 429 else None)
+                    outbox.mark_retry(row, self.clock(), reason, delay)
                 attempts, final = row.attempts, row.status
             log.warning(
                 "outbox send failed",

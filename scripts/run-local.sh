@@ -56,6 +56,9 @@ if ! curl -sf "http://127.0.0.1:$CLIENT_PORT/_internal/v1/config" >/dev/null; th
   exit 1
 fi
 
+# As if the bot had just been added to the team (Teams sends this on installation).
+.venv/bin/python scripts/local_install.py "$CLIENT_PORT" || echo "Could not announce the team install." >&2
+
 cat <<MSG
 
   Case Review Bot is running in local mode.

@@ -100,6 +100,14 @@ def mark_retry(message: OutboxMessage, now: datetime, error: str, delay: timedel
         message.next_attempt_at = now + delay
 
 
+def mark_waiting(message: OutboxMessage, now: datetime, reason: str, delay: timedelta) -> None:
+    """Nobody to deliver to yet (the bot not yet in the team, say): wait without using up
+    the message's attempts."""
+    message.status = PENDING
+    message.last_error = reason[:200]
+    message.next_attempt_at = now + delay
+
+
 async def get_posted_card(*, session: AsyncSession, key: str) -> PostedCard | None:
     return await session.get(PostedCard, key)
 

@@ -75,8 +75,10 @@ class BotMessage:
     def showing(self, answer: dict[str, Any]) -> BotMessage:
         """This message as the client shows it after an Action.Execute answered with a card."""
         assert answer.get("type") == CARD, f"expected a card, got {answer}"
-        activity = {**self.activity, "attachments": [{"contentType": CARD,
-                                                       "content": answer["value"]}]}
+        activity = {
+            **self.activity,
+            "attachments": [{"contentType": CARD, "content": answer["value"]}],
+        }
         return BotMessage(self.conversation_id, self.message_id, activity, updated=True)
 
     @property
@@ -92,6 +94,7 @@ class LocalTeams:
     bot_port: int = field(default_factory=free_port)
     client_port: int = field(default_factory=free_port)
     extra_env: dict[str, str] = field(default_factory=dict)
+    install: bool = True
     config: dict[str, Any] = field(default_factory=dict)
     log: list[dict[str, Any]] = field(default_factory=list)
     _bot: subprocess.Popen[bytes] | None = None
@@ -139,7 +142,19 @@ class LocalTeams:
             self.config = (await response.json())["config"]
         ws = await self._session.ws_connect(f"ws://127.0.0.1:{self.client_port}/_ws/log/stream")
         self._ws_task = asyncio.create_task(self._read_log(ws))
+        if self.install:
+            await self.install_in_team()
         return self
+
+    async def install_in_team(self) -> None:
+        """The bot is added to the team, as in Teams (``make run`` does the same)."""
+        from scripts.local_install import install
+
+        marker = len(self.log)
+        await install(self.client_port)
+        await self.wait_for_log(
+            lambda e: e.get("activityName") == "conversationUpdate", after=marker
+        )
 
     async def start_bot(self) -> None:
         env = {

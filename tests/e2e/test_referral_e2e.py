@@ -15,20 +15,48 @@ from tests.e2e.harness import BotMessage, LocalTeams, card_text, current_values
 
 pytestmark = pytest.mark.e2e
 
-CHILD = {"name": "Zebedee Quattlebaum", "date_of_birth": "2019-03-14",
-         "incident_date": "2026-11-20", "home_address": "12 Larkspur Row, Bradford BD1 1AA",
-         "ethnic_origin": "White British", "cp_plan": "previous",
-         "carer": "Marigold Quattlebaum"}
+CHILD = {
+    "name": "Zebedee Quattlebaum",
+    "date_of_birth": "2019-03-14",
+    "incident_date": "2026-11-20",
+    "home_address": "12 Larkspur Row, Bradford BD1 1AA",
+    "ethnic_origin": "White British",
+    "cp_plan": "previous",
+    "carer": "Marigold Quattlebaum",
+}
 FAMILY = [
-    {"name": "Marigold Quattlebaum", "relationship": "mother", "date_of_birth": "1990-05-06",
-     "address": "12 Larkspur Row, Bradford BD1 1AA", "legal_status": "None known"},
-    {"name": "Rufus Pettigrew", "relationship": "mother's partner", "date_of_birth": "1987-01-02",
-     "address": "4 Thornbury Close, Leeds LS2 2BB", "legal_status": "Bail conditions"},
+    {
+        "name": "Marigold Quattlebaum",
+        "relationship": "mother",
+        "date_of_birth": "1990-05-06",
+        "address": "12 Larkspur Row, Bradford BD1 1AA",
+        "legal_status": "None known",
+    },
+    {
+        "name": "Rufus Pettigrew",
+        "relationship": "mother's partner",
+        "date_of_birth": "1987-01-02",
+        "address": "4 Thornbury Close, Leeds LS2 2BB",
+        "legal_status": "Bail conditions",
+    },
 ]
-AGENCY = {"name": "Dr Amy Lin", "agency": "Moorside GP Surgery", "contact": "01274 111111",
-          "still_involved": "yes"}
-PERSONAL = ["Zebedee", "Quattlebaum", "Larkspur", "2019-03-14", "Marigold", "Pettigrew",
-            "Thornbury", "1990-05-06", "1987-01-02"]
+AGENCY = {
+    "name": "Dr Amy Lin",
+    "agency": "Moorside GP Surgery",
+    "contact": "01274 111111",
+    "still_involved": "yes",
+}
+PERSONAL = [
+    "Zebedee",
+    "Quattlebaum",
+    "Larkspur",
+    "2019-03-14",
+    "Marigold",
+    "Pettigrew",
+    "Thornbury",
+    "1990-05-06",
+    "1987-01-02",
+]
 
 
 async def press(teams: LocalTeams, message: BotMessage, title: str, **inputs: Any) -> BotMessage:
@@ -43,8 +71,9 @@ async def start(teams: LocalTeams) -> BotMessage:
     chat = await teams.personal_chat("practitioner")
     before = teams.count(chat)
     await teams.send("refer")
-    return await teams.wait_for_message(lambda m: m.card is not None, conversation_id=chat,
-                                        after=before)
+    return await teams.wait_for_message(
+        lambda m: m.card is not None, conversation_id=chat, after=before
+    )
 
 
 def stored_referrals(workdir: Path) -> list[dict[str, Any]]:
@@ -68,23 +97,33 @@ def stored_referrals(workdir: Path) -> list[dict[str, Any]]:
 async def test_a_practitioner_refers_with_two_family_members_and_an_agency(
     teams: LocalTeams,
 ) -> None:
-    await teams.send("help", where="channel")  # the team knows the bot (as on install)
     card = await start(teams)
     assert "Which criteria apply" in card_text(card.card)
     card = await press(teams, card, "Next", must_notify="life_threatening_injury")
     assert "Priya Shah" in json.dumps(current_values(card.card))  # prefilled from Teams
-    card = await press(teams, card, "Next", agency="Bradford Teaching Hospitals",
-                       designation="Safeguarding nurse", email="priya.shah@example.org")
+    card = await press(
+        teams,
+        card,
+        "Next",
+        agency="Bradford Teaching Hospitals",
+        designation="Safeguarding nurse",
+        email="priya.shah@example.org",
+    )
     card = await press(teams, card, "Next", **CHILD)
     card = await press(teams, card, "Add a family member")
-    card = await press(teams, card, "Add a family member",
-                       **{f"{k}__0": v for k, v in FAMILY[0].items()})
+    card = await press(
+        teams, card, "Add a family member", **{f"{k}__0": v for k, v in FAMILY[0].items()}
+    )
     card = await press(teams, card, "Next", **{f"{k}__1": v for k, v in FAMILY[1].items()})
     card = await press(teams, card, "Add a agency")
     card = await press(teams, card, "Next", **{f"{k}__0": v for k, v in AGENCY.items()})
-    card = await press(teams, card, "Next",
-                       what_happened="Admitted to A&E with injuries inconsistent with the "
-                                     "account given by the carer.")
+    card = await press(
+        teams,
+        card,
+        "Next",
+        what_happened="Admitted to A&E with injuries inconsistent with the "
+        "account given by the carer.",
+    )
     summary = card_text(card.card)
     assert "check and submit" in summary and "Rufus Pettigrew" in summary
     done = await press(teams, card, "Submit referral")
@@ -100,11 +139,13 @@ async def test_a_practitioner_refers_with_two_family_members_and_an_agency(
 
     case_card = await teams.wait_for_message(
         lambda m: m.card is not None and "Case BR-2026-0001" in card_text(m.card),
-        conversation_id=teams.channel_id)
+        conversation_id=teams.channel_id,
+    )
     assert "Bradford Teaching Hospitals" in card_text(case_card.card)
     for who in ("business_unit", "chair"):
         details = await teams.wait_for_message(
-            lambda m: m.card is not None, conversation_id=await teams.personal_chat(who))
+            lambda m: m.card is not None, conversation_id=await teams.personal_chat(who)
+        )
         assert "New referral BR-2026-0001" in card_text(details.card)
         assert "Zebedee Quattlebaum" in card_text(details.card)
     for message in teams.bot_messages(teams.channel_id):
@@ -118,8 +159,7 @@ async def test_the_practitioner_picks_up_where_they_were_after_a_restart(
 ) -> None:
     card = await start(teams)
     card = await press(teams, card, "Next")
-    card = await press(teams, card, "Next", agency="West Yorkshire Police",
-                       phone="+44 1274 000000")
+    card = await press(teams, card, "Next", agency="West Yorkshire Police", phone="+44 1274 000000")
     card = await press(teams, card, "Next", name="Kit Marlowe", incident_date="2026-11-19")
     assert "Family and significant others" in card_text(card.card)
 
@@ -140,8 +180,15 @@ async def test_bad_input_in_the_client_is_explained_and_kept(teams: LocalTeams) 
     card = await start(teams)
     card = await press(teams, card, "Next")
     card = await press(teams, card, "Next", agency="Police", email="p@example.org")
-    again = await press(teams, card, "Next", name="Kit", date_of_birth="2019-03-14",
-                        date_of_death="2018-01-01", incident_date="2026-11-20")
+    again = await press(
+        teams,
+        card,
+        "Next",
+        name="Kit",
+        date_of_birth="2019-03-14",
+        date_of_death="2018-01-01",
+        incident_date="2026-11-20",
+    )
     text = card_text(again.card)
     assert "before the date of birth" in text
     assert current_values(again.card)["date_of_death"] == "2018-01-01"

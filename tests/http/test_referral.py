@@ -360,3 +360,24 @@ async def test_drafts_are_encrypted(make_app: Any, serve: Any, connector: FakeCo
     async with app[SERVICES].sessions() as session:
         data = await session.scalar(select(ReferralDraft.data))
     assert data is not None and "Zebedee" not in data
+
+
+async def test_messages_wait_without_using_attempts_until_the_team_is_known(
+    make_app: Any, serve: Any, connector: FakeConnector, clock: FixedClock
+) -> None:
+    app = make_app()
+    bot = Bot(await serve(app), connector.url)
+    summary = await fill_to_summary(bot, await start_referral(bot))
+    await bot.press(summary, "Submit referral")
+    services = app[SERVICES]
+    await services.dispatcher.wait_idle()
+    async with services.sessions() as session:
+        rows = list(await session.scalars(select(OutboxMessage)))
+    assert {(r.status, r.attempts) for r in rows} == {("pending", 0)}
+    assert all((r.last_error or "").startswith("waiting: the bot is not installed") for r in rows)
+
+    await bot.say("help", channel=True)  # now the bot knows its team
+    clock.current += timedelta(minutes=2)
+    await services.dispatcher.flush()
+    async with services.sessions() as session:
+        assert set(await session.scalars(select(OutboxMessage.status))) == {"sent"}
