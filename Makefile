@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMPS := .stamps
 
-.PHONY: run test setup lint typecheck unit bench clean fmt
+.PHONY: run test setup lint typecheck unit bench clean fmt screenshots
 
 setup: $(STAMPS)/python $(STAMPS)/node
 
@@ -50,6 +50,11 @@ fmt: $(STAMPS)/python
 ## Benchmarks (figures, not pass/fail).
 bench: setup
 	$(BIN)/python -m bench.turns
+
+## Screenshots of the local Teams client (needs Debian's chromium).
+screenshots: setup
+	$(BIN)/python -m pip install --quiet -e '.[screenshots]'
+	$(BIN)/python -m scripts.screenshot docs/screenshots
 
 clean:
 	rm -rf $(VENV) node_modules $(STAMPS) var devTools

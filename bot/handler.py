@@ -194,6 +194,10 @@ class CaseReviewBot(ActivityHandler):  # type: ignore[misc]
         bot_id = turn_context.activity.recipient.id if turn_context.activity.recipient else None
         if any(m.id == bot_id for m in members_added):
             await self._welcome(turn_context)
+            channel_data = turn_context.activity.channel_data
+            if isinstance(channel_data, dict) and channel_data.get("team"):
+                # Added to a team: learn its members (names, Teams ids) in the background.
+                self.services.dispatcher.sync_roster_soon(turn_context.activity.conversation.id)
 
     async def _welcome(self, turn_context: TurnContext) -> None:
         kind = turn_context.activity.conversation.conversation_type or "personal"

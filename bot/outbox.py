@@ -32,6 +32,7 @@ from storage import outbox
 from storage.conversations import (
     ConversationInfo,
     get_any_team_conversation,
+    get_conversation,
     get_personal_conversation,
     save_conversation,
 )
@@ -116,6 +117,7 @@ class OutboxDispatcher:
         self.tenant_id = tenant_id
         self._wanted = False
         self._task: asyncio.Task[None] | None = None
+        self._background: set[asyncio.Task[None]] = set()
 
     # ----- triggering ---------------------------------------------------------------------
 
@@ -138,6 +140,8 @@ class OutboxDispatcher:
                 log.exception("outbox flush failed")
 
     async def wait_idle(self) -> None:
+        if self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)
         if self._task is not None:
             await self._task
 
@@ -306,6 +310,19 @@ class OutboxDispatcher:
             service_url=service_url,
         )
         _outcome(result)
+
+    def sync_roster_soon(self, conversation_id: str) -> None:
+        async def run() -> None:
+            try:
+                async with self.sessions() as session:
+                    team = await get_conversation(session=session, conversation_id=conversation_id)
+                if team is not None:
+                    await self.sync_roster(team)
+            except Exception:
+                log.warning("team roster sync failed", exc_info=True)
+
+        self._background.add(task := asyncio.create_task(run()))
+        task.add_done_callback(self._background.discard)
 
     async def sync_roster(self, team: ConversationRef) -> int:
         """Learn the team's members (Entra id -> Teams id, name) from Teams."""

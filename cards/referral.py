@@ -50,7 +50,7 @@ def _error(message: str) -> ac.TextBlock:
 
 def _input(fld: Field, value: Any, row: int | None) -> Any:
     ident = input_id(fld.id, row)
-    label = f"{fld.label} (required)" if fld.required else fld.label
+    label = fld.label  # Teams marks required inputs itself
     if fld.kind == "date":
         return ac.InputDate(
             id=ident,
@@ -194,6 +194,12 @@ def _shown(fld: Field, value: Any) -> str:
         )
     if fld.kind == "choice":
         return esc(dict(fld.choices).get(str(value), value or "Not given"))
+    if fld.kind == "date" and value:
+        try:
+            parsed = date.fromisoformat(str(value))
+        except ValueError:
+            return esc(value)
+        return f"{parsed.day} {parsed:%b %Y}"
     return esc(value) if value else "Not given"
 
 

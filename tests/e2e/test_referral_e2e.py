@@ -130,6 +130,7 @@ async def test_a_practitioner_refers_with_two_family_members_and_an_agency(
     confirmation = card_text(done.card)
     assert "Referral received: BR-2026-0001" in confirmation
     assert "What happens next" in confirmation
+    assert "Bea Umar at the BDSCP Business Unit" in confirmation  # learned from the team roster
 
     (form,) = stored_referrals(teams.workdir)
     assert {k: form["child"][k] for k in CHILD} == CHILD

@@ -1,0 +1,113 @@
+"""Screenshots of the local Teams client showing the referral wizard (docs/screenshots/).
+
+Drives the client's own web page as a practitioner would: types ``refer``, ticks, fills in and
+presses buttons on the cards. Needs Debian's chromium and the ``playwright`` Python package
+(``pip install playwright``; no browser download: it uses /usr/bin/chromium).
+Usage: .venv/bin/python -m scripts.screenshot [OUTPUT_DIR]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from playwright.async_api import Page, async_playwright
+
+from tests.e2e.harness import LocalTeams
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+
+
+async def last_card(page: Page) -> object:
+    return page.locator(".ac-adaptiveCard").last
+
+
+async def click(page: Page, name: str) -> None:
+    await page.get_by_role("button", name=name).last.click()
+
+
+async def fill(page: Page, label: str, value: str) -> None:
+    await page.get_by_label(label, exact=False).last.fill(value)
+
+
+async def wait_text(page: Page, text: str) -> None:
+    await page.get_by_text(text, exact=False).last.wait_for(timeout=15000)
+
+
+async def main(out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="crb-shot-"))
+    teams = LocalTeams(work)
+    await teams.start()
+    try:
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(
+                executable_path=CHROMIUM,
+                args=[
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    "--disable-quic",
+                ],
+            )
+            page = await browser.new_page(viewport={"width": 1400, "height": 2400})
+            await page.goto(teams.base)
+            box = page.locator("[data-lexical-editor='true']").last
+            await box.wait_for(timeout=30000)
+            await box.click()
+            await page.keyboard.type("refer")
+            await page.keyboard.press("Enter")
+            await wait_text(page, "Which criteria apply")
+            await page.get_by_text("potentially life-threatening injury", exact=False).last.click()
+            await click(page, "Next")
+            await wait_text(page, "About you (the referrer)")
+            await fill(page, "Agency", "Bradford Teaching Hospitals")
+            await fill(page, "Designation", "Safeguarding nurse")
+            await fill(page, "Email", "priya.shah@example.org")
+            await click(page, "Next")
+            await wait_text(page, "Step 3 of 6")
+            await fill(page, "Child's name", "Sam Example")
+            await fill(page, "Date of birth", "2019-03-14")
+            await fill(page, "Date of death", "2018-01-01")
+            await fill(page, "Date of the critical incident", "2026-11-20")
+            await click(page, "Next")
+            await wait_text(page, "before the date of birth")
+            await page.screenshot(path=str(out / "referral-wizard.png"), full_page=True)
+            await fill(page, "Date of death", "")
+            await click(page, "Next")
+            await wait_text(page, "Family and significant others")
+            await click(page, "Add a family member")
+            await wait_text(page, "Family member 1")
+            await fill(page, "Relationship to the child", "mother")
+            await click(page, "Next")
+            await wait_text(page, "Other agencies involved")
+            await click(page, "Next")
+            await wait_text(page, "Step 6 of 6")
+            await fill(
+                page,
+                "What happened",
+                "Admitted to A&E with injuries inconsistent with the account given by the carer.",
+            )
+            await click(page, "Next")
+            await wait_text(page, "check and submit")
+            await page.screenshot(path=str(out / "referral-summary.png"), full_page=True)
+            await click(page, "Submit referral")
+            await wait_text(page, "Referral received")
+            await page.screenshot(path=str(out / "referral-confirmation.png"), full_page=True)
+            await page.get_by_text("Case Review", exact=True).first.click()
+            await wait_text(page, "Case BR-")
+            await page.screenshot(path=str(out / "channel-case-card.png"), full_page=True)
+            await browser.close()
+    finally:
+        await teams.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    asyncio.run(main(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "screenshots"))
