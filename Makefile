@@ -11,14 +11,16 @@ setup: $(STAMPS)/python $(STAMPS)/node
 
 $(STAMPS)/python: pyproject.toml
 	@mkdir -p $(STAMPS)
+	@echo "Installing Python packages into $(VENV) (the first time takes a minute)..."
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@( $(BIN)/python -m pip install --upgrade pip && $(BIN)/python -m pip install -e '.[dev]' ) \
+		> $(STAMPS)/pip.log 2>&1 || { cat $(STAMPS)/pip.log; exit 1; }
 	@touch $@
 
 $(STAMPS)/node: package.json package-lock.json
 	@mkdir -p $(STAMPS)
-	npm ci --no-audit --no-fund --loglevel=error
+	@echo "Installing the local Teams client (npm)..."
+	@npm ci --no-audit --no-fund --loglevel=error > $(STAMPS)/npm.log 2>&1 || { cat $(STAMPS)/npm.log; exit 1; }
 	@touch $@
 
 $(STAMPS)/postgres: scripts/ensure-postgres.sh

@@ -32,5 +32,5 @@ def configure(level: str = "INFO") -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     # The SDK's HTTP stack is chatty at INFO and can echo request bodies at DEBUG.
-    for noisy in ("msrest", "azure", "aiohttp.access", "apscheduler.executors.default"):
+    for noisy in ("msrest", "azure", "aiohttp.access", "apscheduler", "alembic", "urllib3"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
