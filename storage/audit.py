@@ -11,7 +11,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select, update
@@ -22,27 +22,18 @@ from storage.models import AuditEvent, AuditHead
 GENESIS = "0" * 64
 
 
-def entry_hash(
-    *,
-    seq: int,
-    occurred_at: datetime,
-    actor_aad_id: str,
-    actor_role: str,
-    action: str,
-    case_ref: str | None,
-    details: str,
-    prev_hash: str,
-) -> str:
+def entry_hash(event: AuditEvent) -> str:
+    """SHA-256 over the entry's fields and the previous entry's hash, canonically encoded."""
     canonical = json.dumps(
         [
-            seq,
-            occurred_at.isoformat(timespec="microseconds"),
-            actor_aad_id,
-            actor_role,
-            action,
-            case_ref,
-            details,
-            prev_hash,
+            event.seq,
+            event.occurred_at.astimezone(UTC).isoformat(timespec="microseconds"),
+            event.actor_aad_id,
+            event.actor_role,
+            event.action,
+            event.case_ref,
+            event.details,
+            event.prev_hash,
         ],
         separators=(",", ":"),
         ensure_ascii=True,
@@ -65,17 +56,6 @@ async def append_audit(
         await session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update())
     ).scalar_one()
     seq = head.seq + 1
-    details_text = json.dumps(dict(details or {}), sort_keys=True, separators=(",", ":"))
-    digest = entry_hash(
-        seq=seq,
-        occurred_at=now,
-        actor_aad_id=actor_aad_id,
-        actor_role=actor_role,
-        action=action,
-        case_ref=case_ref,
-        details=details_text,
-        prev_hash=head.hash,
-    )
     event = AuditEvent(
         seq=seq,
         occurred_at=now,
@@ -83,12 +63,14 @@ async def append_audit(
         actor_role=actor_role,
         action=action,
         case_ref=case_ref,
-        details=details_text,
+        details=json.dumps(dict(details or {}), sort_keys=True, separators=(",", ":")),
         prev_hash=head.hash,
-        hash=digest,
     )
+    event.hash = entry_hash(event)
     session.add(event)
-    await session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=seq, hash=digest))
+    await session.execute(
+        update(AuditHead).where(AuditHead.id == 1).values(seq=seq, hash=event.hash)
+    )
     await session.flush()
     return event
 
@@ -112,17 +94,7 @@ async def verify_audit(*, session: AsyncSession) -> VerifyResult:
             return VerifyResult(False, checked, expected_seq, "entry missing")
         if event.prev_hash != prev:
             return VerifyResult(False, checked, event.seq, "link to the previous entry broken")
-        digest = entry_hash(
-            seq=event.seq,
-            occurred_at=event.occurred_at,
-            actor_aad_id=event.actor_aad_id,
-            actor_role=event.actor_role,
-            action=event.action,
-            case_ref=event.case_ref,
-            details=event.details,
-            prev_hash=event.prev_hash,
-        )
-        if digest != event.hash:
+        if entry_hash(event) != event.hash:
             return VerifyResult(False, checked, event.seq, "content does not match its hash")
         prev = event.hash
         expected_seq += 1

@@ -156,13 +156,7 @@ def card_of(activity: dict[str, Any]) -> dict[str, Any]:
     return content
 
 
-def card_text(card: Any) -> str:
-    """Every string in a card, joined: what a reader could see."""
-    if isinstance(card, dict):
-        return " ".join(card_text(v) for v in card.values())
-    if isinstance(card, list):
-        return " ".join(card_text(v) for v in card)
-    return card if isinstance(card, str) else ""
+from tests.cardcheck import card_text  # noqa: E402,F401 - shared with the tests
 
 
 @pytest.fixture

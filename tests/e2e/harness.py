@@ -31,6 +31,8 @@ from typing import Any
 
 import aiohttp
 
+from tests.cardcheck import card_text, current_values, find_action, input_ids
+
 ROOT = Path(__file__).resolve().parents[2]
 PLAYGROUND = ROOT / "node_modules" / ".bin" / "agentsplayground"
 CARD = "application/vnd.microsoft.card.adaptive"
@@ -490,45 +492,5 @@ class LocalTeams:
         return len(self.bot_messages(conversation_id))
 
 
-# ----- card helpers -------------------------------------------------------------------
-
-
-def _walk(node: Any) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = []
-    if isinstance(node, dict):
-        found.append(node)
-        for value in node.values():
-            found += _walk(value)
-    elif isinstance(node, list):
-        for value in node:
-            found += _walk(value)
-    return found
-
-
-def input_ids(card: dict[str, Any]) -> set[str]:
-    return {n["id"] for n in _walk(card) if str(n.get("type", "")).startswith("Input.")}
-
-
-def current_values(card: dict[str, Any]) -> dict[str, Any]:
-    """What the client would submit untouched: each input's shown value."""
-    values: dict[str, Any] = {}
-    for node in _walk(card):
-        if str(node.get("type", "")).startswith("Input.") and "value" in node:
-            values[node["id"]] = node["value"]
-    return values
-
-
-def find_action(card: dict[str, Any], title: str) -> dict[str, Any]:
-    actions = [n for n in _walk(card) if str(n.get("type", "")).startswith("Action.")]
-    for action in actions:
-        if action.get("title") == title:
-            return action
-    raise AssertionError(f"no button {title!r}; buttons: {[a.get('title') for a in actions]}")
-
-
-def card_text(node: Any) -> str:
-    if isinstance(node, dict):
-        return " ".join(card_text(v) for v in node.values())
-    if isinstance(node, list):
-        return " ".join(card_text(v) for v in node)
-    return node if isinstance(node, str) else ""
+# The card helpers live in tests/cardcheck.py; re-exported for the tests that drive cards.
+__all__ = ["BotMessage", "LocalTeams", "card_text", "current_values", "find_action", "input_ids"]
