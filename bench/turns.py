@@ -37,7 +37,7 @@ def activity(text: str) -> dict[str, Any]:
         "type": "message",
         "id": str(uuid.uuid4()),
         "channelId": "msteams",
-        "serviceUrl": "https://smba.trafficmanager.net/uk/",
+        "serviceUrl": "http://127.0.0.1:9/",  # never called: expectReplies
         "from": {
             "id": "29:bench-user",
             "name": "Bench User",

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from botbuilder.core import ConversationState, MessageFactory, TurnContext
+from botbuilder.core.teams import TeamsInfo
 from botbuilder.dialogs import DialogSet
 from botbuilder.schema import Activity
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -23,6 +26,8 @@ from workflow.timetable import Timetable
 
 if TYPE_CHECKING:
     from bot.commands.registry import CommandRegistry
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -81,14 +86,23 @@ class Turn:
     def is_personal(self) -> bool:
         return self.conversation_type == "personal"
 
-    def person(self) -> Person:
+    def person(self, email: str = "") -> Person:
         """Who is asking, as the wizards see them (identity is the Entra object id)."""
-        sender = self.tc.activity.from_property
-        email = ""
-        if sender is not None:
-            extra = getattr(sender, "additional_properties", None) or {}
-            email = str(extra.get("email") or extra.get("userPrincipalName") or "")
         return Person(aad_object_id=self.user_aad_id, name=self.user_name, email=email)
+
+    async def profile_email(self) -> str:
+        """The asker's email from their Teams profile, or "" if Teams won't say in time."""
+        sender = self.tc.activity.from_property
+        if sender is None or not sender.id:
+            return ""
+        try:
+            member = await asyncio.wait_for(TeamsInfo.get_member(self.tc, sender.id), 3)
+        except Exception:  # the form is still usable: the email is typed instead
+            log.info("profile lookup failed", exc_info=True)
+            return ""
+        return str(
+            getattr(member, "email", None) or getattr(member, "user_principal_name", None) or ""
+        )
 
     async def roles(self) -> frozenset[str]:
         """The asker's roles, read from the database once per turn."""

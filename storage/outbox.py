@@ -85,9 +85,11 @@ async def claim_due(*, session: AsyncSession, now: datetime, limit: int = 20) ->
 
 
 def mark_sent(message: OutboxMessage, now: datetime) -> None:
+    """Sent: the content is dropped (it may hold personal details; Teams has it now)."""
     message.status = SENT
     message.sent_at = now
     message.last_error = None
+    message.payload = ""
 
 
 def mark_retry(message: OutboxMessage, now: datetime, error: str, delay: timedelta) -> None:

@@ -8,7 +8,9 @@ from typing import Any
 from tests.conftest import TENANT
 
 BOT = {"id": "28:bot-app-id", "name": "Case Review Bot"}
-SERVICE_URL = "https://smba.trafficmanager.net/uk/"
+# Loopback and closed: a test that makes the bot call out without a fake connector fails fast
+# instead of reaching any real service.
+SERVICE_URL = "http://127.0.0.1:9/"
 
 PRACTITIONER = {
     "id": "29:practitioner",

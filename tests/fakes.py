@@ -53,6 +53,7 @@ class FakeConnector:
         app.router.add_post("/v3/conversations/{cid}/activities/{aid}", self._send)
         app.router.add_put("/v3/conversations/{cid}/activities/{aid}", self._update)
         app.router.add_get("/v3/conversations/{cid}/pagedmembers", self._members)
+        app.router.add_get("/v3/conversations/{cid}/members/{mid}", self._member)
         return app
 
     def _maybe_fail(self) -> web.Response | None:
@@ -95,6 +96,13 @@ class FakeConnector:
 
     async def _members(self, request: web.Request) -> web.Response:
         return web.json_response({"members": [{**m, "tenantId": TENANT} for m in MEMBERS]})
+
+    async def _member(self, request: web.Request) -> web.Response:
+        for member in MEMBERS:
+            if member["id"] == request.match_info["mid"]:
+                email = member["name"].lower().replace(" ", ".") + "@example.org"
+                return web.json_response({**member, "email": email, "tenantId": TENANT})
+        return web.json_response({"error": {"code": "NotFound"}}, status=404)
 
     def to(self, conversation_prefix: str) -> list[Sent]:
         return [s for s in self.sent if s.conversation_id.startswith(conversation_prefix)]

@@ -47,12 +47,12 @@ async def refer(turn: Turn) -> None:
         )
         return
     wizard = turn.services.referrals
+    person = turn.person(email=await turn.profile_email())  # to prefill the form
     if turn.is_personal:
-        await turn.send_card(await wizard.start(turn.person()), summary="New referral")
+        await turn.send_card(await wizard.start(person), summary="New referral")
         return
     # In a channel or group chat: collect nothing here; start in the person's 1:1 chat.
     activity = turn.activity
-    person = turn.person()
     try:
         card = await wizard.start(person)
 
@@ -79,7 +79,10 @@ async def wizard_action(turn: Turn) -> ActionResult:
     """Every button on a referral card. The wizard checks the draft's owner and state."""
     if not turn.is_personal:
         return ActionResult(message=NOT_HERE)
-    card = await turn.services.referrals.handle(turn.verb, turn.data, turn.person())
+    person = turn.person()
+    if turn.verb in (cards.START_NEW, cards.DISCARD):  # may begin a new, prefilled form
+        person = turn.person(email=await turn.profile_email())
+    card = await turn.services.referrals.handle(turn.verb, turn.data, person)
     if turn.verb == cards.SUBMIT:
         turn.services.dispatcher.kick()  # the business unit, the chair and the channel
     return ActionResult(card=card)

@@ -109,6 +109,15 @@ async def start_referral(bot: Bot) -> dict[str, Any]:
     return card
 
 
+async def test_the_referrer_is_prefilled_from_their_teams_profile(
+    make_app: Any, serve: Any, connector: FakeConnector
+) -> None:
+    bot = Bot(await serve(make_app()), connector.url)
+    card = await bot.press(await start_referral(bot), "Next")
+    values = current_values(card)
+    assert (values["name"], values["email"]) == ("Priya Shah", "priya.shah@example.org")
+
+
 async def fill_to_summary(bot: Bot, card: dict[str, Any]) -> dict[str, Any]:
     card = await bot.press(
         card, "Next", must_notify="life_threatening_injury", consider="child_protection_plan"
