@@ -24,9 +24,7 @@ ADD_ROW = "referral.add_row"
 REMOVE_ROW = "referral.remove_row"
 EDIT = "referral.edit"
 SUBMIT = "referral.submit"
-CANCEL = "referral.cancel"
 CANCEL_CONFIRM = "referral.cancel_confirm"
-CANCEL_KEEP = "referral.cancel_keep"
 RESUME = "referral.resume"
 DISCARD = "referral.discard"
 START_NEW = "referral.start_new"
@@ -164,7 +162,10 @@ def section_card(
                     ],
                 )
             )
-        items.append(ac.ActionSet(actions=[execute(f"Add a {sec.row_noun}", ADD_ROW, base)]))
+        article = "an" if sec.row_noun[:1] in "aeiou" else "a"
+        items.append(
+            ac.ActionSet(actions=[execute(f"Add {article} {sec.row_noun}", ADD_ROW, base)])
+        )
     else:
         items += _fields(sec, values, errors)
 
@@ -177,9 +178,7 @@ def section_card(
         actions.append(execute("Next", NEXT, base, style=act.ActionStyle.POSITIVE))
         if step > 1:
             actions.append(execute("Back", BACK, base))
-    actions.append(
-        execute("Cancel referral", CANCEL, base, associated_inputs=act.AssociatedInputs.NONE)
-    )
+    actions.append(cancel_action(draft_id))
     return render(items, actions, fallback_text=f"New referral, step {step} of {STEPS}")
 
 
@@ -293,7 +292,7 @@ def summary_card(
     )
     actions = [
         execute("Submit referral", SUBMIT, {"draft_id": draft_id}, style=act.ActionStyle.POSITIVE),
-        execute("Cancel referral", CANCEL, {"draft_id": draft_id, "section": "summary"}),
+        cancel_action(draft_id),
     ]
     return render(items, actions, fallback_text="New referral: check and submit")
 
@@ -320,30 +319,32 @@ def resume_card(
     return render(items, actions, fallback_text="You have a referral in progress")
 
 
-def cancel_confirm_card(*, draft_id: str, section_key: str) -> dict[str, Any]:
-    items = [
-        *heading("Cancel this referral?"),
-        para("Everything you've entered in this referral will be deleted. This can't be undone."),
-        para(
-            "If you only want to stop for now, keep it: it's saved, and typing **refer** later "
-            "brings it back."
-        ),
-    ]
-    actions = [
-        execute(
-            "Keep my referral",
-            CANCEL_KEEP,
-            {"draft_id": draft_id, "section": section_key},
-            style=act.ActionStyle.POSITIVE,
-        ),
-        execute(
-            "Yes, delete it",
-            CANCEL_CONFIRM,
-            {"draft_id": draft_id},
-            style=act.ActionStyle.DESTRUCTIVE,
-        ),
-    ]
-    return render(items, actions, fallback_text="Cancel this referral?")
+def cancel_action(draft_id: str) -> ac.ActionShowCard:
+    """Cancel asks first, in place: the form and everything typed on it stay as they are
+    unless the person confirms."""
+    confirm = ac.AdaptiveCard(
+        body=[
+            para(
+                "**Delete this referral?** Everything you've entered will be deleted; this "
+                "can't be undone."
+            ),
+            para(
+                "To stop for now instead, just leave it: it's saved, and typing **refer** "
+                "later brings it back.",
+                is_subtle=True,
+            ),
+        ],
+        actions=[
+            execute(
+                "Yes, delete it",
+                CANCEL_CONFIRM,
+                {"draft_id": draft_id},
+                style=act.ActionStyle.DESTRUCTIVE,
+                associated_inputs=act.AssociatedInputs.NONE,
+            ),
+        ],
+    )
+    return ac.ActionShowCard(title="Cancel referral", card=confirm)
 
 
 def discarded_card() -> dict[str, Any]:
@@ -454,7 +455,9 @@ def case_card(
     next_deadline: tuple[str, date] | None,
     updated: datetime,
 ) -> dict[str, Any]:
-    """The channel's card for a case: no child or family details, by design."""
+    """The channel's card for a case: no child or family details, by design.
+
+    ``updated`` is shown as given: pass local (Europe/London) time."""
     items: list[Any] = [
         *heading(f"Case {reference}", subtle=f"Stage: {esc(stage)}"),
         facts(
@@ -475,7 +478,7 @@ def case_card(
         )
     items.append(
         para(
-            f"Updated {updated:%d %b %Y %H:%M} UTC. Details are shared only in 1:1 "
+            f"Updated {updated.day} {updated:%b %Y, %H:%M}. Details are shared only in 1:1 "
             "chat with people whose role allows it.",
             is_subtle=True,
             size=act.FontSize.SMALL,

@@ -140,12 +140,6 @@ class ReferralWizard:
             if verb == cards.DISCARD:
                 await self._discard(session, draft, person, now)
                 card = None
-            elif verb == cards.CANCEL:
-                return cards.cancel_confirm_card(
-                    draft_id=draft.id, section_key=str(data.get("section") or draft.section)
-                )
-            elif verb == cards.CANCEL_KEEP:
-                return self._card_for(draft)
             elif verb == cards.CANCEL_CONFIRM:
                 await self._discard(session, draft, person, now)
                 return cards.discarded_card()
@@ -397,7 +391,9 @@ class ReferralWizard:
                 session=session,
                 cipher=self.deps.cipher,
                 now=now,
-                card=await case_card_for(session, case, self.deps.timetable, now),
+                card=await case_card_for(
+                    session, case, self.deps.timetable, now.astimezone(self.deps.timezone)
+                ),
                 summary=f"Case {case.reference}: new referral",
                 channel_id=self.deps.case_review_channel_id,
                 card_key=case_card_key(case.reference),
@@ -438,7 +434,9 @@ def case_card_key(reference: str) -> str:
 async def case_card_for(
     session: AsyncSession, case: Case, timetable: Timetable, now: datetime
 ) -> dict[str, Any]:
-    """The case card from the stored case: reference, stage, agency, dates; nothing personal."""
+    """The case card from the stored case: reference, stage, agency, dates; nothing personal.
+
+    ``now`` is shown as the card's update time: pass it in local time."""
     rows = await cases.list_milestones(session=session, case=case)
     return case_card_from_rows(case, rows, timetable, now)
 

@@ -116,7 +116,7 @@ async def test_a_practitioner_refers_with_two_family_members_and_an_agency(
         teams, card, "Add a family member", **{f"{k}__0": v for k, v in FAMILY[0].items()}
     )
     card = await press(teams, card, "Next", **{f"{k}__1": v for k, v in FAMILY[1].items()})
-    card = await press(teams, card, "Add a agency")
+    card = await press(teams, card, "Add an agency")
     card = await press(teams, card, "Next", **{f"{k}__0": v for k, v in AGENCY.items()})
     card = await press(
         teams,

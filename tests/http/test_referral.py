@@ -138,7 +138,7 @@ async def fill_to_summary(bot: Bot, card: dict[str, Any]) -> dict[str, Any]:
         last = index == len(FAMILY) - 1
         card = await bot.press(card, "Next" if last else "Add a family member", **filled)
     assert "Other agencies involved" in card_text(card)
-    card = await bot.press(card, "Add a agency")
+    card = await bot.press(card, "Add an agency")
     card = await bot.press(
         card,
         "Next",
@@ -263,11 +263,20 @@ async def test_a_draft_that_no_longer_exists_gets_a_clear_card(
     assert "no longer open" in card_text(answer)
     assert "can't find that referral form" in card_text(answer)
 
-    cancel = await bot.press(card, "Cancel referral")
-    gone = await bot.press(cancel, "Yes, delete it")
+    gone = await bot.press(card, "Yes, delete it")  # under "Cancel referral", in place
+    assert find_action(card, "Cancel referral")["type"] == "Action.ShowCard"
     assert "Referral cancelled" in card_text(gone)
     stale = await bot.press(card, "Next")
     assert "cancelled and its answers deleted" in card_text(stale)
+
+    summary = await fill_to_summary(bot, await start_referral(bot))
+    vanished = json.loads(
+        json.dumps(summary).replace(
+            find_action(summary, "Submit referral")["data"]["draft_id"], "no-such-draft"
+        )
+    )
+    answer = await bot.press(vanished, "Submit referral")
+    assert "no longer open" in card_text(answer)
 
 
 async def test_two_rapid_submits_make_one_case(

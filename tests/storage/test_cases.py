@@ -282,3 +282,47 @@ async def test_due_milestones_are_listed_soonest_first(
         "chair_recommendation",
         "la_decision",
     ]
+
+
+async def test_notifications_and_completed_milestones_are_recorded(
+    sessions: async_sessionmaker[AsyncSession], master: Cipher
+) -> None:
+    reference = await create(sessions, master)
+    async with transaction(sessions) as session:
+        case = await cases.get_case(session=session, reference=reference)
+        assert case is not None
+        await cases.record_notification(
+            session=session,
+            case=case,
+            recipient="national_panel",
+            sent_at=NOW,
+            recorded_by="bu-1",
+            actor_role=Role.BUSINESS_UNIT,
+            external_reference="CSPRP-123",
+        )
+        await cases.complete_milestone(
+            session=session, case=case, key="la_decision", by="bu-1", now=NOW
+        )
+        await cases.set_anchor(
+            session=session,
+            case=case,
+            anchor="notification",
+            on=date(2027, 1, 4),
+            timetable=TIMETABLE,
+            now=NOW,
+        )
+    async with sessions() as session:
+        case = await cases.get_case(session=session, reference=reference)
+        assert case is not None
+        (sent,) = await cases.list_notifications(session=session, case=case)
+        due = await cases.list_due_milestones(session=session, before=date(2027, 1, 4))
+        mine = await cases.list_cases(session=session, referrer_aad_id="referrer-1")
+        others = await cases.list_cases(session=session, referrer_aad_id="someone-else")
+    assert (sent.recipient, sent.recorded_by, sent.external_reference) == (
+        "national_panel",
+        "bu-1",
+        "CSPRP-123",
+    )
+    assert "la_decision" not in [m.key for _, m in due]
+    assert [c.reference for c in mine] == [reference] and others == []
+    assert case.notification_date == date(2027, 1, 4)

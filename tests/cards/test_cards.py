@@ -1,0 +1,147 @@
+"""Every card, built from fixed inputs: valid Adaptive Card 1.5 for Teams, and unchanged
+unless on purpose (snapshots in tests/cards/snapshots; UPDATE_SNAPSHOTS=1 rewrites them)."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cards import help as help_cards
+from cards import referral as cards
+from tests.cardcheck import assert_valid_card, card_text
+from workflow import referral as rules
+
+SNAPSHOTS = Path(__file__).parent / "snapshots"
+DRAFT = "2bbe658f-fe82-4c1d-82fa-9c0087ca0ddc"
+FORM = rules.empty_form(referrer_name="Priya Shah", referrer_email="priya.shah@example.org")
+FORM["criteria"]["must_notify"] = ["life_threatening_injury"]
+FORM["referrer"].update(agency="Bradford Teaching Hospitals", designation="Nurse")
+FORM["child"].update(
+    name="Sam **Example**",
+    date_of_birth="2019-03-14",
+    incident_date="2026-11-20",
+    cp_plan="previous",
+)
+FORM["family"] = [
+    {
+        "name": "Alex Example",
+        "relationship": "mother",
+        "date_of_birth": "",
+        "address": "[x](http://evil.example)",
+        "legal_status": "",
+        "ethnic_origin": "",
+    }
+]
+FORM["incident"]["what_happened"] = "# Injuries\n1. first\n- second"
+
+BUILDERS: dict[str, Callable[[], dict[str, Any]]] = {
+    "help": lambda: help_cards.help_card(
+        (("help", "Show what I can do."), ("refer", "Report a serious incident."))
+    ),
+    "help-detailed": lambda: help_cards.help_card((("help", "Show what I can do."),), True),
+    **{
+        f"section-{key}": (
+            lambda key=key: cards.section_card(
+                draft_id=DRAFT, section_key=key, values=FORM[key], errors={}
+            )
+        )
+        for key in rules.SECTION_KEYS
+    },
+    "section-child-errors": lambda: cards.section_card(
+        draft_id=DRAFT,
+        section_key="child",
+        values={**FORM["child"], "date_of_death": "2018-01-01"},
+        errors={"date_of_death": "The date of death is before the date of birth: check both."},
+    ),
+    "section-family-returning": lambda: cards.section_card(
+        draft_id=DRAFT,
+        section_key="family",
+        values=FORM["family"],
+        errors={},
+        returning_to_summary=True,
+    ),
+    "summary": lambda: cards.summary_card(draft_id=DRAFT, form=FORM, problems={}),
+    "summary-problems": lambda: cards.summary_card(
+        draft_id=DRAFT, form=FORM, problems={"incident": {"what_happened": "required"}}
+    ),
+    "resume": lambda: cards.resume_card(
+        draft_id=DRAFT,
+        started=datetime(2026, 11, 20, 9, tzinfo=UTC),
+        updated=datetime(2026, 11, 23, 16, tzinfo=UTC),
+        section_key="family",
+    ),
+    "discarded": cards.discarded_card,
+    "gone": lambda: cards.draft_gone_card("I can't find that referral form any more."),
+    "confirmation": lambda: cards.confirmation_card(
+        reference="BR-2026-0001",
+        day_one=date(2026, 11, 26),
+        next_steps=[("Scoping views", date(2026, 12, 2)), ("Local review decision", None)],
+        contacts=["Bea Umar"],
+        contact_email="BDSCP@bradford.gov.uk",
+    ),
+    "details": lambda: cards.referral_details_card(
+        reference="BR-2026-0001",
+        form=FORM,
+        referrer_name="Priya Shah",
+        received=date(2026, 11, 26),
+        audience="BDSCP Business Unit",
+    ),
+    "case": lambda: cards.case_card(
+        reference="BR-2026-0001",
+        stage="Scoping (Days 1 to 5)",
+        referring_agency="Bradford Teaching Hospitals",
+        key_dates=[("Day 1", date(2026, 11, 26)), ("LA decision due (Day 5)", date(2026, 12, 2))],
+        next_deadline=("Tell the chair, Police and ICB; start scoping", date(2026, 11, 26)),
+        updated=datetime(2026, 11, 26, 10, 0, tzinfo=UTC),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BUILDERS))
+def test_card_is_valid_and_matches_its_snapshot(name: str) -> None:
+    card = BUILDERS[name]()
+    assert_valid_card(card)
+    path = SNAPSHOTS / f"{name}.json"
+    text = json.dumps(card, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+    if os.environ.get("UPDATE_SNAPSHOTS") == "1":
+        path.write_text(text)
+    assert path.exists(), f"no snapshot for {name}: run with UPDATE_SNAPSHOTS=1 and review it"
+    assert path.read_text() == text, f"{name} changed: review, then UPDATE_SNAPSHOTS=1"
+
+
+def test_user_text_is_inert_wherever_it_is_shown() -> None:
+    for name in ("summary", "details"):
+        text = card_text(BUILDERS[name]())
+        assert "Sam \\*\\*Example\\*\\*" in text
+        assert "\\[x\\](http\\://evil.example)" in text
+        assert "\\# Injuries" in text
+        assert "](http://" not in text
+
+
+def test_the_case_card_has_nothing_about_the_child() -> None:
+    text = card_text(BUILDERS["case"]())
+    assert "BR-2026-0001" in text and "Bradford Teaching Hospitals" in text
+    for value in ("Sam", "Alex", "2019-03-14", "evil"):
+        assert value not in text
+
+
+def test_required_inputs_carry_client_side_validation() -> None:
+    card = BUILDERS["section-child"]()
+    inputs = {n["id"]: n for n in _inputs(card)}
+    assert inputs["incident_date"]["isRequired"] is True
+    assert inputs["incident_date"]["errorMessage"]
+    assert inputs["name"]["maxLength"] == 200
+    referrer = {n["id"]: n for n in _inputs(BUILDERS["section-referrer"]())}
+    assert referrer["email"]["regex"]
+
+
+def _inputs(card: Any) -> list[dict[str, Any]]:
+    from tests.cardcheck import walk
+
+    return [n for n in walk(card) if str(n.get("type", "")).startswith("Input.")]
