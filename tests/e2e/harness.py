@@ -373,7 +373,32 @@ class LocalTeams:
         data = {**current_values(card), **(inputs or {}), **(action.get("data") or {})}
         if action["type"] == "Action.Execute":
             return await self.execute(message, action["verb"], data, persona=persona)
+        if action["type"] == "Action.Submit":
+            await self.submit(message, data, persona=persona)
+            return {}
         raise AssertionError(f"unsupported action type {action['type']}")
+
+    async def submit(
+        self, message: BotMessage, value: dict[str, Any], *, persona: str = "practitioner"
+    ) -> None:
+        """An Action.Submit on ``message``'s card: a message activity carrying ``value``."""
+        assert self._session is not None
+        if persona == "practitioner":
+            body = {
+                "conversation": {"id": message.conversation_id},
+                "from": {"id": self.user(persona)["id"]},
+                "replyToId": message.message_id,
+                "value": value,
+            }
+            async with self._session.post(
+                f"{self.base}/_conversation/v1/submit", json=body
+            ) as response:
+                response.raise_for_status()
+            return
+        where = "channel" if message.conversation_id.startswith(self.channel_id) else "personal"
+        await self._custom(
+            persona, where, {"type": "message", "value": value, "replyToId": message.message_id}
+        )
 
     async def _custom(self, persona: str, where: str, fields: dict[str, Any]) -> None:
         assert self._session is not None

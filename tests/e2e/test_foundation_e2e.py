@@ -53,3 +53,15 @@ async def test_the_bot_answers_after_a_restart(teams: LocalTeams) -> None:
         lambda m: "Did you mean **help**" in m.text, conversation_id=chat, after=before
     )
     assert reply.text
+
+
+async def test_an_action_submit_updates_the_card_in_place(teams: LocalTeams) -> None:
+    chat = await teams.personal_chat("practitioner")
+    await teams.send("help")
+    message = await teams.wait_for_message(lambda m: m.card is not None, conversation_id=chat)
+    # Older clients and some cards use Action.Submit: a message whose value names the verb.
+    await teams.submit(message, {"verb": "help.more"})
+    updated = await teams.wait_for_message(
+        lambda m: m.updated and m.message_id == message.message_id, conversation_id=chat
+    )
+    assert "How your information is handled" in card_text(updated.card)

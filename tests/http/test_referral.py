@@ -280,9 +280,11 @@ async def test_a_draft_that_no_longer_exists_gets_a_clear_card(
 
 
 async def test_two_rapid_submits_make_one_case(
-    make_app: Any, serve: Any, connector: FakeConnector
+    tmp_path: Path, serve: Any, connector: FakeConnector, clock: FixedClock, database_url: str
 ) -> None:
-    app = make_app()
+    """On SQLite and on PostgreSQL: the draft row lock and the unique key hold."""
+    settings = local_settings(tmp_path, case_review_channel_id=CHANNEL, database_url=database_url)
+    app = create_app(settings, clock=clock)
     bot = Bot(await serve(app), connector.url)
     summary = await fill_to_summary(bot, await start_referral(bot))
     first, second = await asyncio.gather(
