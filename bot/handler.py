@@ -101,6 +101,8 @@ class CaseReviewBot(ActivityHandler):  # type: ignore[misc]
                     name=person[2],
                     now=now,
                 )
+        if len(self._saved) >= 50_000:  # bounded: a restart-like reset costs one write each
+            self._saved.clear()
         self._saved[info.conversation_id] = key
 
     # ----- messages -------------------------------------------------------------------
@@ -126,7 +128,11 @@ class CaseReviewBot(ActivityHandler):  # type: ignore[misc]
         if match is None:
             suggestions = self.services.commands.suggest(text)
             await turn_context.send_activity(
-                MessageFactory.text(didnt_understand_text(text.split()[0], suggestions))
+                MessageFactory.text(
+                    didnt_understand_text(
+                        text.split()[0] if turn.is_personal else None, suggestions
+                    )
+                )
             )
             return
         turn.args = match.args

@@ -44,10 +44,12 @@ def help_card(commands: tuple[tuple[str, str], ...], detailed: bool = False) -> 
     return render(items, [action], fallback_text="Case Review Bot help")
 
 
-def didnt_understand_text(word: str, suggestions: Sequence[str]) -> str:
-    shown = esc(word[:40])
+def didnt_understand_text(word: str | None, suggestions: Sequence[str]) -> str:
+    """``word`` is quoted back only in 1:1 chat (None elsewhere: nothing typed is repeated
+    in a channel, where it could be someone's name)."""
+    shown = f'"{esc(word[:40])}"' if word else "that"
     tail = "Type **help** to see everything I can do."
     if suggestions:
         options = " or ".join(f"**{esc(s)}**" for s in suggestions)
-        return f'Sorry, I didn\'t understand "{shown}". Did you mean {options}? {tail}'
-    return f'Sorry, I didn\'t understand "{shown}". {tail}'
+        return f"Sorry, I didn't understand {shown}. Did you mean {options}? {tail}"
+    return f"Sorry, I didn't understand {shown}. {tail}"

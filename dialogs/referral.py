@@ -235,14 +235,15 @@ class ReferralWizard:
             await drafts.save_draft(session=session, cipher=self.deps.cipher, draft=draft, now=now)
             return self._section(draft, previous, {})
 
-        # NEXT: check this section.
+        # NEXT: check this section (empty rows dropped first, so messages match the rows shown).
+        cut_errors = reading.errors
         if sec.repeating:
-            values = form_rules.drop_empty_rows(values)
-        errors = {**form_rules.check_section(sec, values, self.today(now)), **reading.errors}
+            values, cut_errors = form_rules.drop_empty_rows(values, reading.errors)
+            draft.form[key] = values
+        errors = {**form_rules.check_section(sec, values, self.today(now)), **cut_errors}
         if errors:
             await drafts.save_draft(session=session, cipher=self.deps.cipher, draft=draft, now=now)
             return self._section(draft, key, errors, returning=returning)
-        draft.form[key] = values
         following = None if returning else form_rules.next_section(key)
         draft.section = following or SUMMARY
         await drafts.save_draft(session=session, cipher=self.deps.cipher, draft=draft, now=now)

@@ -322,8 +322,22 @@ def _check_child(values: Mapping[str, Any], already: Mapping[str, str]) -> dict[
     return errors
 
 
-def drop_empty_rows(values: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    return [dict(v) for v in values if any(str(x).strip() for x in v.values() if x)]
+def drop_empty_rows(
+    values: Sequence[Mapping[str, Any]], errors: Mapping[str, str] | None = None
+) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """Rows with anything in them, and ``errors`` (keyed ``field__row``) renumbered to match."""
+    kept: list[dict[str, Any]] = []
+    renumbered: dict[str, str] = {}
+    for old, row in enumerate(values):
+        if not any(str(x).strip() for x in row.values() if x):
+            continue
+        new = len(kept)
+        kept.append(dict(row))
+        for ident, message in (errors or {}).items():
+            field_id, _, index = ident.rpartition("__")
+            if index == str(old):
+                renumbered[input_id(field_id, new)] = message
+    return kept, renumbered
 
 
 # ----- the whole form -----------------------------------------------------------------------

@@ -60,6 +60,14 @@ async def test_unknown_word_gets_did_you_mean(serve: Any, settings: Any) -> None
     assert "Did you mean **help**" in reply["text"]
 
 
+async def test_unknown_words_are_not_repeated_in_a_channel(serve: Any, settings: Any) -> None:
+    client = await serve(create_app(settings))
+    response = await post(client, message("<at>Case Review Bot</at> Zebedee hurt", channel=True))
+    (reply,) = replies(await response.json())
+    assert reply["text"].startswith("Sorry, I didn't understand that.")
+    assert "Zebedee" not in reply["text"]
+
+
 async def test_unknown_word_with_nothing_close(serve: Any, settings: Any) -> None:
     client = await serve(create_app(settings))
     (reply,) = replies(await (await post(client, message("xyzzy"))).json())

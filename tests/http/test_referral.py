@@ -401,3 +401,20 @@ async def test_messages_wait_without_using_attempts_until_the_team_is_known(
     await services.dispatcher.flush()
     async with services.sessions() as session:
         assert set(await session.scalars(select(OutboxMessage.status))) == {"sent"}
+
+
+async def test_row_errors_point_at_the_row_shown(
+    make_app: Any, serve: Any, connector: FakeConnector
+) -> None:
+    bot = Bot(await serve(make_app()), connector.url)
+    card = await start_referral(bot)
+    card = await bot.press(card, "Next")
+    card = await bot.press(card, "Next", agency="Police", email="p@example.org")
+    card = await bot.press(card, "Next", name="Kit", incident_date="2026-11-20")
+    card = await bot.press(card, "Add a family member")
+    card = await bot.press(card, "Add a family member")  # row 1 of 2 left empty
+    answer = await bot.press(card, "Next", name__1="Ann", date_of_birth__1="2030-01-01")
+    # The empty row is gone; Ann is now member 1 and her date is the one flagged.
+    assert current_values(answer)["name__0"] == "Ann"
+    assert "Family member 2" not in card_text(answer)
+    assert "can't be in the future" in card_text(answer)

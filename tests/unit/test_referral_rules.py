@@ -74,7 +74,9 @@ def test_rows_are_read_by_index_and_empty_rows_dropped() -> None:
     data = {"name__0": "Ann", "relationship__0": "mother", "name__1": " ", "name__2": "Bob"}
     reading = rules.read_section(sec, data, rows=3)
     assert [r["name"] for r in reading.values] == ["Ann", "", "Bob"]
-    assert [r["name"] for r in rules.drop_empty_rows(reading.values)] == ["Ann", "Bob"]
+    kept, errors = rules.drop_empty_rows(reading.values, {"name__2": "too long"})
+    assert [r["name"] for r in kept] == ["Ann", "Bob"]
+    assert errors == {"name__1": "too long"}  # Bob was row 2, is row 1 now
     errors = rules.check_section(sec, [{"name": "Ann", "date_of_birth": "2030-01-01"}], TODAY)
     assert "date_of_birth__0" in errors
 
