@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -158,8 +159,9 @@ async def fill_to_summary(bot: Bot, card: dict[str, Any]) -> dict[str, Any]:
 
 
 async def test_a_referral_from_start_to_submit(
-    make_app: Any, serve: Any, connector: FakeConnector
+    make_app: Any, serve: Any, connector: FakeConnector, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.DEBUG)
     app = make_app()
     client = await serve(app)
     bot = Bot(client, connector.url)
@@ -216,6 +218,10 @@ async def test_a_referral_from_start_to_submit(
     assert "case.created" in actions
     assert actions.count("referral.details_sent") == 2
     assert not any(v in d for d in logs for v in PERSONAL_VALUES)
+    # Nor in any log line, at any level, from any library.
+    for value in PERSONAL_VALUES:
+        assert value not in caplog.text, value
+    assert "referral submitted" in caplog.text
 
 
 async def test_bad_input_is_explained_next_to_the_field_and_kept(
