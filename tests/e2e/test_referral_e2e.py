@@ -194,3 +194,17 @@ async def test_bad_input_in_the_client_is_explained_and_kept(teams: LocalTeams) 
     text = card_text(again.card)
     assert "before the date of birth" in text
     assert current_values(again.card)["date_of_death"] == "2018-01-01"
+
+
+async def test_refer_in_the_channel_starts_in_the_private_chat(teams: LocalTeams) -> None:
+    chat = await teams.personal_chat("practitioner")
+    before = teams.count(chat)
+    await teams.send("refer", where="channel")
+    line = await teams.wait_for_message(
+        lambda m: "opened a private chat" in m.text, conversation_id=teams.channel_id
+    )
+    assert line.card is None
+    wizard = await teams.wait_for_message(
+        lambda m: m.card is not None, conversation_id=chat, after=before
+    )
+    assert "Which criteria apply" in card_text(wizard.card)
