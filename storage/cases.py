@@ -6,7 +6,7 @@ never send anything.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -27,8 +27,16 @@ from storage.models import (
     ReferenceCounter,
     ReferralVersion,
 )
-from workflow.adjustments import Adjustment, AdjustmentKind, effective_due
+from workflow.adjustments import (
+    Adjustment,
+    AdjustmentKind,
+    DueState,
+    InvalidAdjustment,
+    check_adjustment,
+    effective_due,
+)
 from workflow.decisions import DecisionDraft
+from workflow.roles import Role
 from workflow.stages import Stage
 from workflow.timetable import Timetable, due_dates
 
@@ -323,15 +331,24 @@ async def adjust_milestone(
     timetable: Timetable,
     key: str,
     adjustment: Adjustment,
-    actor_role: str,
+    approver_roles: Iterable[str],
     now: datetime,
 ) -> MilestoneRow:
-    """Record a pause, resume or extension (already checked) and recompute due dates."""
+    """Record a pause, resume or extension and recompute due dates.
+
+    Checked here too (``workflow.adjustments.check_adjustment``): only with a reason and the
+    chair's approval, whoever calls. Raises ``InvalidAdjustment`` with a plain reason.
+    """
     row = (
         await session.scalars(
             select(MilestoneRow).where(MilestoneRow.case_id == case.id, MilestoneRow.key == key)
         )
     ).one()
+    if row.base_due_date is None:
+        raise InvalidAdjustment("This deadline isn't set yet, so it can't be changed.")
+    current = DueState(row.due_date, row.paused_since, row.base_due_date)
+    roles = set(approver_roles)
+    check_adjustment(current, adjustment, roles, timetable.calendar())
     session.add(
         MilestoneAdjustment(
             milestone_id=row.id,
@@ -351,7 +368,7 @@ async def adjust_milestone(
         session=session,
         now=now,
         actor_aad_id=adjustment.approved_by,
-        actor_role=actor_role,
+        actor_role=Role.CHAIR,
         action=f"milestone.{adjustment.kind.value}",
         case_ref=case.reference,
         details={

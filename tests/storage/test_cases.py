@@ -119,7 +119,7 @@ async def test_anchors_and_pauses_recompute_due_dates(
             adjustment=Adjustment(
                 AdjustmentKind.PAUSE, date(2027, 1, 8), "Police request", "chair"
             ),
-            actor_role=Role.CHAIR,
+            approver_roles=[Role.CHAIR],
             now=NOW,
         )
     async with sessions() as session:
@@ -140,7 +140,7 @@ async def test_anchors_and_pauses_recompute_due_dates(
             timetable=TIMETABLE,
             key="igt_returns",
             adjustment=Adjustment(AdjustmentKind.RESUME, date(2027, 1, 12), "Cleared", "chair"),
-            actor_role=Role.CHAIR,
+            approver_roles=[Role.CHAIR],
             now=NOW,
         )
     async with sessions() as session:
@@ -326,3 +326,78 @@ async def test_notifications_and_completed_milestones_are_recorded(
     assert "la_decision" not in [m.key for _, m in due]
     assert [c.reference for c in mine] == [reference] and others == []
     assert case.notification_date == date(2027, 1, 4)
+
+
+async def test_deadlines_change_only_with_a_reason_and_the_chairs_approval(
+    sessions: async_sessionmaker[AsyncSession], master: Cipher
+) -> None:
+    from workflow.adjustments import InvalidAdjustment
+
+    reference = await create(sessions, master)
+    attempts = [
+        (
+            Adjustment(AdjustmentKind.EXTEND, NOW.date(), "Inquest", "bu", date(2027, 1, 8)),
+            [Role.BUSINESS_UNIT],
+            "Only the",
+        ),
+        (
+            Adjustment(AdjustmentKind.EXTEND, NOW.date(), " ", "chair", date(2027, 1, 8)),
+            [Role.CHAIR],
+            "reason",
+        ),
+        (
+            Adjustment(AdjustmentKind.EXTEND, NOW.date(), "Inquest", "chair", date(2026, 12, 1)),
+            [Role.CHAIR],
+            "later than",
+        ),
+    ]
+    for adjustment, roles, words in attempts:
+        with pytest.raises(InvalidAdjustment, match=words):
+            async with transaction(sessions) as session:
+                case = await cases.get_case(session=session, reference=reference)
+                assert case is not None
+                await cases.adjust_milestone(
+                    session=session,
+                    master=master,
+                    case=case,
+                    timetable=TIMETABLE,
+                    key="la_decision",
+                    adjustment=adjustment,
+                    approver_roles=roles,
+                    now=NOW,
+                )
+    with pytest.raises(InvalidAdjustment, match="isn't set yet"):
+        async with transaction(sessions) as session:
+            case = await cases.get_case(session=session, reference=reference)
+            assert case is not None
+            await cases.adjust_milestone(
+                session=session,
+                master=master,
+                case=case,
+                timetable=TIMETABLE,
+                key="publication",
+                approver_roles=[Role.CHAIR],
+                now=NOW,
+                adjustment=Adjustment(AdjustmentKind.PAUSE, NOW.date(), "Trial", "chair"),
+            )
+    async with transaction(sessions) as session:
+        case = await cases.get_case(session=session, reference=reference)
+        assert case is not None
+        await cases.adjust_milestone(
+            session=session,
+            master=master,
+            case=case,
+            timetable=TIMETABLE,
+            key="la_decision",
+            approver_roles=[Role.CHAIR],
+            now=NOW,
+            adjustment=Adjustment(
+                AdjustmentKind.EXTEND, NOW.date(), "Inquest", "chair", date(2027, 1, 8)
+            ),
+        )
+    async with sessions() as session:
+        row = await session.scalar(select(MilestoneRow).where(MilestoneRow.key == "la_decision"))
+    assert row is not None and (row.base_due_date, row.due_date) == (
+        date(2027, 1, 4),
+        date(2027, 1, 8),
+    )
