@@ -35,7 +35,7 @@ from workflow.adjustments import (
     check_adjustment,
     effective_due,
 )
-from workflow.decisions import DecisionDraft
+from workflow.decisions import DecisionDraft, InvalidDecision, check_decision
 from workflow.roles import Role
 from workflow.stages import Stage
 from workflow.timetable import Timetable, due_dates
@@ -416,11 +416,21 @@ class DecisionView:
 
 
 async def record_decision(
-    *, session: AsyncSession, master: Cipher, case: Case, draft: DecisionDraft
+    *,
+    session: AsyncSession,
+    master: Cipher,
+    case: Case,
+    draft: DecisionDraft,
+    decider_roles: Iterable[str],
 ) -> DecisionRow:
-    """Store a decision (already checked by ``workflow.decisions.check_decision``)."""
-    if not draft.rationale.strip():
-        raise ValueError("a decision needs its rationale")
+    """Store a decision with its rationale, checked here too (``check_decision``: a known
+    outcome, a rationale, a decider holding a role that may decide). Raises
+    ``InvalidDecision``. A superseded decision must belong to the same case."""
+    check_decision(draft, decider_roles)
+    if draft.supersedes is not None:
+        earlier = await session.get(DecisionRow, draft.supersedes)
+        if earlier is None or earlier.case_id != case.id or earlier.kind != draft.kind.value:
+            raise InvalidDecision("That earlier decision isn't one of this case's to replace.")
     cipher = case_cipher(master, case)
     row = DecisionRow(
         case_id=case.id,

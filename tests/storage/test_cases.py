@@ -199,6 +199,7 @@ async def test_decisions_keep_their_rationale_and_are_never_edited(
                 consulted=("police-1", "la-1", "icb-1"),
                 views={"police-1": "meets criteria"},
             ),
+            decider_roles=[Role.CHAIR],
         )
         await cases.record_decision(
             session=session,
@@ -213,6 +214,7 @@ async def test_decisions_keep_their_rationale_and_are_never_edited(
                 decided_at=NOW,
                 supersedes=first.id,
             ),
+            decider_roles=[Role.CHAIR],
         )
     async with sessions() as session:
         case = await cases.get_case(session=session, reference=reference)
@@ -401,3 +403,36 @@ async def test_deadlines_change_only_with_a_reason_and_the_chairs_approval(
         date(2027, 1, 4),
         date(2027, 1, 8),
     )
+
+
+async def test_decisions_are_checked_where_they_are_stored(
+    sessions: async_sessionmaker[AsyncSession], master: Cipher
+) -> None:
+    from workflow.decisions import InvalidDecision
+
+    reference = await create(sessions, master)
+
+    def draft(**overrides: object) -> DecisionDraft:
+        values: dict[str, object] = dict(
+            kind=DecisionKind.CHAIR_RECOMMENDATION,
+            outcome="notify",
+            rationale="Why.",
+            decided_by="chair-1",
+            decided_role=Role.CHAIR,
+            decided_at=NOW,
+        )
+        values.update(overrides)
+        return DecisionDraft(**values)  # type: ignore[arg-type]
+
+    for bad, roles, words in [
+        (draft(rationale=""), [Role.CHAIR], "rationale"),
+        (draft(), [Role.PRACTITIONER], "don't hold a role"),
+        (draft(supersedes=999), [Role.CHAIR], "isn't one of this case's"),
+    ]:
+        with pytest.raises(InvalidDecision, match=words):
+            async with transaction(sessions) as session:
+                case = await cases.get_case(session=session, reference=reference)
+                assert case is not None
+                await cases.record_decision(
+                    session=session, master=master, case=case, draft=bad, decider_roles=roles
+                )
