@@ -116,30 +116,46 @@ def start(kind: str) -> tuple[subprocess.Popen[bytes], str]:
     raise RuntimeError(f"{kind} server did not start")
 
 
-async def measure(kind: str, text: str, turns: int, warmup: int) -> list[Result]:
-    process, url = start(kind)
+async def measure_both(turns: int, warmup: int, rounds: int) -> tuple[list[Result], list[Result]]:
+    """Both servers up at once; measurements alternate between them in rounds, so drift in
+    the machine's load falls on both alike."""
+    echo_process, echo_url = start("echo")
+    project_process, project_url = start("project")
     try:
-        await drive(url, text, 1, warmup)
-        results = []
+        await drive(echo_url, "hello", 1, warmup)
+        await drive(project_url, "help", 1, warmup)
+        results: dict[tuple[str, int], Result] = {}
+        per_round = max(1, turns // rounds)
         for concurrency in (1, 8):
-            seconds, latencies = await drive(url, text, concurrency, turns)
-            results.append(Result(kind, concurrency, turns, seconds, latencies))
-        return results
+            for _ in range(rounds):
+                for name, url, text in (
+                    ("echo", echo_url, "hello"),
+                    ("project", project_url, "help"),
+                ):
+                    seconds, latencies = await drive(url, text, concurrency, per_round)
+                    result = results.setdefault(
+                        (name, concurrency), Result(name, concurrency, 0, 0.0, [])
+                    )
+                    result.turns += per_round
+                    result.seconds += seconds
+                    result.latencies += latencies
+        return ([results[("echo", c)] for c in (1, 8)], [results[("project", c)] for c in (1, 8)])
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        for process in (echo_process, project_process):
+            process.terminate()
+            process.wait(timeout=10)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--turns", type=int, default=600, help="turns per measurement")
     parser.add_argument("--warmup", type=int, default=50)
+    parser.add_argument("--rounds", type=int, default=4, help="alternations per row")
     args = parser.parse_args()
-    echo = asyncio.run(measure("echo", "hello", args.turns, args.warmup))
-    project = asyncio.run(measure("project", "help", args.turns, args.warmup))
+    echo, project = asyncio.run(measure_both(args.turns, args.warmup, args.rounds))
     print(
-        f"Turn benchmark: {args.turns} turns per row, expectReplies over HTTP, "
-        f"{os.cpu_count()} cores"
+        f"Turn benchmark: {args.turns} turns per row in {args.rounds} alternating rounds, "
+        f"expectReplies over HTTP, {os.cpu_count()} cores"
     )
     print(f"{'server':<28}{'conc':>5}{'turns/s':>10}{'p50 ms':>9}{'p95 ms':>9}")
     for result in echo + project:

@@ -97,6 +97,7 @@ def create_app(
         )
         services = Services(
             settings=settings,
+            engine=engine,
             sessions=sessions,
             clock=clock,
             commands=commands or COMMANDS,

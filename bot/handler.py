@@ -146,8 +146,7 @@ class CaseReviewBot(ActivityHandler):  # type: ignore[misc]
         botbuilder's conversation state.
         """
         key = self.services.conversation_state.get_storage_key(turn_context)
-        async with self.services.sessions() as session:
-            return await state_exists(session=session, key=key)
+        return await state_exists(engine=self.services.engine, key=key)
 
     # ----- card actions ---------------------------------------------------------------
 

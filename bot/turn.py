@@ -12,7 +12,7 @@ from botbuilder.core import ConversationState, MessageFactory, TurnContext
 from botbuilder.core.teams import TeamsInfo
 from botbuilder.dialogs import DialogSet
 from botbuilder.schema import Activity
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.actions import ActionRegistry
 from bot.adapter import card_attachment
@@ -35,6 +35,7 @@ class Services:
     """Everything long-lived, created once in the app's startup and handed down."""
 
     settings: Settings
+    engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     clock: Clock
     commands: CommandRegistry
