@@ -4,6 +4,8 @@ encryption at rest."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -14,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from storage import cases
 from storage.crypto import Cipher, DecryptionError, new_key
 from storage.db import transaction
-from storage.models import MilestoneRow, ReferralVersion
+from storage.models import Case, MilestoneRow, ReferralVersion
 from workflow.adjustments import Adjustment, AdjustmentKind
 from workflow.decisions import DecisionDraft, DecisionKind
 from workflow.roles import Role
@@ -45,6 +47,18 @@ def new_case(key: str | None = None) -> cases.NewCase:
         criteria=("life_threatening_injury",),
         idempotency_key=key,
     )
+
+
+@asynccontextmanager
+async def case_in(
+    sessions: async_sessionmaker[AsyncSession], reference: str, *, write: bool = True
+) -> AsyncIterator[tuple[AsyncSession, Case]]:
+    """The case and a session: a write transaction, or a read-only session."""
+    scope = transaction(sessions) if write else sessions()
+    async with scope as session:
+        case = await cases.get_case(session=session, reference=reference)
+        assert case is not None
+        yield session, case
 
 
 async def create(
@@ -99,9 +113,7 @@ async def test_anchors_and_pauses_recompute_due_dates(
     sessions: async_sessionmaker[AsyncSession], master: Cipher
 ) -> None:
     reference = await create(sessions, master)
-    async with transaction(sessions) as session:
-        case = await cases.get_case(session=session, reference=reference)
-        assert case is not None
+    async with case_in(sessions, reference) as (session, case):
         await cases.set_anchor(
             session=session,
             case=case,
@@ -130,9 +142,7 @@ async def test_anchors_and_pauses_recompute_due_dates(
             None,
             date(2027, 1, 8),
         )
-    async with transaction(sessions) as session:
-        case = await cases.get_case(session=session, reference=reference)
-        assert case is not None
+    async with case_in(sessions, reference) as (session, case):
         await cases.adjust_milestone(
             session=session,
             master=master,
@@ -153,9 +163,7 @@ async def test_corrections_are_new_versions_and_old_ones_stay(
 ) -> None:
     reference = await create(sessions, master)
     corrected = {**REFERRAL, "what_happened": "Corrected account."}
-    async with transaction(sessions) as session:
-        case = await cases.get_case(session=session, reference=reference)
-        assert case is not None
+    async with case_in(sessions, reference) as (session, case):
         version = await cases.add_referral_version(
             session=session,
             master=master,
@@ -166,9 +174,7 @@ async def test_corrections_are_new_versions_and_old_ones_stay(
             now=NOW,
         )
     assert version == 2
-    async with sessions() as session:
-        case = await cases.get_case(session=session, reference=reference)
-        assert case is not None
+    async with case_in(sessions, reference, write=False) as (session, case):
         latest = await cases.read_referral(session=session, master=master, case=case)
         first = await cases.read_referral(session=session, master=master, case=case, version=1)
     assert latest.form["what_happened"] == "Corrected account."
@@ -182,9 +188,7 @@ async def test_decisions_keep_their_rationale_and_are_never_edited(
     sessions: async_sessionmaker[AsyncSession], master: Cipher
 ) -> None:
     reference = await create(sessions, master)
-    async with transaction(sessions) as session:
-        case = await cases.get_case(session=session, reference=reference)
-        assert case is not None
+    async with case_in(sessions, reference) as (session, case):
         first = await cases.record_decision(
             session=session,
             master=master,
@@ -216,9 +220,7 @@ async def test_decisions_keep_their_rationale_and_are_never_edited(
             ),
             decider_roles=[Role.CHAIR],
         )
-    async with sessions() as session:
-        case = await cases.get_case(session=session, reference=reference)
-        assert case is not None
+    async with case_in(sessions, reference, write=False) as (session, case):
         views = await cases.list_decisions(session=session, master=master, case=case)
     assert [(v.outcome, v.supersedes_id) for v in views] == [
         ("notify", None),
@@ -290,9 +292,7 @@ async def test_notifications_and_completed_milestones_are_recorded(
     sessions: async_sessionmaker[AsyncSession], master: Cipher
 ) -> None:
     reference = await create(sessions, master)
-    async with transaction(sessions) as session:
-        case = await cases.get_case(session=session, reference=reference)
-        assert case is not None
+    async with case_in(sessions, reference) as (session, case):
         await cases.record_notification(
             session=session,
             case=case,
@@ -313,9 +313,7 @@ async def test_notifications_and_completed_milestones_are_recorded(
             timetable=TIMETABLE,
             now=NOW,
         )
-    async with sessions() as session:
-        case = await cases.get_case(session=session, reference=reference)
-        assert case is not None
+    async with case_in(sessions, reference, write=False) as (session, case):
         (sent,) = await cases.list_notifications(session=session, case=case)
         due = await cases.list_due_milestones(session=session, before=date(2027, 1, 4))
         mine = await cases.list_cases(session=session, referrer_aad_id="referrer-1")
@@ -355,9 +353,7 @@ async def test_deadlines_change_only_with_a_reason_and_the_chairs_approval(
     ]
     for adjustment, roles, words in attempts:
         with pytest.raises(InvalidAdjustment, match=words):
-            async with transaction(sessions) as session:
-                case = await cases.get_case(session=session, reference=reference)
-                assert case is not None
+            async with case_in(sessions, reference) as (session, case):
                 await cases.adjust_milestone(
                     session=session,
                     master=master,
@@ -369,9 +365,7 @@ async def test_deadlines_change_only_with_a_reason_and_the_chairs_approval(
                     now=NOW,
                 )
     with pytest.raises(InvalidAdjustment, match="isn't set yet"):
-        async with transaction(sessions) as session:
-            case = await cases.get_case(session=session, reference=reference)
-            assert case is not None
+        async with case_in(sessions, reference) as (session, case):
             await cases.adjust_milestone(
                 session=session,
                 master=master,
@@ -382,9 +376,7 @@ async def test_deadlines_change_only_with_a_reason_and_the_chairs_approval(
                 now=NOW,
                 adjustment=Adjustment(AdjustmentKind.PAUSE, NOW.date(), "Trial", "chair"),
             )
-    async with transaction(sessions) as session:
-        case = await cases.get_case(session=session, reference=reference)
-        assert case is not None
+    async with case_in(sessions, reference) as (session, case):
         await cases.adjust_milestone(
             session=session,
             master=master,
@@ -430,9 +422,7 @@ async def test_decisions_are_checked_where_they_are_stored(
         (draft(supersedes=999), [Role.CHAIR], "isn't one of this case's"),
     ]:
         with pytest.raises(InvalidDecision, match=words):
-            async with transaction(sessions) as session:
-                case = await cases.get_case(session=session, reference=reference)
-                assert case is not None
+            async with case_in(sessions, reference) as (session, case):
                 await cases.record_decision(
                     session=session, master=master, case=case, draft=bad, decider_roles=roles
                 )
