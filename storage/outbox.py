@@ -129,12 +129,3 @@ async def save_posted_card(
         row.activity_id = activity_id
         row.updated_at = now
     await session.flush()
-
-
-async def list_messages(
-    *, session: AsyncSession, case_ref: str | None = None
-) -> list[OutboxMessage]:
-    query = select(OutboxMessage).order_by(OutboxMessage.id)
-    if case_ref is not None:
-        query = query.where(OutboxMessage.case_ref == case_ref)
-    return list(await session.scalars(query))

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Person, RoleAssignment
@@ -67,29 +66,3 @@ async def grant_role(
     )
     await session.flush()
     return True
-
-
-async def revoke_role(*, session: AsyncSession, aad_object_id: str, role: str) -> bool:
-    result = await session.execute(
-        delete(RoleAssignment).where(
-            RoleAssignment.aad_object_id == aad_object_id, RoleAssignment.role == role
-        )
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
-async def grant_roles(
-    *,
-    session: AsyncSession,
-    assignments: Iterable[tuple[str, str]],
-    granted_by: str,
-    now: datetime,
-) -> int:
-    """Grant each (aad_object_id, role) not yet held; return how many were new."""
-    added = 0
-    for aad_object_id, role in assignments:
-        if await grant_role(
-            session=session, aad_object_id=aad_object_id, role=role, granted_by=granted_by, now=now
-        ):
-            added += 1
-    return added

@@ -76,10 +76,6 @@ CONSIDER: tuple[Criterion, ...] = (
 ALL: dict[str, Criterion] = {c.key: c for c in (*MUST_NOTIFY, *CONSIDER)}
 
 
-def unknown_keys(keys: Iterable[str]) -> list[str]:
-    return [k for k in keys if k not in ALL]
-
-
 def any_must_notify(keys: Iterable[str]) -> bool:
     must = {c.key for c in MUST_NOTIFY}
     return any(k in must for k in keys)

@@ -372,7 +372,3 @@ def referring_agency(form: Mapping[str, Any]) -> str:
 def criteria_keys(form: Mapping[str, Any]) -> list[str]:
     chosen = form.get("criteria", {})
     return [*chosen.get("must_notify", []), *chosen.get("consider", [])]
-
-
-def incident_date(form: Mapping[str, Any]) -> date | None:
-    return _date(str(form.get("child", {}).get("incident_date", "")))
