@@ -27,6 +27,8 @@ from storage.state import state_exists
 
 log = logging.getLogger(__name__)
 
+NEW_CONVERSATION = "crb.new_conversation"  # turn state: first activity seen from this chat
+
 WELCOME_PERSONAL = (
     "Hello, I'm the Case Review Bot for the Bradford District Safeguarding Children "
     "Partnership. Type **help** to see what I can do."
@@ -92,7 +94,7 @@ class CaseReviewBot(ActivityHandler):  # type: ignore[misc]
         )
         now = self.services.clock()
         async with transaction(self.services.sessions) as session:
-            await save_conversation(session=session, info=info, now=now)
+            created = await save_conversation(session=session, info=info, now=now)
             if person is not None:
                 await save_person(
                     session=session,
@@ -101,6 +103,7 @@ class CaseReviewBot(ActivityHandler):  # type: ignore[misc]
                     name=person[2],
                     now=now,
                 )
+        tc.turn_state[NEW_CONVERSATION] = created
         if len(self._saved) >= 50_000:  # bounded: a restart-like reset costs one write each
             self._saved.clear()
         self._saved[info.conversation_id] = key
@@ -198,7 +201,10 @@ class CaseReviewBot(ActivityHandler):  # type: ignore[misc]
     ) -> None:
         bot_id = turn_context.activity.recipient.id if turn_context.activity.recipient else None
         if any(m.id == bot_id for m in members_added):
-            await self._welcome(turn_context)
+            # Welcome once per conversation: clients may repeat the event (the local one
+            # does, each time a chat or channel is opened).
+            if turn_context.turn_state.get(NEW_CONVERSATION):
+                await self._welcome(turn_context)
             channel_data = turn_context.activity.channel_data
             if isinstance(channel_data, dict) and channel_data.get("team"):
                 # Added to a team: learn its members (names, Teams ids) in the background.

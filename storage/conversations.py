@@ -25,11 +25,12 @@ class ConversationInfo:
 
 async def save_conversation(
     *, session: AsyncSession, info: ConversationInfo, now: datetime
-) -> None:
-    """Insert or refresh the reference for ``info.conversation_id``."""
+) -> bool:
+    """Insert or refresh the reference for ``info.conversation_id``; True when it is new."""
     row = await session.scalar(
         select(ConversationRef).where(ConversationRef.conversation_id == info.conversation_id)
     )
+    created = row is None
     if row is None:
         row = ConversationRef(conversation_id=info.conversation_id)
         session.add(row)
@@ -42,6 +43,7 @@ async def save_conversation(
     row.reference = info.reference_json
     row.updated_at = now
     await session.flush()
+    return created
 
 
 async def get_conversation(

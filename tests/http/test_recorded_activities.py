@@ -95,3 +95,15 @@ async def test_connector_and_token_clients_are_built_once_per_service_url(
     auth = app[ADAPTER].auth
     assert len(auth._connectors) == 1
     assert len(auth._token_clients) == 1
+
+
+async def test_the_welcome_is_said_once_per_conversation(
+    serve: Any, settings: Any, connector: FakeConnector
+) -> None:
+    app = create_app(settings)
+    client = await serve(app)
+    install = recorded("conversation_update_team_install.json", connector.url)
+    for _ in range(3):
+        await client.post("/api/messages", json=install)
+    await app[SERVICES].dispatcher.wait_idle()
+    assert len(connector.to("19:team9f8e7d6c@thread.tacv2")) == 1
