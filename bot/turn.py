@@ -87,9 +87,12 @@ class Turn:
     def is_personal(self) -> bool:
         return self.conversation_type == "personal"
 
-    def person(self, email: str = "") -> Person:
-        """Who is asking, as the wizards see them (identity is the Entra object id)."""
-        return Person(aad_object_id=self.user_aad_id, name=self.user_name, email=email)
+    def person(self) -> Person:
+        """Who is asking, as the wizards see them (identity is the Entra object id). Their
+        email is looked up in Teams only if a new form needs prefilling."""
+        return Person(
+            aad_object_id=self.user_aad_id, name=self.user_name, profile_email=self.profile_email
+        )
 
     async def profile_email(self) -> str:
         """The asker's email from their Teams profile, or "" if Teams won't say in time."""

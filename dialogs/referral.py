@@ -13,7 +13,7 @@ entries, and the outgoing messages (outbox) commit together, or nothing does.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -67,6 +67,8 @@ class Person:
     aad_object_id: str
     name: str
     email: str = ""
+    # Asks Teams for the email, only when a new form is to be prefilled.
+    profile_email: Callable[[], Awaitable[str]] | None = None
 
 
 class ReferralWizard:
@@ -96,7 +98,10 @@ class ReferralWizard:
     async def _new_draft(self, person: Person) -> dict[str, Any]:
         now = self.deps.clock()
         first = form_rules.SECTION_KEYS[0]
-        form = form_rules.empty_form(referrer_name=person.name, referrer_email=person.email)
+        email = person.email
+        if not email and person.profile_email is not None:
+            email = await person.profile_email()
+        form = form_rules.empty_form(referrer_name=person.name, referrer_email=email)
         async with transaction(self.deps.sessions) as session:
             draft = await drafts.create_draft(
                 session=session,

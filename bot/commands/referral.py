@@ -45,7 +45,7 @@ async def refer(turn: Turn) -> None:
         )
         return
     wizard = turn.services.referrals
-    person = turn.person(email=await turn.profile_email())  # to prefill the form
+    person = turn.person()
     if turn.is_personal:
         await turn.send_card(await wizard.start(person), summary="New referral")
         return
@@ -77,10 +77,7 @@ async def wizard_action(turn: Turn) -> ActionResult:
     """Every button on a referral card. The wizard checks the draft's owner and state."""
     if not turn.is_personal:
         return ActionResult(message=NOT_HERE)
-    person = turn.person()
-    if turn.verb in (cards.START_NEW, cards.DISCARD):  # may begin a new, prefilled form
-        person = turn.person(email=await turn.profile_email())
-    card = await turn.services.referrals.handle(turn.verb, turn.data, person)
+    card = await turn.services.referrals.handle(turn.verb, turn.data, turn.person())
     if turn.verb == cards.SUBMIT:
         turn.services.dispatcher.kick()  # the business unit, the chair and the channel
     return ActionResult(card=card)
