@@ -6,20 +6,23 @@ Three things the stock 4.17.1 adapter gets wrong or makes expensive, mended here
    ``CloudAdapter.process`` both call ``serializer_helper``), so every ``adaptiveCard/action``
    answer and every ``expectReplies`` answer is an HTTP 500. ``process`` below serialises a
    body only when it is still a model object.
-2. Every turn builds a new ``ConnectorClient`` and ``TokenApiClient``; msrest's retry set-up
-   alone costs most of a stock turn. ``CachingBotFrameworkAuthentication`` keeps one client per
-   (app id, service URL, audience) and one token client per app id.
+2. Its authentication blocks the event loop (inbound key fetches, outbound Entra tokens) and
+   builds new ``ConnectorClient`` and ``TokenApiClient`` objects every turn.
+   ``bot.auth.CaseReviewAuthentication`` replaces it: nothing blocks, and one client per
+   service URL is kept.
 3. Turn errors are handled once (``on_turn_error``): logged with a correlation id, the user told
    in plain words, no stack trace, nothing they typed thrown away.
 
-It also refuses activities from any tenant but the configured one: logged, no reply, nothing
-stored.
+``process`` is the edge: one map from every failure to an HTTP answer (see the class), and the
+tenant check (``channelData.tenant.id`` and ``conversation.tenantId``, which must agree and be
+the configured tenant): logged, no reply, nothing stored.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from http import HTTPStatus
@@ -33,24 +36,12 @@ from botbuilder.core import (
     TurnContext,
     serializer_helper,
 )
-from botbuilder.integration.aiohttp import (
-    CloudAdapter,
-    ConfigurationBotFrameworkAuthentication,
-)
+from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity, ActivityTypes, Attachment, DeliveryModes
-from botframework.connector.aio import ConnectorClient
-from botframework.connector.auth import (
-    AuthenticateRequestResult,
-    BotFrameworkAuthentication,
-    ClaimsIdentity,
-    ConnectorFactory,
-    UserTokenClient,
-)
-from botframework.connector.auth._built_in_bot_framework_authentication import (
-    _BuiltinBotFrameworkAuthentication,
-)
+from msrest.exceptions import DeserializationError  # type: ignore[attr-defined]
 from msrest.serialization import Model
 
+from bot.auth import AuthenticationError, AuthUnavailable, CaseReviewAuthentication
 from bot.settings import Settings
 from cards.common import CARD_CONTENT_TYPE
 
@@ -63,112 +54,49 @@ ERROR_TEXT = (
 )
 
 
-class _SettingsConfiguration:
-    """The attribute names ConfigurationBotFrameworkAuthentication reads."""
-
-    def __init__(self, settings: Settings) -> None:
-        if settings.local:
-            # Authentication off: an empty app id is how botbuilder says so. Settings only
-            # allow this on a loopback address.
-            self.APP_ID = ""
-            self.APP_PASSWORD = ""
-            self.APP_TYPE = "MultiTenant"
-            self.APP_TENANTID = ""
-        else:
-            self.APP_ID = settings.app_id
-            self.APP_PASSWORD = settings.app_password
-            self.APP_TYPE = settings.app_type
-            self.APP_TENANTID = settings.app_tenant_id
-
-
-def _app_id(claims_identity: ClaimsIdentity | None) -> str:
-    if claims_identity is None:
-        return ""
-    return _BuiltinBotFrameworkAuthentication.get_app_id(claims_identity) or ""
-
-
-class _CachingConnectorFactory(ConnectorFactory):  # type: ignore[misc]
-    def __init__(
-        self,
-        inner: ConnectorFactory,
-        cache: dict[tuple[str, str, str | None], ConnectorClient],
-        app_id: str,
-    ) -> None:
-        self._inner = inner
-        self._cache = cache
-        self._app_id = app_id
-
-    async def create(self, service_url: str, audience: str | None = None) -> ConnectorClient:
-        key = (self._app_id, service_url, audience)
-        client = self._cache.get(key)
-        if client is None:
-            client = await self._inner.create(service_url, audience)
-            self._cache[key] = client
-        return client
-
-
-class CachingBotFrameworkAuthentication(BotFrameworkAuthentication):  # type: ignore[misc]
-    """Delegates to the real authentication; keeps the clients it makes."""
-
-    def __init__(self, inner: BotFrameworkAuthentication) -> None:
-        self._inner = inner
-        self._connectors: dict[tuple[str, str, str | None], ConnectorClient] = {}
-        self._token_clients: dict[str, UserTokenClient] = {}
-
-    def _wrap(self, factory: ConnectorFactory | None, claims: ClaimsIdentity | None) -> Any:
-        if factory is None or isinstance(factory, _CachingConnectorFactory):
-            return factory
-        return _CachingConnectorFactory(factory, self._connectors, _app_id(claims))
-
-    async def authenticate_request(
-        self, activity: Activity, auth_header: str
-    ) -> AuthenticateRequestResult:
-        result = await self._inner.authenticate_request(activity, auth_header)
-        result.connector_factory = self._wrap(result.connector_factory, result.claims_identity)
-        return result
-
-    async def authenticate_streaming_request(
-        self, auth_header: str, channel_id_header: str
-    ) -> AuthenticateRequestResult:
-        return await self._inner.authenticate_streaming_request(auth_header, channel_id_header)
-
-    def create_connector_factory(self, claims_identity: ClaimsIdentity) -> ConnectorFactory:
-        return self._wrap(self._inner.create_connector_factory(claims_identity), claims_identity)
-
-    async def create_user_token_client(self, claims_identity: ClaimsIdentity) -> UserTokenClient:
-        key = _app_id(claims_identity)
-        client = self._token_clients.get(key)
-        if client is None:
-            client = await self._inner.create_user_token_client(claims_identity)
-            self._token_clients[key] = client
-        return client
-
-    def create_bot_framework_client(self) -> Any:
-        return self._inner.create_bot_framework_client()
-
-    def get_originating_audience(self) -> str:
-        return str(self._inner.get_originating_audience())
-
-    async def authenticate_channel_request(self, auth_header: str) -> ClaimsIdentity:
-        return await self._inner.authenticate_channel_request(auth_header)
-
-    async def close(self) -> None:
-        for client in self._connectors.values():
-            try:
-                await client.close()
-            except Exception:
-                log.debug("connector close failed", exc_info=True)
-        self._connectors.clear()
-        self._token_clients.clear()
-
-
 def activity_tenant(body: dict[str, Any]) -> str | None:
-    """The tenant of a raw activity: ``channelData.tenant.id`` (the model drops tenantId)."""
+    """The tenant of a raw activity, or None when it names none, or two that disagree.
+
+    Teams sends ``channelData.tenant.id`` and ``conversation.tenantId``, sometimes only one
+    of them (and the SDK's model drops ``tenantId``), so both are read from the raw body.
+    """
+    found: set[str] = set()
     channel_data = body.get("channelData")
     if isinstance(channel_data, dict):
         tenant = channel_data.get("tenant")
-        if isinstance(tenant, dict) and isinstance(tenant.get("id"), str):
-            return str(tenant["id"])
+        if isinstance(tenant, dict) and isinstance(tenant.get("id"), str) and tenant["id"]:
+            found.add(tenant["id"])
+    conversation = body.get("conversation")
+    if isinstance(conversation, dict):
+        tenant_id = conversation.get("tenantId")
+        if isinstance(tenant_id, str) and tenant_id:
+            found.add(tenant_id)
+    return found.pop() if len(found) == 1 else None
+
+
+_OBJECT_FIELDS = ("conversation", "from", "recipient", "channelData")
+_STRING_FIELDS = ("id", "serviceUrl", "channelId", "text", "name", "replyToId", "locale")
+_LIST_FIELDS = ("attachments", "entities", "membersAdded", "membersRemoved")
+
+
+def activity_shape_problem(body: Any) -> str | None:
+    """Why ``body`` cannot be an activity (checked before the SDK's model sees it), or None."""
+    if not isinstance(body, dict):
+        return "body is not an activity"
+    if not isinstance(body.get("type"), str) or not body["type"]:
+        return "activity has no type"
+    for name in _OBJECT_FIELDS:
+        if body.get(name) is not None and not isinstance(body[name], dict):
+            return f"{name} must be an object"
+    for name in _STRING_FIELDS:
+        if body.get(name) is not None and not isinstance(body[name], str):
+            return f"{name} must be a string"
+    for name in _LIST_FIELDS:
+        value = body.get(name)
+        if value is not None and not (
+            isinstance(value, list) and all(isinstance(item, dict) for item in value)
+        ):
+            return f"{name} must be a list of objects"
     return None
 
 
@@ -225,11 +153,17 @@ def correlation_id() -> str:
     return uuid.uuid4().hex[:10].upper()
 
 
+def _answer(status: int, text: str, **headers: str) -> web.Response:
+    return web.json_response({"error": text}, status=status, headers=headers or None)
+
+
 class CaseReviewAdapter(CloudAdapter):  # type: ignore[misc]
-    def __init__(self, settings: Settings) -> None:
-        self.auth = CachingBotFrameworkAuthentication(
-            ConfigurationBotFrameworkAuthentication(_SettingsConfiguration(settings))
-        )
+    """Every way a request can fail maps to one HTTP answer here, with one short log line:
+    malformed JSON or activity 400, authentication 401, another tenant 403, too large 413,
+    identity service unreachable 503, anything unexpected 500 with a reference."""
+
+    def __init__(self, settings: Settings, clock: Callable[[], float] = time.time) -> None:
+        self.auth = CaseReviewAuthentication(settings, clock)
         super().__init__(self.auth)
         self._allowed_tenant = settings.allowed_tenant_id
         self.on_turn_error = self._on_turn_error
@@ -240,36 +174,59 @@ class CaseReviewAdapter(CloudAdapter):  # type: ignore[misc]
         if request.method != "POST":
             raise web.HTTPMethodNotAllowed(request.method, ["POST"])
         if "application/json" not in request.headers.get("Content-Type", ""):
-            raise web.HTTPUnsupportedMediaType()
+            return _answer(415, "send application/json")
         try:
-            body = await request.json()
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            raise web.HTTPBadRequest(text="body is not JSON") from None
-        if not isinstance(body, dict):
-            raise web.HTTPBadRequest(text="body is not an activity")
-        activity: Activity = Activity().deserialize(body)
-        if not activity.type:
-            raise web.HTTPBadRequest(text="activity has no type")
+            raw = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            log.warning("request refused: too large", extra={"bytes": request.content_length})
+            return _answer(413, "request too large")
+        try:
+            body = json.loads(raw)
+        except (ValueError, RecursionError):  # JSONDecodeError and bad UTF-8 are ValueErrors
+            return _answer(400, "body is not JSON")
+        problem = activity_shape_problem(body)
+        if problem is None:
+            try:
+                activity: Activity = Activity().deserialize(body)
+            except (DeserializationError, RecursionError, ValueError, TypeError, AttributeError):
+                problem = "activity is malformed"
+        if problem is not None:
+            log.warning("request refused: malformed", extra={"problem": problem})
+            return _answer(400, problem)
 
         try:
             auth_result = await self.auth.authenticate_request(
                 activity, request.headers.get("Authorization", "")
             )
-        except PermissionError:
-            log.warning("request refused: not authenticated", extra={"type": activity.type})
-            raise web.HTTPUnauthorized() from None
+        except AuthenticationError as error:
+            log.warning(
+                "request refused: not authenticated",
+                extra={"reason": str(error)[:120], "type": activity.type},
+            )
+            return _answer(401, "not authenticated")
+        except AuthUnavailable as error:
+            log.warning("request deferred: %s", error, extra={"type": activity.type})
+            return _answer(503, "try again shortly", **{"Retry-After": "10"})
 
         tenant = activity_tenant(body)
-        if tenant != self._allowed_tenant:
+        if tenant is None or tenant != self._allowed_tenant:
             log.warning(
                 "activity refused: tenant not allowed",
                 extra={"tenant": tenant, "type": activity.type},
             )
-            raise web.HTTPForbidden(text="tenant not allowed")
+            return _answer(403, "tenant not allowed")
 
-        invoke_response: InvokeResponse | None = await self.process_activity(
-            auth_result, activity, bot.on_turn
-        )
+        try:
+            invoke_response: InvokeResponse | None = await self.process_activity(
+                auth_result, activity, bot.on_turn
+            )
+        except AuthUnavailable as error:
+            log.warning("turn deferred: %s", error, extra={"type": activity.type})
+            return _answer(503, "try again shortly", **{"Retry-After": "10"})
+        except Exception:
+            ref = correlation_id()
+            log.exception("request failed (reference %s)", ref, extra={"correlation_id": ref})
+            return _answer(500, f"internal error (reference {ref})")
         if invoke_response is None:
             return web.Response(status=HTTPStatus.OK)
         body_out = invoke_response.body

@@ -44,6 +44,7 @@ BOT = web.AppKey("bot", CaseReviewBot)
 SCHEDULER = web.AppKey("scheduler", AsyncIOScheduler)
 
 SYSTEM_ACTOR = "system"
+MAX_BODY_BYTES = 4 * 1024 * 1024
 
 
 def create_app(
@@ -55,7 +56,9 @@ def create_app(
     extra_dialogs: Iterable[Dialog] = (),
     start_scheduler: bool = True,
 ) -> web.Application:
-    app = web.Application()
+    # Teams activities are far smaller; the limit leaves room for a long pasted message, and
+    # a larger body is answered 413 before it is read.
+    app = web.Application(client_max_size=MAX_BODY_BYTES)
     extra = list(extra_dialogs)
     grants = configured_grants(settings)
     # Read and checked before serving: a bad timetable or key stops start-up here.
@@ -76,6 +79,7 @@ def create_app(
         for dialog in extra:
             dialogs.add(dialog)
         adapter = CaseReviewAdapter(settings)
+        adapter.auth.start()  # signing keys and the bot's token, in the background
         dispatcher = OutboxDispatcher(
             sessions=sessions,
             cipher=cipher,

@@ -69,7 +69,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as error:
         print(f"Cannot start: {error}", file=sys.stderr)
         return 2
-    logs.configure(settings.log_level if args.command == "run" else "WARNING")
+    logs.configure(
+        settings.log_level if args.command == "run" else "WARNING",
+        libraries=settings.log_libraries,
+    )
 
     try:
         if args.command == "run":

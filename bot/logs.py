@@ -25,12 +25,31 @@ class FieldsFormatter(logging.Formatter):
         return f"{base} {extra}"
 
 
-def configure(level: str = "INFO") -> None:
+# Libraries whose DEBUG lines carry SQL parameters, request bodies, names or conversation
+# references. They stay at WARNING whatever LOG_LEVEL says, unless LOG_LIBRARIES asks.
+LIBRARIES = (
+    "sqlalchemy",
+    "aiosqlite",
+    "asyncpg",
+    "msrest",
+    "msal",
+    "azure",
+    "botbuilder",
+    "botframework",
+    "aiohttp",
+    "apscheduler",
+    "alembic",
+    "urllib3",
+    "requests",
+    "asyncio",
+)
+
+
+def configure(level: str = "INFO", *, libraries: bool = False) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(FieldsFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # The SDK's HTTP stack is chatty at INFO and can echo request bodies at DEBUG.
-    for noisy in ("msrest", "azure", "aiohttp.access", "apscheduler", "alembic", "urllib3"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    for name in LIBRARIES:
+        logging.getLogger(name).setLevel(level if libraries else logging.WARNING)

@@ -12,12 +12,19 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/casereview.db"
-APP_TYPES = ("SingleTenant", "MultiTenant", "UserAssignedMSI")
+APP_TYPES = ("SingleTenant", "MultiTenant")
+# Microsoft's public cloud; each can be pointed elsewhere (a government cloud, or the tests'
+# loopback identity server) by the setting of the same name the SDK reads.
+OPENID_METADATA_URL = "https://login.botframework.com/v1/.well-known/openidconfiguration"
+TOKEN_ISSUER = "https://api.botframework.com"
+LOGIN_URL_PREFIX = "https://login.microsoftonline.com/"
+OAUTH_SCOPE = "https://api.botframework.com"
 MODES = ("production", "local")
 
 
@@ -46,10 +53,25 @@ class Settings:
     log_level: str = "INFO"
     outbox_interval_seconds: float = 5.0
     contact_email: str = "BDSCP@bradford.gov.uk"
+    openid_metadata_url: str = OPENID_METADATA_URL
+    token_issuer: str = TOKEN_ISSUER
+    login_url: str = ""  # empty: the Entra authority for APP_TYPE and APP_TENANTID
+    oauth_scope: str = OAUTH_SCOPE
+    # Library loggers (SQLAlchemy, aiosqlite, asyncpg, msrest, ...) stay at WARNING: at
+    # DEBUG they print SQL parameters, names and conversation references. Only this asks.
+    log_libraries: bool = False
 
     @property
     def local(self) -> bool:
         return self.mode == "local"
+
+    @property
+    def token_url(self) -> str:
+        """Where the bot's outbound token comes from (Entra, client credentials grant)."""
+        authority = self.login_url or LOGIN_URL_PREFIX + (
+            self.app_tenant_id if self.app_type == "SingleTenant" else "botframework.com"
+        )
+        return authority.rstrip("/") + "/oauth2/v2.0/token"
 
     @property
     def tz(self) -> ZoneInfo:
@@ -99,6 +121,21 @@ class Settings:
         app_type = get("APP_TYPE", "SingleTenant")
         if app_type not in APP_TYPES:
             raise SettingsError(f"APP_TYPE must be one of {', '.join(APP_TYPES)}.")
+        log_libraries = get("LOG_LIBRARIES", "no").lower()
+        if log_libraries not in ("yes", "no", "true", "false", "1", "0"):
+            raise SettingsError(f"LOG_LIBRARIES must be yes or no, not {log_libraries!r}.")
+        urls = {
+            name: get(name, default)
+            for name, default in (
+                ("TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL", OPENID_METADATA_URL),
+                ("TO_CHANNEL_FROM_BOT_LOGIN_URL", ""),
+            )
+        }
+        for name, url in urls.items():
+            if url and not _is_safe_url(url):
+                raise SettingsError(
+                    f"{name} must be an https:// address (http:// only on loopback), not {url!r}."
+                )
 
         settings = cls(
             mode=mode,
@@ -122,6 +159,11 @@ class Settings:
             log_level=get("LOG_LEVEL", "INFO").upper(),
             outbox_interval_seconds=interval,
             contact_email=get("CONTACT_EMAIL", "BDSCP@bradford.gov.uk"),
+            openid_metadata_url=urls["TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL"],
+            token_issuer=get("TO_BOT_FROM_CHANNEL_TOKEN_ISSUER", TOKEN_ISSUER),
+            login_url=urls["TO_CHANNEL_FROM_BOT_LOGIN_URL"],
+            oauth_scope=get("TO_CHANNEL_FROM_BOT_OAUTH_SCOPE", OAUTH_SCOPE),
+            log_libraries=log_libraries in ("yes", "true", "1"),
         )
         if require_credentials:
             settings.check()
@@ -158,6 +200,13 @@ class Settings:
                 + ". Set them in the environment or .env; to run on this machine without "
                 "credentials, set BOT_MODE=local."
             )
+
+
+def _is_safe_url(url: str) -> bool:
+    parsed = urlsplit(url)
+    if parsed.scheme == "https" and parsed.hostname:
+        return True
+    return parsed.scheme == "http" and _is_loopback(parsed.hostname or "")
 
 
 def _is_loopback(host: str) -> bool:

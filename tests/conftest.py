@@ -174,3 +174,20 @@ async def connector() -> AsyncIterator[Any]:
         yield fake
     finally:
         await server.close()
+
+
+@pytest.fixture
+async def identity() -> AsyncIterator[Any]:
+    """Microsoft's identity endpoints, stood in for on loopback (tests/identity.py)."""
+    from aiohttp.test_utils import TestServer
+
+    from tests.identity import IdentityServer
+
+    fake = IdentityServer()
+    server = TestServer(fake.app())
+    await server.start_server()
+    fake.url = str(server.make_url("/"))
+    try:
+        yield fake
+    finally:
+        await server.close()

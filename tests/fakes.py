@@ -44,6 +44,7 @@ class FakeConnector:
     sent: list[Sent] = field(default_factory=list)
     conversations: dict[str, str] = field(default_factory=dict)  # member id -> conversation id
     fail_next: list[int] = field(default_factory=list)  # statuses to answer with, in order
+    authorizations: list[str] = field(default_factory=list)  # each send's Authorization header
     _ids: Any = field(default_factory=lambda: itertools.count(1))
 
     def app(self) -> web.Application:
@@ -80,6 +81,7 @@ class FakeConnector:
         if failed is not None:
             return failed
         activity_id = f"act-{next(self._ids)}"
+        self.authorizations.append(request.headers.get("Authorization", ""))
         self.sent.append(Sent(request.match_info["cid"], await request.json(), activity_id))
         return web.json_response({"id": activity_id})
 

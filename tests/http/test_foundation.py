@@ -137,6 +137,7 @@ async def test_activity_without_tenant_is_refused(serve: Any, settings: Any) -> 
     client = await serve(create_app(settings))
     activity = message("help")
     del activity["channelData"]
+    del activity["conversation"]["tenantId"]
     assert (await post(client, activity)).status == 403
 
 
@@ -150,6 +151,9 @@ async def test_request_without_credentials_outside_local_mode_gets_401(
         app_password="not-a-real-secret",
         app_tenant_id="00000000-0000-4000-8000-00000000b0d5",
         data_key=new_key(),
+        # Loopback and closed: never a real identity service.
+        openid_metadata_url="http://127.0.0.1:9/openid",
+        login_url="http://127.0.0.1:9/tenant",
     )
     app = create_app(production)
     client = await serve(app)

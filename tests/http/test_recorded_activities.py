@@ -89,12 +89,14 @@ async def test_connector_and_token_clients_are_built_once_per_service_url(
 ) -> None:
     app = create_app(settings)
     client = await serve(app)
-    for _ in range(3):
+    await client.post("/api/messages", json=recorded("message_personal.json", connector.url))
+    auth = app[ADAPTER].auth
+    connector_client, token_client = auth._connectors[connector.url], auth._user_token_client
+    for _ in range(2):
         await client.post("/api/messages", json=recorded("message_personal.json", connector.url))
     assert len(connector.sent) == 3
-    auth = app[ADAPTER].auth
-    assert len(auth._connectors) == 1
-    assert len(auth._token_clients) == 1
+    assert list(auth._connectors.values()) == [connector_client]
+    assert auth._user_token_client is token_client
 
 
 async def test_the_welcome_is_said_once_per_conversation(
