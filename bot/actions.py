@@ -4,6 +4,10 @@ Both ``Action.Execute`` (invoke ``adaptiveCard/action``) and ``Action.Submit`` (
 whose ``value`` carries ``verb``) route here. A handler returns an ``ActionResult``: a card
 that replaces the pressed card in place, or a short message. Card data is never trusted: each
 handler checks the actor's rights on the server.
+
+A card with a ``refresh`` clause is refreshed by Teams as it is shown: an invoke with
+``trigger: automatic``. That is never a press: only a handler registered with ``refresh``
+answers it, with the card's current view for that user.
 """
 
 from __future__ import annotations
@@ -19,8 +23,11 @@ ActionHandler = Callable[[Any], Awaitable["ActionResult"]]
 class ActionResult:
     card: dict[str, Any] | None = None
     message: str | None = None
+    unchanged: bool = False  # a refresh with nothing newer to show: the card stays as it is
 
     def invoke_body(self) -> dict[str, Any]:
+        if self.unchanged:
+            return {"statusCode": 200, "type": "application/vnd.microsoft.activity.message"}
         if self.card is not None:
             return {
                 "statusCode": 200,
@@ -37,6 +44,22 @@ class ActionResult:
 @dataclass
 class ActionRegistry:
     _handlers: dict[str, ActionHandler] = field(default_factory=dict)
+    _refreshers: dict[str, ActionHandler] = field(default_factory=dict)
+
+    def refresh(self, name: str) -> Callable[[ActionHandler], ActionHandler]:
+        """Register the answer to automatic refreshes of cards whose refresh verb is
+        ``name``."""
+
+        def register(handler: ActionHandler) -> ActionHandler:
+            if name in self._refreshers:
+                raise ValueError(f"card refresh {name!r} registered twice")
+            self._refreshers[name] = handler
+            return handler
+
+        return register
+
+    def refresher(self, name: str) -> ActionHandler | None:
+        return self._refreshers.get(name)
 
     def verb(self, name: str) -> Callable[[ActionHandler], ActionHandler]:
         def register(handler: ActionHandler) -> ActionHandler:
@@ -51,7 +74,7 @@ class ActionRegistry:
         return self._handlers.get(name)
 
     def copy(self) -> ActionRegistry:
-        return ActionRegistry(dict(self._handlers))
+        return ActionRegistry(dict(self._handlers), dict(self._refreshers))
 
     @property
     def verbs(self) -> list[str]:

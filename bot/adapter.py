@@ -166,6 +166,7 @@ class CaseReviewAdapter(CloudAdapter):  # type: ignore[misc]
         self.auth = CaseReviewAuthentication(settings, clock)
         super().__init__(self.auth)
         self._allowed_tenant = settings.allowed_tenant_id
+        self._local = settings.local
         self.on_turn_error = self._on_turn_error
 
     async def process(
@@ -207,6 +208,17 @@ class CaseReviewAdapter(CloudAdapter):  # type: ignore[misc]
         except AuthUnavailable as error:
             log.warning("request deferred: %s", error, extra={"type": activity.type})
             return _answer(503, "try again shortly", **{"Retry-After": "10"})
+
+        conversation = activity.conversation
+        if (
+            self._local
+            and conversation is not None
+            and conversation.conversation_type is None
+            and not conversation.is_group
+        ):
+            # The local client (Agents Playground 0.2.28) sends a 1:1 chat with no type at
+            # all; Teams always says "personal". Only in local mode is this read as 1:1.
+            conversation.conversation_type = "personal"
 
         tenant = activity_tenant(body)
         if tenant is None or tenant != self._allowed_tenant:

@@ -87,6 +87,8 @@ def create_app(
             adapter=adapter,
             app_id=settings.app_id if not settings.local else "",
             tenant_id=settings.allowed_tenant_id,
+            channel_id=settings.case_review_channel_id,
+            timezone=settings.tz,
         )
         referrals = ReferralWizard(
             WizardDeps(

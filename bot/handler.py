@@ -18,16 +18,21 @@ from botbuilder.schema import Activity, ActivityTypes
 from bot.actions import ActionResult
 from bot.adapter import card_attachment
 from bot.commands.registry import clean_text
-from bot.turn import Services, Turn
+from bot.membership import apply_change, change_of
+from bot.turn import Services, Turn, conversation_kind
 from cards.help import didnt_understand_text
-from storage.conversations import ConversationInfo, save_conversation
+from storage.conversations import (
+    ConversationInfo,
+    get_conversation,
+    mark_welcomed,
+    save_conversation,
+)
 from storage.db import transaction
 from storage.people import save_person
 from storage.state import state_exists
 
 log = logging.getLogger(__name__)
 
-NEW_CONVERSATION = "crb.new_conversation"  # turn state: first activity seen from this chat
 
 WELCOME_PERSONAL = (
     "Hello, I'm the Case Review Bot for the Bradford District Safeguarding Children "
@@ -37,6 +42,16 @@ WELCOME_CHANNEL = (
     "Hello, I'm the Case Review Bot. I'll post case updates and deadline reminders here, "
     "without any child's or family's details. @mention me with **help** to see what I can do."
 )
+GROUP_CHAT = (
+    "I work in a 1:1 chat with me, or in the case review channel. Nothing about a case is "
+    "shown or collected in a group chat: open a 1:1 chat with me and type **help**."
+)
+FILES_NOT_TAKEN = (
+    "I can't take files or pictures here, and I haven't kept this one. To report a serious "
+    "incident, type **refer**; to share a document about a case, send it to the BDSCP "
+    "Business Unit."
+)
+STALE_BUTTON = "That button is no longer available. Type **help** to start again."
 
 
 class CaseReviewBot(ActivityHandler):  # type: ignore[misc]
@@ -60,10 +75,12 @@ class CaseReviewBot(ActivityHandler):  # type: ignore[misc]
         channel_data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
         sender = activity.from_property
         aad_id = getattr(sender, "aad_object_id", None) if sender else None
-        kind = activity.conversation.conversation_type or "personal"
+        kind = conversation_kind(activity)
         team_id = (channel_data.get("team") or {}).get("id")
         channel_id = (channel_data.get("channel") or {}).get("id")
         tenant = (channel_data.get("tenant") or {}).get("id")
+        # Reactions, install events and read receipts carry no name: a name is never
+        # replaced with an empty one (save_person keeps the known one).
         person = (aad_id, sender.id, sender.name or "") if aad_id and sender else None
         # Everything the stored rows are made of, cheaply: skip the write when unchanged.
         key = repr(
@@ -94,7 +111,7 @@ class CaseReviewBot(ActivityHandler):  # type: ignore[misc]
         )
         now = self.services.clock()
         async with transaction(self.services.sessions) as session:
-            created = await save_conversation(session=session, info=info, now=now)
+            await save_conversation(session=session, info=info, now=now)
             if person is not None:
                 await save_person(
                     session=session,
@@ -103,7 +120,6 @@ class CaseReviewBot(ActivityHandler):  # type: ignore[misc]
                     name=person[2],
                     now=now,
                 )
-        tc.turn_state[NEW_CONVERSATION] = created
         if len(self._saved) >= 50_000:  # bounded: a restart-like reset costs one write each
             self._saved.clear()
         self._saved[info.conversation_id] = key
@@ -115,10 +131,17 @@ class CaseReviewBot(ActivityHandler):  # type: ignore[misc]
         if isinstance(activity.value, dict) and activity.value.get("verb"):
             await self._on_submit(turn_context, activity.value)
             return
-        text = clean_text(activity.text)
-        if not text:
-            return
+        text = clean_text(activity.text)  # once per turn: commands get it cleaned
         turn = Turn(turn_context, self.services)
+        if not text:
+            if _carries_files(activity):
+                await turn.say(
+                    GROUP_CHAT if turn.conversation_type == "groupChat" else FILES_NOT_TAKEN
+                )
+            return
+        if turn.conversation_type == "groupChat":
+            await turn.say(GROUP_CHAT)
+            return
 
         if turn.is_personal and await self._has_state(turn_context):
             dc = await self.services.dialogs.create_context(turn_context)
@@ -165,52 +188,142 @@ class CaseReviewBot(ActivityHandler):  # type: ignore[misc]
         data = action.get("data")
         verb = verb if isinstance(verb, str) else ""
         data = data if isinstance(data, dict) else {}
-        result = await self._run_action(turn_context, verb, data)
+        if value.get("trigger") == "automatic":
+            # Teams refreshing a card as it is shown: never a press, so no press handler
+            # runs; the card's refresh handler answers with its current view for this user.
+            result = await self._refresh(turn_context, verb, data)
+        else:  # "manual", or (the local client) no trigger at all
+            result = await self._run_action(turn_context, verb, data)
         return InvokeResponse(status=int(HTTPStatus.OK), body=result.invoke_body())
+
+    async def _refresh(
+        self, turn_context: TurnContext, verb: str, data: dict[str, Any]
+    ) -> ActionResult:
+        handler = self.services.actions.refresher(verb)
+        if handler is None:
+            log.info("refresh without a handler", extra={"verb": verb[:64]})
+            return ActionResult(unchanged=True)
+        return await handler(Turn(turn_context, self.services, data=data, verb=verb))
 
     async def _on_submit(self, turn_context: TurnContext, value: dict[str, Any]) -> None:
         verb = str(value.get("verb"))
         data = {k: v for k, v in value.items() if k != "verb"}
         result = await self._run_action(turn_context, verb, data)
+        # Whatever the action did is done (committed): from here on, failing to show it must
+        # never read as "try again". An update that fails becomes a new message.
         reply_to = turn_context.activity.reply_to_id
+        turn = Turn(turn_context, self.services)
         if result.card is not None and reply_to:
             update = MessageFactory.attachment(card_attachment(result.card))
             update.id = reply_to
-            await turn_context.update_activity(update)
-        elif result.card is not None:
-            await Turn(turn_context, self.services).send_card(result.card)
-        elif result.message:
-            await turn_context.send_activity(MessageFactory.text(result.message))
+            try:
+                await turn_context.update_activity(update)
+                return
+            except Exception as error:
+                log.warning(
+                    "card update failed; sending it anew",
+                    extra={"verb": verb[:64], "error": type(error).__name__},
+                )
+        try:
+            if result.card is not None:
+                await turn.send_card(result.card)
+            elif result.message:
+                await turn.say(result.message)
+        except Exception as error:
+            log.warning(
+                "could not show the result of a card action",
+                extra={"verb": verb[:64], "error": type(error).__name__},
+            )
+            await self._say_quietly(turn, "Done: I received that, but couldn't show it here.")
+
+    async def _say_quietly(self, turn: Turn, text: str) -> None:
+        try:
+            await turn.say(text)
+        except Exception:
+            log.warning("could not reach the conversation", extra={"verb": turn.verb[:64]})
 
     async def _run_action(
         self, turn_context: TurnContext, verb: str, data: dict[str, Any]
     ) -> ActionResult:
+        turn = Turn(turn_context, self.services, data=data, verb=verb)
+        if turn.conversation_type == "groupChat":
+            return ActionResult(message=GROUP_CHAT)
         handler = self.services.actions.get(verb)
         if handler is None:
             log.warning("unknown card action", extra={"verb": verb[:64]})
-            return ActionResult(
-                message="That button is no longer available. Type **help** to start again."
-            )
+            return ActionResult(message=STALE_BUTTON)
         log.info("card action", extra={"verb": verb})
-        return await handler(Turn(turn_context, self.services, data=data, verb=verb))
+        return await handler(turn)
 
     # ----- installation and membership --------------------------------------------------
+
+    async def on_conversation_update_activity(self, turn_context: TurnContext) -> None:
+        await self._record_change(turn_context)
+        await super().on_conversation_update_activity(turn_context)
+
+    async def on_installation_update(self, turn_context: TurnContext) -> None:
+        await self._record_change(turn_context)
+
+    async def _record_change(self, turn_context: TurnContext) -> None:
+        """Installed, removed, archived, deleted, restored: recorded, and the conversations
+        concerned marked reachable or not (see bot/membership.py)."""
+        change = change_of(turn_context.activity)
+        if change is None:
+            return
+        services = self.services
+        sender = turn_context.activity.from_property
+        async with transaction(services.sessions) as session:
+            sender_work = await apply_change(
+                session=session,
+                change=change,
+                now=services.clock(),
+                actor_aad_id=(getattr(sender, "aad_object_id", None) or "") if sender else "",
+                cipher=services.cipher,
+                channel_id=services.settings.case_review_channel_id,
+                timezone=services.settings.tz,
+            )
+        log.info("teams membership change", extra={"change": change.action})
+        if sender_work:
+            services.dispatcher.kick()
 
     async def on_members_added_activity(
         self, members_added: list[Any], turn_context: TurnContext
     ) -> None:
         bot_id = turn_context.activity.recipient.id if turn_context.activity.recipient else None
         if any(m.id == bot_id for m in members_added):
-            # Welcome once per conversation: clients may repeat the event (the local one
-            # does, each time a chat or channel is opened).
-            if turn_context.turn_state.get(NEW_CONVERSATION):
-                await self._welcome(turn_context)
+            # Welcome once per conversation (clients may repeat the event; the local one
+            # does, each time a chat or channel is opened), marked only once delivered.
+            await self._welcome(turn_context)
             channel_data = turn_context.activity.channel_data
             if isinstance(channel_data, dict) and channel_data.get("team"):
                 # Added to a team: learn its members (names, Teams ids) in the background.
                 self.services.dispatcher.sync_roster_soon(turn_context.activity.conversation.id)
 
     async def _welcome(self, turn_context: TurnContext) -> None:
-        kind = turn_context.activity.conversation.conversation_type or "personal"
-        text = WELCOME_PERSONAL if kind == "personal" else WELCOME_CHANNEL
+        conversation_id = turn_context.activity.conversation.id
+        async with self.services.sessions() as session:
+            row = await get_conversation(session=session, conversation_id=conversation_id)
+        if row is None or row.welcomed_at is not None:
+            return
+        kind = conversation_kind(turn_context.activity)
+        text = {"personal": WELCOME_PERSONAL, "channel": WELCOME_CHANNEL}.get(kind, GROUP_CHAT)
         await turn_context.send_activity(Activity(type=ActivityTypes.message, text=text))
+        async with transaction(self.services.sessions) as session:
+            await mark_welcomed(
+                session=session, conversation_id=conversation_id, now=self.services.clock()
+            )
+
+
+_FILE_TYPES = ("image/", "video/", "audio/", "application/")
+
+
+def _carries_files(activity: Activity) -> bool:
+    """A file or picture: Teams sends files as ``file.download.info`` attachments and pasted
+    pictures as ``image/*`` ones (with an ``<img>`` in the message's HTML copy)."""
+    for attachment in activity.attachments or []:
+        content_type = (attachment.content_type or "").lower()
+        if content_type.startswith(_FILE_TYPES) and "card" not in content_type:
+            return True
+        if content_type == "text/html" and "<img" in str(attachment.content or "").lower():
+            return True
+    return False

@@ -15,6 +15,7 @@ import random
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from botbuilder.core import MessageFactory, TurnContext
 from botbuilder.core.teams import TeamsInfo
@@ -28,13 +29,15 @@ from botbuilder.schema import (
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.adapter import CaseReviewAdapter, card_attachment
+from bot.membership import Change, apply_change
 from storage import outbox
 from storage.conversations import (
     ConversationInfo,
-    get_any_team_conversation,
+    channel_route,
     get_conversation,
     get_personal_conversation,
     save_conversation,
+    set_reachable,
 )
 from storage.crypto import Cipher
 from storage.db import transaction
@@ -49,6 +52,16 @@ SEND_INTERVAL = 0.2  # seconds between sends (5/s, under 7/s); a 429 beyond that
 
 class Unreachable(Exception):
     """Nobody to send to yet (no chat with the person, no team install): try again later."""
+
+
+class ChannelGone(Exception):
+    """The case review channel cannot be reached any more (bot removed, team archived or
+    deleted, channel deleted): hold the message until the bot is back."""
+
+
+# Teams' answers when the bot is no longer in a conversation (BotNotInConversationRoster,
+# ConversationNotFound): trying again will not help.
+GONE_STATUSES = (403, 404)
 
 
 def _status_of(error: BaseException) -> tuple[int | None, float | None]:
@@ -109,7 +122,11 @@ class OutboxDispatcher:
         adapter: CaseReviewAdapter,
         app_id: str,
         tenant_id: str,
+        channel_id: str,
+        timezone: ZoneInfo,
     ) -> None:
+        self.channel_id = channel_id  # the configured case review channel
+        self.timezone = timezone
         self.sessions = sessions
         self.cipher = cipher
         self.clock = clock
@@ -188,7 +205,21 @@ class OutboxDispatcher:
                 assert row is not None
                 if isinstance(error, Unreachable):
                     outbox.mark_waiting(row, self.clock(), f"waiting: {error}", WAIT_UNREACHABLE)
+                elif isinstance(error, ChannelGone):
+                    outbox.mark_held(row, self.clock(), f"held: {error}")
+                elif status in GONE_STATUSES and target == "channel":
+                    # Removed without our hearing of it: the channel is gone until it is back.
+                    await self._refused(session, row, channel_id)
                 else:
+                    if status in GONE_STATUSES and recipient:
+                        # Their 1:1 chat is closed to the bot; next time, open one anew.
+                        await set_reachable(
+                            session=session,
+                            now=self.clock(),
+                            reachable=False,
+                            reason=f"teams.refused {status}",
+                            conversation_id=await self._personal_id(session, recipient),
+                        )
                     delay = backoff(row.attempts, retry_after if status == 429 else None)
                     outbox.mark_retry(row, self.clock(), reason, delay)
                 attempts, final = row.attempts, row.status
@@ -217,6 +248,31 @@ class OutboxDispatcher:
         log.info("outbox sent", extra={"outbox_id": message_id, "target": target})
         return 1
 
+    async def _refused(
+        self, session: AsyncSession, row: OutboxMessage, channel_id: str | None
+    ) -> None:
+        await apply_change(
+            session=session,
+            change=Change(
+                "teams.post_refused",
+                False,
+                "Teams refused my post to the channel (I may have been removed from the team)",
+                channel_id=channel_id,
+            ),
+            now=self.clock(),
+            actor_aad_id="",
+            cipher=self.cipher,
+            channel_id=self.channel_id,
+            timezone=self.timezone,
+        )
+        if row.status != outbox.HELD:  # the channel was already known to be gone
+            outbox.mark_held(row, self.clock(), "held: Teams refused the post")
+        self.kick()  # the notes to the Business Unit
+
+    async def _personal_id(self, session: AsyncSession, aad_id: str) -> str:
+        row = await get_personal_conversation(session=session, user_aad_id=aad_id)
+        return row.conversation_id if row is not None else ""
+
     def _activity(self, card: dict[str, Any], summary: str) -> Activity:
         activity = MessageFactory.attachment(card_attachment(card))
         activity.summary = summary
@@ -244,7 +300,7 @@ class OutboxDispatcher:
         """Start a 1:1 chat with a member of the bot's team and run ``work`` in it."""
         async with self.sessions() as session:
             person = await get_person(session=session, aad_object_id=aad_id)
-            team = await get_any_team_conversation(session=session)
+            team, _ = await channel_route(session=session, channel_id=self.channel_id)
         if team is None:
             raise Unreachable("the bot is not installed in a team yet")
         if person is None:
@@ -363,10 +419,12 @@ class OutboxDispatcher:
         self, channel_id: str, card: dict[str, Any], card_key: str | None, summary: str
     ) -> tuple[str, str] | None:
         async with self.sessions() as session:
-            team = await get_any_team_conversation(session=session)
+            team, gone = await channel_route(session=session, channel_id=channel_id)
             posted = (
                 await outbox.get_posted_card(session=session, key=card_key) if card_key else None
             )
+        if gone:
+            raise ChannelGone("the case review channel cannot be reached")
         if team is None:
             raise Unreachable("the bot is not installed in a team yet")
         base = _reference(team)

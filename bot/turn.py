@@ -30,6 +30,65 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+PROFILE_WAIT_SECONDS = 0.5  # a profile lookup never holds a turn longer than this
+KINDS = ("personal", "channel", "groupChat")
+
+
+def conversation_kind(activity: Activity) -> str:
+    """``personal``, ``channel`` or ``groupChat``. A chat is 1:1 only when Teams says
+    ``personal``: meeting chats, for one, come with ``isGroup`` and no type at all."""
+    conversation = activity.conversation
+    kind = getattr(conversation, "conversation_type", None) if conversation else None
+    return kind if kind in KINDS else "groupChat"
+
+
+class ProfileEmails:
+    """People's emails from their Teams profiles, asked for without holding up a turn.
+
+    A lookup that Teams does not answer within ``PROFILE_WAIT_SECONDS`` goes on in the
+    background; its answer is kept here, for the next step of the form to use.
+    """
+
+    def __init__(self, limit: int = 10_000) -> None:
+        self._known: dict[str, str] = {}
+        self._pending: dict[str, asyncio.Task[str]] = {}
+        self._limit = limit
+
+    def known(self, aad_id: str) -> str:
+        return self._known.get(aad_id, "")
+
+    async def lookup(self, tc: TurnContext, aad_id: str) -> str:
+        if aad_id in self._known:
+            return self._known[aad_id]
+        sender = tc.activity.from_property
+        if sender is None or not sender.id:
+            return ""
+        task = self._pending.get(aad_id)
+        if task is None:
+            task = asyncio.create_task(self._fetch(tc, sender.id, aad_id))
+            self._pending[aad_id] = task
+            task.add_done_callback(lambda _: self._pending.pop(aad_id, None))
+        try:
+            return await asyncio.wait_for(asyncio.shield(task), PROFILE_WAIT_SECONDS)
+        except Exception:  # slow or failed: the form is shown now, without the email
+            return ""
+
+    async def _fetch(self, tc: TurnContext, teams_id: str, aad_id: str) -> str:
+        try:
+            member = await asyncio.wait_for(TeamsInfo.get_member(tc, teams_id), 10)
+        except Exception as error:
+            log.info("profile lookup failed", extra={"error": type(error).__name__})
+            return ""
+        email = str(
+            getattr(member, "email", None) or getattr(member, "user_principal_name", None) or ""
+        )
+        if email:
+            if len(self._known) >= self._limit:
+                self._known.clear()
+            self._known[aad_id] = email
+        return email
+
+
 @dataclass
 class Services:
     """Everything long-lived, created once in the app's startup and handed down."""
@@ -46,6 +105,7 @@ class Services:
     cipher: Cipher  # the master key; each case's own key is wrapped with it
     dispatcher: OutboxDispatcher
     referrals: ReferralWizard
+    profiles: ProfileEmails = field(default_factory=ProfileEmails)
     extras: dict[str, Any] = field(default_factory=dict)
 
 
@@ -80,8 +140,7 @@ class Turn:
 
     @property
     def conversation_type(self) -> str:
-        conv = self.tc.activity.conversation
-        return (getattr(conv, "conversation_type", None) or "personal") if conv else "personal"
+        return conversation_kind(self.tc.activity)
 
     @property
     def is_personal(self) -> bool:
@@ -95,18 +154,9 @@ class Turn:
         )
 
     async def profile_email(self) -> str:
-        """The asker's email from their Teams profile, or "" if Teams won't say in time."""
-        sender = self.tc.activity.from_property
-        if sender is None or not sender.id:
-            return ""
-        try:
-            member = await asyncio.wait_for(TeamsInfo.get_member(self.tc, sender.id), 3)
-        except Exception:  # the form is still usable: the email is typed instead
-            log.info("profile lookup failed", exc_info=True)
-            return ""
-        return str(
-            getattr(member, "email", None) or getattr(member, "user_principal_name", None) or ""
-        )
+        """The asker's email from their Teams profile, or "" if Teams won't say at once
+        (then it is kept for the next step when it comes)."""
+        return await self.services.profiles.lookup(self.tc, self.user_aad_id)
 
     async def roles(self) -> frozenset[str]:
         """The asker's roles, read from the database once per turn."""

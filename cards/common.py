@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from datetime import date, datetime
 from typing import Any, Final
 
 from adaptive_cards import card as ac
@@ -33,6 +34,16 @@ def esc(text: object) -> str:
     # Break autolinks (http://..., www....) by escaping their punctuation.
     value = value.replace("://", "\\://")
     return _WWW.sub(r"\1\\.", value)
+
+
+def day(d: date | None) -> str:
+    """The one date format on every card: "Fri 27 Nov 2026"."""
+    return f"{d:%a} {d.day} {d:%b %Y}" if d else "not set"
+
+
+def day_and_time(moment: datetime) -> str:
+    """A local date and time: "Fri 27 Nov 2026, 10:04"."""
+    return f"{day(moment.date())}, {moment:%H:%M}"
 
 
 def heading(text: str, *, subtle: str | None = None) -> list[ac.TextBlock]:

@@ -14,7 +14,7 @@ from typing import Any
 from adaptive_cards import card as ac
 from adaptive_cards import types as act
 
-from cards.common import esc, execute, facts, heading, para, render
+from cards.common import day, esc, execute, facts, heading, para, render
 from workflow import criteria
 from workflow.referral import SECTION_KEYS, SECTIONS, Field, Section, input_id, section
 
@@ -30,10 +30,6 @@ DISCARD = "referral.discard"
 START_NEW = "referral.start_new"
 
 STEPS = len(SECTIONS)
-
-
-def day(d: date | None) -> str:
-    return f"{d:%a} {d.day} {d:%b %Y}" if d else "not set"
 
 
 def _error(message: str) -> ac.TextBlock:

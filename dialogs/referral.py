@@ -51,6 +51,9 @@ CASE_CARD_DATES = (
 )
 
 
+REFERRER = "referrer"  # the section whose email is prefilled from Teams
+
+
 @dataclass(frozen=True)
 class WizardDeps:
     sessions: async_sessionmaker[AsyncSession]
@@ -130,6 +133,16 @@ class ReferralWizard:
         if verb == cards.SUBMIT:
             return await self._submit(draft_id, person)
 
+        # Leaving the first section for the referrer's: their email, if Teams has answered
+        # by now (asked, and not waited for, when the form was started). Outside the lock.
+        prefill = ""
+        if (
+            verb == cards.NEXT
+            and data.get("section") == form_rules.previous_section(REFERRER)
+            and person.profile_email is not None
+        ):
+            prefill = await person.profile_email()
+
         now = self.deps.clock()
         async with transaction(self.deps.sessions) as session:
             draft = await drafts.get_draft(
@@ -158,7 +171,7 @@ class ReferralWizard:
                 )
                 return self._section(draft, key, {}, returning=True)
             else:
-                card = await self._step(session, draft, verb, data, now)
+                card = await self._step(session, draft, verb, data, now, prefill)
         if card is None:  # discarded to start again: a fresh draft, in its own transaction
             return await self._new_draft(person)
         return card
@@ -199,6 +212,7 @@ class ReferralWizard:
         verb: str,
         data: Mapping[str, Any],
         now: datetime,
+        prefill_email: str = "",
     ) -> dict[str, Any]:
         key = str(data.get("section") or "")
         if key not in form_rules.SECTION_KEYS:
@@ -250,6 +264,9 @@ class ReferralWizard:
             await drafts.save_draft(session=session, cipher=self.deps.cipher, draft=draft, now=now)
             return self._section(draft, key, errors, returning=returning)
         following = None if returning else form_rules.next_section(key)
+        referrer = draft.form.get(REFERRER)
+        if following == REFERRER and prefill_email and isinstance(referrer, dict):
+            referrer["email"] = referrer.get("email") or prefill_email
         draft.section = following or SUMMARY
         await drafts.save_draft(session=session, cipher=self.deps.cipher, draft=draft, now=now)
         return self._card_for(draft)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ConversationRef
@@ -26,7 +26,8 @@ class ConversationInfo:
 async def save_conversation(
     *, session: AsyncSession, info: ConversationInfo, now: datetime
 ) -> bool:
-    """Insert or refresh the reference for ``info.conversation_id``; True when it is new."""
+    """Insert or refresh the reference for ``info.conversation_id``; True when it is new.
+    Whether it is reachable, and welcomed, is kept: only explicit events change those."""
     row = await session.scalar(
         select(ConversationRef).where(ConversationRef.conversation_id == info.conversation_id)
     )
@@ -58,21 +59,116 @@ async def get_conversation(
 async def get_personal_conversation(
     *, session: AsyncSession, user_aad_id: str
 ) -> ConversationRef | None:
+    """The person's 1:1 chat with the bot, unless they uninstalled the bot there."""
     row: ConversationRef | None = await session.scalar(
         select(ConversationRef)
-        .where(ConversationRef.kind == "personal", ConversationRef.user_aad_id == user_aad_id)
+        .where(
+            ConversationRef.kind == "personal",
+            ConversationRef.user_aad_id == user_aad_id,
+            ConversationRef.reachable.is_(True),
+        )
         .order_by(ConversationRef.updated_at.desc())
         .limit(1)
     )
     return row
 
 
-async def get_any_team_conversation(*, session: AsyncSession) -> ConversationRef | None:
-    """A channel reference, for its service URL and team when opening a 1:1 chat."""
+async def get_team_conversation(
+    *, session: AsyncSession, channel_id: str | None = None
+) -> ConversationRef | None:
+    """A reference in a team the bot is still in, for its service URL and team: the
+    configured channel's own when ``channel_id`` is known, else the latest seen. Never one
+    the bot was removed from, nor one in an archived or deleted team."""
+    query = select(ConversationRef).where(
+        ConversationRef.team_id.is_not(None), ConversationRef.reachable.is_(True)
+    )
+    if channel_id:
+        query = query.where(
+            or_(
+                ConversationRef.channel_id == channel_id,
+                ConversationRef.conversation_id == channel_id,
+            )
+        )
     row: ConversationRef | None = await session.scalar(
-        select(ConversationRef)
-        .where(ConversationRef.team_id.is_not(None))
-        .order_by(ConversationRef.updated_at.desc())
-        .limit(1)
+        query.order_by(ConversationRef.updated_at.desc()).limit(1)
     )
     return row
+
+
+async def set_reachable(
+    *,
+    session: AsyncSession,
+    now: datetime,
+    reachable: bool,
+    reason: str | None = None,
+    team_id: str | None = None,
+    conversation_id: str | None = None,
+    channel_id: str | None = None,
+) -> int:
+    """Mark every conversation of a team, or one conversation or channel, (un)reachable;
+    return how many rows changed."""
+    query = update(ConversationRef).where(ConversationRef.reachable.is_(not reachable))
+    if team_id is not None:
+        query = query.where(ConversationRef.team_id == team_id)
+    elif channel_id is not None:
+        query = query.where(
+            or_(
+                ConversationRef.channel_id == channel_id,
+                ConversationRef.conversation_id == channel_id,
+            )
+        )
+    elif conversation_id is not None:
+        query = query.where(ConversationRef.conversation_id == conversation_id)
+    else:
+        raise ValueError("name a team, a channel or a conversation")
+    result = await session.execute(
+        query.values(
+            reachable=reachable,
+            unreachable_reason=None if reachable else (reason or "")[:64],
+            unreachable_at=None if reachable else now,
+            updated_at=now,
+        ).execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def mark_welcomed(*, session: AsyncSession, conversation_id: str, now: datetime) -> None:
+    await session.execute(
+        update(ConversationRef)
+        .where(ConversationRef.conversation_id == conversation_id)
+        .values(welcomed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def channel_route(
+    *, session: AsyncSession, channel_id: str | None
+) -> tuple[ConversationRef | None, bool]:
+    """The team reference to post to the case review channel through, and whether the
+    channel is *gone* (the bot was there and was removed, or the team or channel archived or
+    deleted) rather than not yet known. The channel's own reference first; without one, any
+    team the bot is still in."""
+    if channel_id:
+        exact = await get_team_conversation(session=session, channel_id=channel_id)
+        if exact is not None:
+            return exact, False
+        lost = await session.scalar(
+            select(ConversationRef.id).where(
+                or_(
+                    ConversationRef.channel_id == channel_id,
+                    ConversationRef.conversation_id == channel_id,
+                ),
+                ConversationRef.reachable.is_(False),
+            )
+        )
+        if lost is not None:
+            return None, True
+    anywhere = await get_team_conversation(session=session)
+    if anywhere is not None:
+        return anywhere, False
+    lost = await session.scalar(
+        select(ConversationRef.id).where(
+            ConversationRef.team_id.is_not(None), ConversationRef.reachable.is_(False)
+        )
+    )
+    return None, lost is not None

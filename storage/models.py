@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Date,
     DateTime,
     ForeignKey,
@@ -16,6 +17,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -76,6 +78,12 @@ class ConversationRef(Base):
     service_url: Mapped[str] = mapped_column(String(1024))
     reference: Mapped[str] = mapped_column(Text)  # ConversationReference as JSON
     updated_at: Mapped[datetime]
+    # False once the bot was removed, uninstalled, or the team archived or deleted, or the
+    # channel deleted: nothing is sent there until it is back.
+    reachable: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    unreachable_reason: Mapped[str | None] = mapped_column(String(64))
+    unreachable_at: Mapped[datetime | None]
+    welcomed_at: Mapped[datetime | None]  # set once the welcome was delivered
 
 
 class Person(Base):
@@ -272,7 +280,7 @@ class OutboxMessage(Base):
     case_ref: Mapped[str | None] = mapped_column(String(32))
     summary: Mapped[str] = mapped_column(String(200))  # notification preview; no personal data
     payload: Mapped[str] = mapped_column(Text)  # encrypted card JSON
-    status: Mapped[str] = mapped_column(String(16))  # pending | sent | failed
+    status: Mapped[str] = mapped_column(String(16))  # pending | sending | sent | failed | held
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]

@@ -15,6 +15,7 @@ from storage.crypto import Cipher
 from storage.models import OutboxMessage, PostedCard
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
+HELD = "held"  # its conversation cannot be reached (bot removed, team archived): not sent
 LEASE = timedelta(minutes=5)  # a claim older than this (sender died mid-send) is due again
 MAX_ATTEMPTS = 8
 
@@ -108,6 +109,39 @@ def mark_waiting(message: OutboxMessage, now: datetime, reason: str, delay: time
     message.status = PENDING
     message.last_error = reason[:200]
     message.next_attempt_at = now + delay
+
+
+def mark_held(message: OutboxMessage, now: datetime, reason: str) -> None:
+    """Its conversation is gone for now: keep it, untried, until the bot is back."""
+    message.status = HELD
+    message.last_error = reason[:200]
+    message.next_attempt_at = now
+
+
+async def hold_channel_messages(*, session: AsyncSession, now: datetime, reason: str) -> int:
+    """Hold every unsent channel message; return how many."""
+    rows = list(
+        await session.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.target == "channel",
+                OutboxMessage.status.in_((PENDING, SENDING)),
+            )
+        )
+    )
+    for row in rows:
+        mark_held(row, now, reason)
+    await session.flush()
+    return len(rows)
+
+
+async def release_held(*, session: AsyncSession, now: datetime) -> int:
+    """The bot is back: held messages are due now; return how many."""
+    rows = list(await session.scalars(select(OutboxMessage).where(OutboxMessage.status == HELD)))
+    for row in rows:
+        row.status = PENDING
+        row.next_attempt_at = now
+    await session.flush()
+    return len(rows)
 
 
 async def get_posted_card(*, session: AsyncSession, key: str) -> PostedCard | None:

@@ -13,6 +13,8 @@ from storage.models import Person, RoleAssignment
 async def save_person(
     *, session: AsyncSession, aad_object_id: str, teams_user_id: str, name: str, now: datetime
 ) -> None:
+    """Remember a member of staff. An empty ``name`` never replaces a known one: reactions,
+    install events and read receipts carry no name."""
     person = await session.get(Person, aad_object_id)
     if person is None:
         session.add(
@@ -21,8 +23,8 @@ async def save_person(
             )
         )
     else:
-        person.teams_user_id = teams_user_id
-        person.name = name
+        person.teams_user_id = teams_user_id or person.teams_user_id
+        person.name = name or person.name
         person.updated_at = now
     await session.flush()
 

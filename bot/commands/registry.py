@@ -16,7 +16,9 @@ from typing import Any
 
 Handler = Callable[[Any], Awaitable[None]]
 
+# Both linear: neither can run past the next "<", so text full of "<" costs one pass.
 _MENTION = re.compile(r"<at>[^<]*</at>", re.IGNORECASE)
+_TAG = re.compile(r"<[^<>]*>")
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,9 @@ class CommandRegistry:
         return [c for c in self._commands.values() if not c.hidden]
 
     def match(self, text: str) -> Match | None:
-        words = clean_text(text).split()
+        """The command ``text`` names; ``text`` is already cleaned (``clean_text``), once
+        per turn."""
+        words = text.split()
         if not words:
             return None
         # Two-word names ("new referral") win over one-word ones.
@@ -90,7 +94,8 @@ class CommandRegistry:
         return None
 
     def suggest(self, text: str) -> list[str]:
-        words = clean_text(text).split()
+        """Close command names, for "did you mean"; ``text`` is already cleaned."""
+        words = text.split()
         if not words:
             return []
         names = [c.name for c in self.commands]
@@ -106,6 +111,6 @@ def clean_text(text: str | None) -> str:
     if not text:
         return ""
     text = _MENTION.sub(" ", text)
-    text = re.sub(r"<[^>]+>", " ", text)
+    text = _TAG.sub(" ", text)
     text = text.replace("&nbsp;", " ")
     return " ".join(text.split())
