@@ -307,14 +307,19 @@ class CaseReviewBot(ActivityHandler):  # type: ignore[misc]
             return
         kind = conversation_kind(turn_context.activity)
         text = {"personal": WELCOME_PERSONAL, "channel": WELCOME_CHANNEL}.get(kind, GROUP_CHAT)
-        await turn_context.send_activity(Activity(type=ActivityTypes.message, text=text))
+        try:
+            await turn_context.send_activity(Activity(type=ActivityTypes.message, text=text))
+        except Exception as error:  # not marked: the next install event tries again
+            log.warning("welcome not delivered", extra={"error": type(error).__name__})
+            return
         async with transaction(self.services.sessions) as session:
             await mark_welcomed(
                 session=session, conversation_id=conversation_id, now=self.services.clock()
             )
 
 
-_FILE_TYPES = ("image/", "video/", "audio/", "application/")
+# Files in 1:1 and group chats, pictures, and (in channels) SharePoint "reference" files.
+_FILE_TYPES = ("image/", "video/", "audio/", "application/", "reference")
 
 
 def _carries_files(activity: Activity) -> bool:

@@ -51,5 +51,10 @@ def configure(level: str = "INFO", *, libraries: bool = False) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    library_levels(level, libraries=libraries)
+
+
+def library_levels(level: str | int, *, libraries: bool = False) -> None:
+    """Library loggers at WARNING, or at ``level`` when ``libraries`` asks for them."""
     for name in LIBRARIES:
         logging.getLogger(name).setLevel(level if libraries else logging.WARNING)

@@ -31,17 +31,18 @@ log = logging.getLogger(__name__)
 
 TEAMS_ACTOR = "teams"
 
-# channelData.eventType -> (audit action, what happened, in the words of the note)
+# channelData.eventType, lower-cased (Microsoft's own examples spell "teamrestored" both
+# ways) -> (audit action, what happened, in the words of the note)
 _LOST_EVENTS = {
-    "teamArchived": ("teams.team_archived", "The team was archived"),
-    "teamDeleted": ("teams.team_deleted", "The team was deleted"),
-    "teamHardDeleted": ("teams.team_deleted", "The team was deleted"),
-    "channelDeleted": ("teams.channel_deleted", "The channel was deleted"),
+    "teamarchived": ("teams.team_archived", "The team was archived"),
+    "teamdeleted": ("teams.team_deleted", "The team was deleted"),
+    "teamharddeleted": ("teams.team_deleted", "The team was deleted"),
+    "channeldeleted": ("teams.channel_deleted", "The case review channel was deleted"),
 }
 _BACK_EVENTS = {
-    "teamUnarchived": "teams.team_unarchived",
-    "teamRestored": "teams.team_restored",
-    "channelRestored": "teams.channel_restored",
+    "teamunarchived": "teams.team_unarchived",
+    "teamrestored": "teams.team_restored",
+    "channelrestored": "teams.channel_restored",
 }
 
 
@@ -88,14 +89,14 @@ def change_of(activity: Activity) -> Change | None:
     if activity.type != ActivityTypes.conversation_update:
         return None
     data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
-    event = data.get("eventType")
+    event = str(data.get("eventType") or "").lower()
     if event in _LOST_EVENTS:
         action, words = _LOST_EVENTS[event]
-        if event == "channelDeleted":
+        if event == "channeldeleted":
             return Change(action, False, words, channel_id=channel_id)
         return Change(action, False, words, team_id=team_id)
     if event in _BACK_EVENTS:
-        if event == "channelRestored":
+        if event == "channelrestored":
             return Change(_BACK_EVENTS[event], True, channel_id=channel_id)
         return Change(_BACK_EVENTS[event], True, team_id=team_id)
     if _is_bot(activity.members_removed, activity):

@@ -34,6 +34,13 @@ async def save_conversation(
     created = row is None
     if row is None:
         row = ConversationRef(conversation_id=info.conversation_id)
+        # A conversation first seen in a channel or team the bot has lost (a reaction in an
+        # archived team, say) is no way back in: it starts as unreachable as they are.
+        lost = await _lost_sibling(session, info)
+        if lost is not None:
+            row.reachable = False
+            row.unreachable_reason = lost.unreachable_reason
+            row.unreachable_at = lost.unreachable_at
         session.add(row)
     row.kind = info.kind
     row.user_aad_id = info.user_aad_id
@@ -45,6 +52,30 @@ async def save_conversation(
     row.updated_at = now
     await session.flush()
     return created
+
+
+async def _lost_sibling(session: AsyncSession, info: ConversationInfo) -> ConversationRef | None:
+    """The lost conversation a new one shares its channel with, or (when no conversation of
+    its team is reachable) its team."""
+    siblings = select(ConversationRef).order_by(ConversationRef.updated_at.desc()).limit(1)
+    if info.channel_id:
+        same_channel: ConversationRef | None = await session.scalar(
+            siblings.where(ConversationRef.channel_id == info.channel_id)
+        )
+        if same_channel is not None:
+            return None if same_channel.reachable else same_channel
+    if info.team_id:
+        same_team: ConversationRef | None = await session.scalar(
+            siblings.where(ConversationRef.team_id == info.team_id)
+        )
+        if same_team is not None and not same_team.reachable:
+            reachable = await session.scalar(
+                select(ConversationRef.id).where(
+                    ConversationRef.team_id == info.team_id, ConversationRef.reachable.is_(True)
+                )
+            )
+            return same_team if reachable is None else None
+    return None
 
 
 async def get_conversation(

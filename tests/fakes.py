@@ -45,6 +45,8 @@ class FakeConnector:
     conversations: dict[str, str] = field(default_factory=dict)  # member id -> conversation id
     fail_next: list[int] = field(default_factory=list)  # statuses to answer with, in order
     authorizations: list[str] = field(default_factory=list)  # each send's Authorization header
+    fail_updates: list[int] = field(default_factory=list)  # statuses for the next updates
+    member_gate: Any = None  # an asyncio.Event the member lookup waits for, when set
     _ids: Any = field(default_factory=lambda: itertools.count(1))
 
     def app(self) -> web.Application:
@@ -86,6 +88,11 @@ class FakeConnector:
         return web.json_response({"id": activity_id})
 
     async def _update(self, request: web.Request) -> web.Response:
+        if self.fail_updates:
+            return web.json_response(
+                {"error": {"code": "ServiceError", "message": "update failed"}},
+                status=self.fail_updates.pop(0),
+            )
         self.sent.append(
             Sent(
                 request.match_info["cid"],
@@ -100,6 +107,8 @@ class FakeConnector:
         return web.json_response({"members": [{**m, "tenantId": TENANT} for m in MEMBERS]})
 
     async def _member(self, request: web.Request) -> web.Response:
+        if self.member_gate is not None:
+            await self.member_gate.wait()
         for member in MEMBERS:
             if member["id"] == request.match_info["mid"]:
                 email = member["name"].lower().replace(" ", ".") + "@example.org"

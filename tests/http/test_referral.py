@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from bot import logs
 from bot.app import SERVICES, create_app
 from storage import cases
 from storage.models import AuditEvent, Case, OutboxMessage, ReferralDraft
@@ -21,6 +22,7 @@ from tests.cardcheck import assert_valid_card
 from tests.conftest import FixedClock, card_of, card_text, local_settings, replies
 from tests.e2e.harness import current_values, find_action, input_ids
 from tests.fakes import FakeConnector
+from tests.http.test_recorded_activities import recorded
 
 CHANNEL = "19:case-review@thread.tacv2"
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
@@ -222,6 +224,56 @@ async def test_a_referral_from_start_to_submit(
     for value in PERSONAL_VALUES:
         assert value not in caplog.text, value
     assert "referral submitted" in caplog.text
+
+
+STAFF_AND_AGENCIES = [
+    "Priya Shah",
+    "Bea Umar",
+    "Chris Holt",
+    "Paul Okafor",
+    "Bradford Teaching Hospitals",
+    "Safeguarding nurse",
+    "Moorside GP Surgery",
+    "Dr Amy Lin",
+    "01274",
+    "priya.shah@example.org",
+]
+
+
+@pytest.mark.parametrize("level", ["DEBUG", "INFO"])
+async def test_a_whole_referral_leaves_no_name_agency_or_personal_value_in_the_log(
+    make_app: Any,
+    serve: Any,
+    connector: FakeConnector,
+    caplog: pytest.LogCaptureFixture,
+    level: str,
+) -> None:
+    """As `make run` configures logging at LOG_LEVEL=DEBUG or INFO (library loggers held at
+    WARNING): staff names, free-text agencies and the referral's personal values never
+    reach a log line, from the team install to the channel's case card."""
+    saved = {name: logging.getLogger(name).level for name in logs.LIBRARIES}
+    caplog.set_level(level)
+    logs.library_levels(level)
+    try:
+        app = make_app()
+        client = await serve(app)
+        await client.post(
+            "/api/messages",
+            json=recorded("conversation_update_team_install.json", connector.url),
+        )
+        bot = Bot(client, connector.url)
+        await bot.say("help", channel=True)
+        summary = await fill_to_summary(bot, await start_referral(bot))
+        await bot.press(summary, "Submit referral")
+        await app[SERVICES].dispatcher.wait_idle()
+        await app[SERVICES].dispatcher.flush()
+    finally:
+        for name, was in saved.items():
+            logging.getLogger(name).setLevel(was)
+    assert len(connector.to(CHANNEL)) == 1  # the whole way through
+    assert caplog.records
+    for value in [*STAFF_AND_AGENCIES, *PERSONAL_VALUES]:
+        assert value not in caplog.text, value
 
 
 async def test_bad_input_is_explained_next_to_the_field_and_kept(
