@@ -130,6 +130,8 @@ async def apply_change(
         channel_id=change.channel_id,
         conversation_id=change.conversation_id,
     )
+    if change.reachable and not rows:
+        return False  # a repeated install event (the local client sends one per chat opened)
     await append_audit(
         session=session,
         now=now,

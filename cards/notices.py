@@ -21,9 +21,8 @@ def channel_lost_card(*, what: str, when: datetime, held: int) -> dict[str, Any]
         *heading("I can't post in the case review channel"),
         para(f"{what} on {day_and_time(when)}."),
         para(
-            f"{kept} Case cards, reminders and decision prompts will wait until I'm back: "
-            "add the Case Review Bot to the team again (or restore the team or the channel), "
-            "and I'll post them then."
+            f"{kept} They will wait until I'm back: add the Case Review Bot to the team again "
+            "(or restore the team or the channel), and I'll post them then."
         ),
         para("Nothing has been lost, and 1:1 chats with me still work.", is_subtle=True),
     ]

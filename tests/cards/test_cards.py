@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from cards import help as help_cards
+from cards import notices
 from cards import referral as cards
 from tests.cardcheck import assert_valid_card, card_text
 from workflow import referral as rules
@@ -100,7 +101,21 @@ BUILDERS: dict[str, Callable[[], dict[str, Any]]] = {
         next_deadline=("Tell the chair, Police and ICB; start scoping", date(2026, 11, 26)),
         updated=datetime(2026, 11, 26, 10, 0, tzinfo=UTC),
     ),
+    "channel-lost": lambda: notices.channel_lost_card(
+        what="I was removed from the team", when=datetime(2026, 11, 27, 9, 30), held=3
+    ),
+    "channel-lost-nothing-held": lambda: notices.channel_lost_card(
+        what="The team was archived", when=datetime(2026, 11, 27, 9, 30), held=0
+    ),
 }
+
+
+def test_the_channel_lost_notice_says_what_happened_when_and_what_is_kept() -> None:
+    text = card_text(BUILDERS["channel-lost"]())
+    assert "I was removed from the team on Fri 27 Nov 2026, 09:30." in text
+    assert "3 messages for the channel are being kept, not sent." in text
+    one = card_text(notices.channel_lost_card(what="x", when=datetime(2026, 11, 27), held=1))
+    assert "1 message for the channel is being kept" in one
 
 
 @pytest.mark.parametrize("name", sorted(BUILDERS))

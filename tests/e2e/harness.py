@@ -278,18 +278,29 @@ class LocalTeams:
                 self._personal[persona] = (await response.json())["id"]
         return self._personal[persona]
 
+    @property
+    def group_chat_id(self) -> str:
+        """The client's group chat ("Case Review Group")."""
+        return str(self.config["groupChats"][0]["id"])
+
     async def conversation(self, persona: str, where: str) -> str:
-        return self.channel_id if where == "channel" else await self.personal_chat(persona)
+        if where == "channel":
+            return self.channel_id
+        if where == "group":
+            return self.group_chat_id
+        return await self.personal_chat(persona)
 
     # ----- acting --------------------------------------------------------------------
 
     async def send(
         self, text: str, *, persona: str = "practitioner", where: str = "personal"
     ) -> None:
-        """``persona`` types ``text`` in their 1:1 chat or (with an @mention) in the channel."""
+        """``persona`` types ``text`` in their 1:1 chat, or (with an @mention) in the channel
+        or the group chat."""
         assert self._session is not None
         bot = self.config["bot"]
-        if where == "channel":
+        mention = where in ("channel", "group")
+        if mention:
             text = f"<at>{bot['name']}</at> {text}"
         if persona == "practitioner":
             conversation = await self.conversation(persona, where)
@@ -298,7 +309,7 @@ class LocalTeams:
                 "text": text,
                 "textFormat": "plain",
             }
-            if where == "channel":
+            if mention:
                 body["mentions"] = [
                     {"mentioned": {"id": bot["id"]}, "text": f"<at>{bot['name']}</at>"}
                 ]
@@ -400,6 +411,13 @@ class LocalTeams:
             persona, where, {"type": "message", "value": value, "replyToId": message.message_id}
         )
 
+    async def event(
+        self, fields: dict[str, Any], *, persona: str = "practitioner", where: str = "personal"
+    ) -> None:
+        """Any activity from ``persona`` (a file, a removal, ...): the client's template for
+        the conversation with ``fields`` over it."""
+        await self._custom(persona, where, fields)
+
     async def _custom(self, persona: str, where: str, fields: dict[str, Any]) -> None:
         assert self._session is not None
         conversation = await self.conversation(persona, where)
@@ -413,7 +431,8 @@ class LocalTeams:
         if where == "channel":
             channel_data["team"] = {"id": self.team["id"], "name": self.team["name"]}
             channel_data["channel"] = {"id": self.channel_id}
-            if fields.get("type") == "message":
+        if where in ("channel", "group"):
+            if fields.get("type") == "message" and fields.get("text"):
                 bot = self.config["bot"]
                 fields = {
                     **fields,
@@ -433,7 +452,7 @@ class LocalTeams:
             "name": user["name"],
             "aadObjectId": user["aadObjectId"],
         }
-        activity["channelData"] = channel_data
+        activity["channelData"] = {**channel_data, **(fields.get("channelData") or {})}
         async with self._session.post(
             f"{self.base}/_internal/v1/customActivities", json=activity
         ) as response:
