@@ -431,20 +431,19 @@ class LocalTeams:
         if where == "channel":
             channel_data["team"] = {"id": self.team["id"], "name": self.team["name"]}
             channel_data["channel"] = {"id": self.channel_id}
-        if where in ("channel", "group"):
-            if fields.get("type") == "message" and fields.get("text"):
-                bot = self.config["bot"]
-                fields = {
-                    **fields,
-                    "text": f"<at>{bot['name']}</at> {fields['text']}",
-                    "entities": [
-                        {
-                            "type": "mention",
-                            "text": f"<at>{bot['name']}</at>",
-                            "mentioned": {"id": bot["id"], "name": bot["name"]},
-                        }
-                    ],
-                }
+        if where in ("channel", "group") and fields.get("type") == "message" and fields.get("text"):
+            bot = self.config["bot"]
+            fields = {
+                **fields,
+                "text": f"<at>{bot['name']}</at> {fields['text']}",
+                "entities": [
+                    {
+                        "type": "mention",
+                        "text": f"<at>{bot['name']}</at>",
+                        "mentioned": {"id": bot["id"], "name": bot["name"]},
+                    }
+                ],
+            }
         activity.update(fields)
         activity["id"] = str(uuid.uuid4())
         activity["from"] = {
