@@ -240,7 +240,7 @@ STAFF_AND_AGENCIES = [
 ]
 
 
-@pytest.mark.parametrize("level", ["DEBUG", "INFO"])
+@pytest.mark.parametrize("level", ["DEBUG", "INFO", "WARNING"])
 async def test_a_whole_referral_leaves_no_name_agency_or_personal_value_in_the_log(
     make_app: Any,
     serve: Any,

@@ -78,3 +78,46 @@ def test_env_file_is_read_and_environment_wins(tmp_path: Path) -> None:
 def test_bootstrap_admins_are_split() -> None:
     settings = Settings.from_env({**PRODUCTION, "BOOTSTRAP_ADMINS": " a , b,,c "}, env_file=None)
     assert settings.bootstrap_admins == ("a", "b", "c")
+
+
+def test_identity_endpoints_default_to_microsofts_and_can_be_pointed_elsewhere() -> None:
+    settings = Settings.from_env(PRODUCTION, env_file=None)
+    assert settings.openid_metadata_url.startswith("https://login.botframework.com/")
+    assert settings.token_url == (
+        "https://login.microsoftonline.com/22222222-0000-0000-0000-000000000002/oauth2/v2.0/token"
+    )
+    multi = Settings.from_env({**PRODUCTION, "APP_TYPE": "MultiTenant"}, env_file=None)
+    assert "/botframework.com/oauth2/v2.0/token" in multi.token_url
+    local_idp = Settings.from_env(
+        {
+            **PRODUCTION,
+            "TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL": "http://127.0.0.1:8000/openid",
+            "TO_CHANNEL_FROM_BOT_LOGIN_URL": "http://localhost:8000/tenant/",
+        },
+        env_file=None,
+    )
+    assert local_idp.openid_metadata_url == "http://127.0.0.1:8000/openid"
+    assert local_idp.token_url == "http://localhost:8000/tenant/oauth2/v2.0/token"
+
+
+@pytest.mark.parametrize(
+    "url", ["http://login.example.org/openid", "ftp://127.0.0.1/x", "not a url"]
+)
+def test_identity_endpoints_must_be_https_off_loopback(url: str) -> None:
+    with pytest.raises(SettingsError, match="TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL"):
+        Settings.from_env(
+            {**PRODUCTION, "TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL": url}, env_file=None
+        )
+
+
+def test_library_logging_is_off_unless_asked_for() -> None:
+    assert Settings.from_env(PRODUCTION, env_file=None).log_libraries is False
+    on = Settings.from_env({**PRODUCTION, "LOG_LIBRARIES": "yes"}, env_file=None)
+    assert on.log_libraries is True
+    with pytest.raises(SettingsError, match="LOG_LIBRARIES"):
+        Settings.from_env({**PRODUCTION, "LOG_LIBRARIES": "loud"}, env_file=None)
+
+
+def test_managed_identity_is_not_offered() -> None:
+    with pytest.raises(SettingsError, match="APP_TYPE"):
+        Settings.from_env({**PRODUCTION, "APP_TYPE": "UserAssignedMSI"}, env_file=None)
