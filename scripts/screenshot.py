@@ -41,7 +41,12 @@ async def wait_text(page: Page, text: str) -> None:
 async def main(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="crb-shot-"))
-    teams = LocalTeams(work)
+    # The page shows Priya's view only: for the notice that goes to the Business Unit and
+    # the admins, Priya is made an admin too in this run.
+    roles = (ROOT / "config" / "local-roles.toml").read_text()
+    roles = roles.replace('roles = ["practitioner"]', 'roles = ["practitioner", "admin"]', 1)
+    (work / "roles.toml").write_text(roles)
+    teams = LocalTeams(work, extra_env={"LOCAL_ROLES_FILE": str(work / "roles.toml")})
     await teams.start()
     try:
         async with async_playwright() as playwright:
@@ -103,6 +108,23 @@ async def main(out: Path) -> None:
             await page.get_by_text("Case Review", exact=True).first.click()
             await wait_text(page, "Case BR-")
             await page.screenshot(path=str(out / "channel-case-card.png"), full_page=True)
+            # The bot removed from the team: the admins' notice, in Priya's 1:1 chat.
+            await teams.event(
+                {
+                    "type": "conversationUpdate",
+                    "membersRemoved": [{"id": teams.config["bot"]["id"]}],
+                    "channelData": {"eventType": "teamMemberRemoved"},
+                },
+                persona="business_unit",
+                where="channel",
+            )
+            await teams.wait_for_message(
+                lambda m: m.card is not None and "can't post" in str(m.card),
+                conversation_id=teams.config["personalChat"]["id"],
+            )
+            await page.get_by_text("Personal Chat", exact=False).first.click()
+            await wait_text(page, "I can't post in the case review channel")
+            await page.screenshot(path=str(out / "channel-lost-notice.png"), full_page=True)
             await browser.close()
     finally:
         await teams.stop()

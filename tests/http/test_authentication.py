@@ -225,7 +225,11 @@ async def test_a_metadata_server_that_never_answers_blocks_nobody(
     assert took < 8, took
     assert genuine.status == 200 and genuine_took < 1, genuine_took
     assert latencies and max(latencies) < 0.5, max(latencies)
-    print(f"forged answered {response.status} in {took:.2f}s; healthz max {max(latencies):.3f}s")
+    print(
+        f"hanging refresh: forged answered {response.status} in {took:.2f}s; genuine in "
+        f"{genuine_took * 1000:.1f} ms; healthz max {max(latencies) * 1000:.1f} ms "
+        f"over {len(latencies)} polls"
+    )
 
 
 async def test_a_cold_start_with_the_metadata_server_hanging_answers_503(
@@ -249,6 +253,8 @@ async def test_a_cold_start_with_the_metadata_server_hanging_answers_503(
     again = time.perf_counter()
     second = await client.post("/api/messages", json=message("help"), headers=bearer(token))
     assert second.status == 503 and time.perf_counter() - again < 1
+    print(f"cold start: 503 after {time.perf_counter() - began:.2f}s; healthz max "
+          f"{max(latencies) * 1000:.1f} ms over {len(latencies)} polls")  # fmt: skip
 
 
 async def test_a_token_endpoint_that_never_answers_blocks_nobody(
@@ -275,6 +281,8 @@ async def test_a_token_endpoint_that_never_answers_blocks_nobody(
     assert stranger.status == 401 and stranger_took < 0.5
     assert max(latencies) < 0.5, max(latencies)
     assert connector.sent == []
+    print(f"token endpoint hanging: turn 503 after {time.perf_counter() - began:.2f}s; "
+          f"healthz max {max(latencies) * 1000:.1f} ms")  # fmt: skip
 
     # The outbox's send: a proactive turn that cannot get a token fails in the background
     # (to be retried), without holding up anything else.
@@ -285,6 +293,7 @@ async def test_a_token_endpoint_that_never_answers_blocks_nobody(
     await flush
     assert max(latencies) < 0.5, max(latencies)
     assert connector.sent == []
+    print(f"token endpoint hanging: healthz max {max(latencies) * 1000:.1f} ms during the send")
 
 
 async def test_the_bot_token_is_fetched_once_and_sent_on_replies(
