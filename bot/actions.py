@@ -49,26 +49,13 @@ class ActionRegistry:
     def refresh(self, name: str) -> Callable[[ActionHandler], ActionHandler]:
         """Register the answer to automatic refreshes of cards whose refresh verb is
         ``name``."""
-
-        def register(handler: ActionHandler) -> ActionHandler:
-            if name in self._refreshers:
-                raise ValueError(f"card refresh {name!r} registered twice")
-            self._refreshers[name] = handler
-            return handler
-
-        return register
+        return _registrar(self._refreshers, name, "card refresh")
 
     def refresher(self, name: str) -> ActionHandler | None:
         return self._refreshers.get(name)
 
     def verb(self, name: str) -> Callable[[ActionHandler], ActionHandler]:
-        def register(handler: ActionHandler) -> ActionHandler:
-            if name in self._handlers:
-                raise ValueError(f"card action {name!r} registered twice")
-            self._handlers[name] = handler
-            return handler
-
-        return register
+        return _registrar(self._handlers, name, "card action")
 
     def get(self, name: str) -> ActionHandler | None:
         return self._handlers.get(name)
@@ -79,3 +66,15 @@ class ActionRegistry:
     @property
     def verbs(self) -> list[str]:
         return sorted(self._handlers)
+
+
+def _registrar(
+    table: dict[str, ActionHandler], name: str, what: str
+) -> Callable[[ActionHandler], ActionHandler]:
+    def register(handler: ActionHandler) -> ActionHandler:
+        if name in table:
+            raise ValueError(f"{what} {name!r} registered twice")
+        table[name] = handler
+        return handler
+
+    return register

@@ -418,11 +418,6 @@ class CaseReviewAuthentication(BotFrameworkAuthentication):  # type: ignore[misc
 
         self._warming = asyncio.create_task(token())
 
-    def _claims(self) -> ClaimsIdentity:
-        if not self.enabled:
-            return ClaimsIdentity({}, True, ANONYMOUS)
-        return ClaimsIdentity({"aud": self._app_id, "appid": self._app_id}, True)
-
     async def authenticate_request(
         self, activity: Activity, auth_header: str
     ) -> AuthenticateRequestResult:
@@ -436,7 +431,8 @@ class CaseReviewAuthentication(BotFrameworkAuthentication):  # type: ignore[misc
                 now=self._clock(),
             )
         else:
-            identity = self._claims()  # local mode: loopback only, authentication off
+            # Local mode: loopback only, authentication off (as the SDK does with no app id).
+            identity = ClaimsIdentity({}, True, ANONYMOUS)
         result = AuthenticateRequestResult()
         result.claims_identity = identity
         result.audience = OAUTH_ENDPOINT

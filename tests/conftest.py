@@ -159,14 +159,10 @@ def card_of(activity: dict[str, Any]) -> dict[str, Any]:
 from tests.cardcheck import card_text  # noqa: E402,F401 - shared with the tests
 
 
-@pytest.fixture
-async def connector() -> AsyncIterator[Any]:
-    """A fake Bot Connector service on loopback; ``connector.sent`` is what the bot sent."""
+async def _serving(fake: Any) -> AsyncIterator[Any]:
+    """Serve a fake service's ``app()`` on loopback, with its ``url`` set, until done."""
     from aiohttp.test_utils import TestServer
 
-    from tests.fakes import FakeConnector
-
-    fake = FakeConnector()
     server = TestServer(fake.app())
     await server.start_server()
     fake.url = str(server.make_url("/"))
@@ -174,20 +170,21 @@ async def connector() -> AsyncIterator[Any]:
         yield fake
     finally:
         await server.close()
+
+
+@pytest.fixture
+async def connector() -> AsyncIterator[Any]:
+    """A fake Bot Connector service on loopback; ``connector.sent`` is what the bot sent."""
+    from tests.fakes import FakeConnector
+
+    async for fake in _serving(FakeConnector()):
+        yield fake
 
 
 @pytest.fixture
 async def identity() -> AsyncIterator[Any]:
     """Microsoft's identity endpoints, stood in for on loopback (tests/identity.py)."""
-    from aiohttp.test_utils import TestServer
-
     from tests.identity import IdentityServer
 
-    fake = IdentityServer()
-    server = TestServer(fake.app())
-    await server.start_server()
-    fake.url = str(server.make_url("/"))
-    try:
+    async for fake in _serving(IdentityServer()):
         yield fake
-    finally:
-        await server.close()
