@@ -27,7 +27,11 @@ class ActionResult:
 
     def invoke_body(self) -> dict[str, Any]:
         if self.unchanged:
-            return {"statusCode": 200, "type": "application/vnd.microsoft.activity.message"}
+            return {
+                "statusCode": 200,
+                "type": "application/vnd.microsoft.activity.message",
+                "value": "",
+            }
         if self.card is not None:
             return {
                 "statusCode": 200,

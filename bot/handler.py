@@ -234,7 +234,9 @@ class CaseReviewBot(ActivityHandler):  # type: ignore[misc]
                 "could not show the result of a card action",
                 extra={"verb": verb[:64], "error": type(error).__name__},
             )
-            await self._say_quietly(turn, "Done: I received that, but couldn't show it here.")
+            await self._say_quietly(
+                turn, "I received that, but I couldn't show you the result here."
+            )
 
     async def _say_quietly(self, turn: Turn, text: str) -> None:
         try:

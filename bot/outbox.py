@@ -265,7 +265,7 @@ class OutboxDispatcher:
             channel_id=self.channel_id,
             timezone=self.timezone,
         )
-        if row.status != outbox.HELD:  # the channel was already known to be gone
+        if row.status != outbox.HELD:  # not held above: the channel was already known gone
             outbox.mark_held(row, self.clock(), "held: Teams refused the post")
         self.kick()  # the notes to the Business Unit
 
@@ -356,6 +356,13 @@ class OutboxDispatcher:
                         service_url=tc.activity.service_url,
                         reference_json=json.dumps(reference.serialize(), sort_keys=True),
                     ),
+                )
+                # Teams opened it for us: open again, whatever was known of it before.
+                await set_reachable(
+                    session=session,
+                    now=self.clock(),
+                    reachable=True,
+                    conversation_id=tc.activity.conversation.id,
                 )
             await work(tc)
 

@@ -367,3 +367,36 @@ async def test_a_slow_profile_lookup_never_holds_up_refer(
         await asyncio.sleep(0.02)
     card = await bot.press(card, "Next", must_notify="life_threatening_injury")
     assert "priya.shah@example.org" in json.dumps(card)
+
+
+async def test_a_personal_chat_that_refuses_the_bot_is_opened_anew(
+    tmp_path: Path, serve: Any, connector: FakeConnector
+) -> None:
+    """Teams answers 403 in a 1:1 chat (the person uninstalled the app): the next try opens
+    the chat again through the team instead of failing the same way until it gives up."""
+    from datetime import timedelta
+
+    from tests.conftest import FixedClock
+
+    clock = FixedClock()
+    app = create_app(local_settings(tmp_path, case_review_channel_id=CHANNEL), clock=clock)
+    client = await serve(app)
+    await installed(app, client, connector)
+    services = app[SERVICES]
+    async with transaction(services.sessions) as session:
+        await outbox.enqueue(
+            session=session,
+            cipher=services.cipher,
+            now=clock(),
+            card={"type": "AdaptiveCard", "version": "1.5", "body": []},
+            summary="For the Business Unit",
+            recipient_aad_id=BUSINESS_UNIT["aadObjectId"],
+        )
+    connector.fail_next = [403]
+    await settle(app)
+    assert await statuses(app) == [("person", "pending", 1)]
+    clock.current += timedelta(minutes=10)
+    await settle(app)
+    assert await statuses(app) == [("person", "sent", 1)]
+    (sent,) = connector.sent
+    assert sent.conversation_id == f"a:1on1-{BUSINESS_UNIT['id']}"  # opened through the team
