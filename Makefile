@@ -40,7 +40,7 @@ lint:
 	$(BIN)/ruff format --check .
 
 typecheck:
-	$(BIN)/mypy workflow storage cards bot dialogs
+	$(BIN)/mypy workflow storage cards flows bot dialogs
 
 unit:
 	$(BIN)/pytest

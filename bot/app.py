@@ -29,10 +29,13 @@ from bot.outbox import OutboxDispatcher
 from bot.settings import Settings, SettingsError
 from bot.state_storage import DatabaseStorage
 from bot.turn import Services
-from dialogs.referral import ReferralWizard, WizardDeps
+from dialogs.referral import referral_wizard
+from dialogs.wizard import WizardDeps
+from flows.referrals import ReferralFlow
 from storage import db
 from storage.audit import append_audit
 from storage.people import grant_role
+from workflow.referral import REFERRAL
 from workflow.timetable import TimetableError, load_timetable
 
 log = logging.getLogger(__name__)
@@ -90,16 +93,15 @@ def create_app(
             channel_id=settings.case_review_channel_id,
             timezone=settings.tz,
         )
-        referrals = ReferralWizard(
-            WizardDeps(
-                sessions=sessions,
+        referrals = referral_wizard(
+            WizardDeps(sessions=sessions, cipher=cipher, clock=clock, timezone=settings.tz),
+            ReferralFlow(
                 cipher=cipher,
                 timetable=timetable,
-                clock=clock,
                 timezone=settings.tz,
                 case_review_channel_id=settings.case_review_channel_id,
                 contact_email=settings.contact_email,
-            )
+            ),
         )
         services = Services(
             settings=settings,
@@ -113,7 +115,7 @@ def create_app(
             timetable=timetable,
             cipher=cipher,
             dispatcher=dispatcher,
-            referrals=referrals,
+            wizards={REFERRAL.kind: referrals},
         )
         scheduler = AsyncIOScheduler(timezone="UTC")
         scheduler.add_job(

@@ -19,7 +19,7 @@ from bot.adapter import card_attachment
 from bot.clock import Clock
 from bot.outbox import OutboxDispatcher
 from bot.settings import Settings
-from dialogs.referral import Person, ReferralWizard
+from dialogs.wizard import FormWizard, Person
 from storage import people
 from storage.crypto import Cipher
 from workflow.timetable import Timetable
@@ -104,7 +104,7 @@ class Services:
     timetable: Timetable
     cipher: Cipher  # the master key; each case's own key is wrapped with it
     dispatcher: OutboxDispatcher
-    referrals: ReferralWizard
+    wizards: dict[str, FormWizard]  # by form kind
     profiles: ProfileEmails = field(default_factory=ProfileEmails)
     extras: dict[str, Any] = field(default_factory=dict)
 

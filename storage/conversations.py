@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ConversationRef
@@ -23,35 +25,43 @@ class ConversationInfo:
     reference_json: str
 
 
+def upsert(session: AsyncSession, model: Any) -> Any:
+    """``INSERT ... ON CONFLICT`` for the session's database (SQLite or PostgreSQL)."""
+    if session.bind.dialect.name == "postgresql":
+        return postgresql.insert(model)
+    return sqlite.insert(model)
+
+
 async def save_conversation(
     *, session: AsyncSession, info: ConversationInfo, now: datetime
-) -> bool:
-    """Insert or refresh the reference for ``info.conversation_id``; True when it is new.
-    Whether it is reachable, and welcomed, is kept: only explicit events change those."""
-    row = await session.scalar(
-        select(ConversationRef).where(ConversationRef.conversation_id == info.conversation_id)
+) -> None:
+    """Insert or refresh the reference for ``info.conversation_id``, in one statement (two
+    first activities of a new conversation may arrive at once). Whether it is reachable, and
+    welcomed, is kept: only explicit events change those."""
+    fields = {
+        "kind": info.kind,
+        "user_aad_id": info.user_aad_id,
+        "team_id": info.team_id,
+        "channel_id": info.channel_id,
+        "tenant_id": info.tenant_id,
+        "service_url": info.service_url,
+        "reference": info.reference_json,
+        "updated_at": now,
+    }
+    new: dict[str, Any] = {"conversation_id": info.conversation_id, **fields, "reachable": True}
+    # A conversation first seen in a channel or team the bot has lost (a reaction in an
+    # archived team, say) is no way back in: it starts as unreachable as they are.
+    lost = await _lost_sibling(session, info)
+    if lost is not None:
+        new.update(
+            reachable=False,
+            unreachable_reason=lost.unreachable_reason,
+            unreachable_at=lost.unreachable_at,
+        )
+    statement = upsert(session, ConversationRef).values(**new)
+    await session.execute(
+        statement.on_conflict_do_update(index_elements=["conversation_id"], set_=fields)
     )
-    created = row is None
-    if row is None:
-        row = ConversationRef(conversation_id=info.conversation_id)
-        # A conversation first seen in a channel or team the bot has lost (a reaction in an
-        # archived team, say) is no way back in: it starts as unreachable as they are.
-        lost = await _lost_sibling(session, info)
-        if lost is not None:
-            row.reachable = False
-            row.unreachable_reason = lost.unreachable_reason
-            row.unreachable_at = lost.unreachable_at
-        session.add(row)
-    row.kind = info.kind
-    row.user_aad_id = info.user_aad_id
-    row.team_id = info.team_id
-    row.channel_id = info.channel_id
-    row.tenant_id = info.tenant_id
-    row.service_url = info.service_url
-    row.reference = info.reference_json
-    row.updated_at = now
-    await session.flush()
-    return created
 
 
 async def _lost_sibling(session: AsyncSession, info: ConversationInfo) -> ConversationRef | None:

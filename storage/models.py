@@ -249,17 +249,21 @@ class NotificationRow(Base):
 # ----- referral drafts and the outbox (migration 0003) ---------------------------------------
 
 
-class ReferralDraft(Base):
-    """A referral being written. Saved at every step; the form itself is encrypted."""
+class FormDraft(Base):
+    """A form being filled in (a referral, an IGT, ...). Saved at every button; the answers
+    are encrypted. At most one open draft per form kind, owner and case (a partial unique
+    index, migration 0005)."""
 
-    __tablename__ = "referral_drafts"
+    __tablename__ = "form_drafts"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    form_kind: Mapped[str] = mapped_column(String(32), default="referral")
     owner_aad_id: Mapped[str] = mapped_column(String(64), index=True)
     status: Mapped[str] = mapped_column(String(16))  # open | submitted | discarded
     section: Mapped[str] = mapped_column(String(32))
     revision: Mapped[int] = mapped_column(Integer)
-    data: Mapped[str | None] = mapped_column(Text)  # encrypted JSON; cleared on discard
+    data: Mapped[str | None] = mapped_column(Text)  # encrypted JSON; cleared when closed
+    # The case it is about (a per-case form), or the case a referral made once submitted.
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]

@@ -4,29 +4,36 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import case, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.conversations import upsert
 from storage.models import Person, RoleAssignment
 
 
 async def save_person(
     *, session: AsyncSession, aad_object_id: str, teams_user_id: str, name: str, now: datetime
 ) -> None:
-    """Remember a member of staff. An empty ``name`` never replaces a known one: reactions,
-    install events and read receipts carry no name."""
-    person = await session.get(Person, aad_object_id)
-    if person is None:
-        session.add(
-            Person(
-                aad_object_id=aad_object_id, teams_user_id=teams_user_id, name=name, updated_at=now
-            )
+    """Remember a member of staff, in one statement (two first activities from one person may
+    arrive at once). An empty ``name`` never replaces a known one: reactions, install events
+    and read receipts carry no name."""
+    statement = upsert(session, Person).values(
+        aad_object_id=aad_object_id, teams_user_id=teams_user_id, name=name, updated_at=now
+    )
+    excluded = statement.excluded
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["aad_object_id"],
+            set_={
+                "teams_user_id": case(
+                    (excluded.teams_user_id != "", excluded.teams_user_id),
+                    else_=Person.teams_user_id,
+                ),
+                "name": case((excluded.name != "", excluded.name), else_=Person.name),
+                "updated_at": excluded.updated_at,
+            },
         )
-    else:
-        person.teams_user_id = teams_user_id or person.teams_user_id
-        person.name = name or person.name
-        person.updated_at = now
-    await session.flush()
+    )
 
 
 async def get_person(*, session: AsyncSession, aad_object_id: str) -> Person | None:

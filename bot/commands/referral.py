@@ -6,26 +6,14 @@ import logging
 
 from botbuilder.core import MessageFactory, TurnContext
 
-from bot.actions import ActionResult
 from bot.adapter import card_attachment
 from bot.commands import ACTIONS, COMMANDS
+from bot.forms import register_form
 from bot.turn import Turn
-from cards import referral as cards
+from workflow.referral import REFERRAL
 
 log = logging.getLogger(__name__)
 
-VERBS = (
-    cards.NEXT,
-    cards.BACK,
-    cards.ADD_ROW,
-    cards.REMOVE_ROW,
-    cards.EDIT,
-    cards.SUBMIT,
-    cards.CANCEL_CONFIRM,
-    cards.RESUME,
-    cards.DISCARD,
-    cards.START_NEW,
-)
 IN_CHANNEL = (
     "I've opened a private chat with you to take the referral: nothing about the child is "
     "collected here in the channel."
@@ -44,7 +32,7 @@ async def refer(turn: Turn) -> None:
             "I can't tell who you are, so I can't start a referral. Try again from Teams."
         )
         return
-    wizard = turn.services.referrals
+    wizard = turn.services.wizards[REFERRAL.kind]
     person = turn.person()
     if turn.is_personal:
         await turn.send_card(await wizard.start(person), summary="New referral")
@@ -73,15 +61,4 @@ async def refer(turn: Turn) -> None:
     await turn.say(IN_CHANNEL)
 
 
-async def wizard_action(turn: Turn) -> ActionResult:
-    """Every button on a referral card. The wizard checks the draft's owner and state."""
-    if not turn.is_personal:
-        return ActionResult(message=NOT_HERE)
-    card = await turn.services.referrals.handle(turn.verb, turn.data, turn.person())
-    if turn.verb == cards.SUBMIT:
-        turn.services.dispatcher.kick()  # the business unit, the chair and the channel
-    return ActionResult(card=card)
-
-
-for _verb in VERBS:
-    ACTIONS.verb(_verb)(wizard_action)
+register_form(ACTIONS, REFERRAL)

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
+from cards import forms, notices
 from cards import help as help_cards
-from cards import notices
 from cards import referral as cards
 from tests.cardcheck import assert_valid_card, card_text
 from workflow import referral as rules
@@ -48,37 +48,45 @@ BUILDERS: dict[str, Callable[[], dict[str, Any]]] = {
     "help-detailed": lambda: help_cards.help_card((("help", "Show what I can do."),), True),
     **{
         f"section-{key}": (
-            lambda key=key: cards.section_card(
-                draft_id=DRAFT, section_key=key, values=FORM[key], errors={}
+            lambda key=key: forms.section_card(
+                rules.REFERRAL, draft_id=DRAFT, section_key=key, values=FORM[key], errors={}
             )
         )
         for key in rules.SECTION_KEYS
     },
-    "section-child-errors": lambda: cards.section_card(
+    "section-child-errors": lambda: forms.section_card(
+        rules.REFERRAL,
         draft_id=DRAFT,
         section_key="child",
         values={**FORM["child"], "date_of_death": "2018-01-01"},
         errors={"date_of_death": "The date of death is before the date of birth: check both."},
     ),
-    "section-family-returning": lambda: cards.section_card(
+    "section-family-returning": lambda: forms.section_card(
+        rules.REFERRAL,
         draft_id=DRAFT,
         section_key="family",
         values=FORM["family"],
         errors={},
         returning_to_summary=True,
     ),
-    "summary": lambda: cards.summary_card(draft_id=DRAFT, form=FORM, problems={}),
-    "summary-problems": lambda: cards.summary_card(
-        draft_id=DRAFT, form=FORM, problems={"incident": {"what_happened": "required"}}
+    "summary": lambda: forms.summary_card(rules.REFERRAL, draft_id=DRAFT, form=FORM, problems={}),
+    "summary-problems": lambda: forms.summary_card(
+        rules.REFERRAL,
+        draft_id=DRAFT,
+        form=FORM,
+        problems={"incident": {"what_happened": "required"}},
     ),
-    "resume": lambda: cards.resume_card(
+    "resume": lambda: forms.resume_card(
+        rules.REFERRAL,
         draft_id=DRAFT,
         started=datetime(2026, 11, 20, 9, tzinfo=UTC),
         updated=datetime(2026, 11, 23, 16, tzinfo=UTC),
         section_key="family",
     ),
-    "discarded": cards.discarded_card,
-    "gone": lambda: cards.draft_gone_card("I can't find that referral form any more."),
+    "discarded": lambda: forms.discarded_card(rules.REFERRAL),
+    "gone": lambda: forms.draft_gone_card(
+        rules.REFERRAL, "I can't find that referral form any more."
+    ),
     "confirmation": lambda: cards.confirmation_card(
         reference="BR-2026-0001",
         day_one=date(2026, 11, 26),

@@ -169,7 +169,7 @@ async def test_the_practitioner_picks_up_where_they_were_after_a_restart(
 
     offer = await start(teams)
     assert "You have a referral in progress" in card_text(offer.card)
-    resumed = await press(teams, offer, "Resume")
+    resumed = await press(teams, offer, "Resume the referral")
     assert "Family and significant others" in card_text(resumed.card)
     back = await press(teams, resumed, "Back")
     assert current_values(back.card)["name"] == "Kit Marlowe"

@@ -19,7 +19,7 @@ from bot.commands import ACTIONS
 from bot.turn import Turn
 from storage import outbox
 from storage.db import transaction
-from storage.models import AuditEvent, ConversationRef, OutboxMessage, Person, ReferralDraft
+from storage.models import AuditEvent, ConversationRef, FormDraft, OutboxMessage, Person
 from tests.activities import BUSINESS_UNIT, message
 from tests.conftest import local_settings
 from tests.fakes import FakeConnector
@@ -219,7 +219,7 @@ async def test_a_group_chat_without_a_type_is_not_a_private_chat(
     assert "1:1 chat" in text and "group chat" in text
     assert not reply.activity.get("attachments")  # no referral card, no Resume/Discard
     async with app[SERVICES].sessions() as session:
-        assert await session.scalar(select(func.count()).select_from(ReferralDraft)) == 0
+        assert await session.scalar(select(func.count()).select_from(FormDraft)) == 0
         kinds = list(await session.scalars(select(ConversationRef.kind)))
     assert kinds == ["groupChat"]
 

@@ -1,4 +1,4 @@
-"""Imports point one way: bot -> dialogs -> cards -> workflow; bot/dialogs -> storage -> workflow.
+"""Imports point one way: bot -> dialogs -> flows -> storage -> workflow, and cards -> workflow.
 
 botbuilder is imported only in bot/ and dialogs/ (a later move to the Agents SDK touches
 nothing else); workflow/ reads no clock.
@@ -17,8 +17,9 @@ ALLOWED = {
     "workflow": set(),
     "storage": {"workflow"},
     "cards": {"workflow"},
-    "dialogs": {"cards", "workflow", "storage"},
-    "bot": {"dialogs", "cards", "workflow", "storage"},
+    "flows": {"cards", "workflow", "storage"},
+    "dialogs": {"flows", "cards", "workflow", "storage"},
+    "bot": {"dialogs", "flows", "cards", "workflow", "storage"},
 }
 FOREIGN_SDK = ("botbuilder", "botframework", "msrest")
 

@@ -7,20 +7,22 @@ from datetime import date
 import pytest
 
 from cards.common import esc
+from workflow import forms
 from workflow import referral as rules
+from workflow.referral import REFERRAL
 
 TODAY = date(2026, 11, 26)
 
 
 def child(**values: str) -> dict[str, str]:
-    base = {f.id: "" for f in rules.section("child").fields}
+    base = {f.id: "" for f in REFERRAL.section("child").fields}
     base.update({"name": "A Child", "incident_date": "2026-11-20"})
     base.update(values)
     return base
 
 
 def errors_for(values: dict[str, str]) -> dict[str, str]:
-    return rules.check_section(rules.section("child"), values, TODAY)
+    return forms.check_section(REFERRAL.section("child"), values, TODAY)
 
 
 def test_a_minimal_child_passes() -> None:
@@ -45,7 +47,7 @@ def test_the_name_may_be_replaced_by_identifying_details() -> None:
             "date_of_death",
             "before the date of birth",
         ),
-        ({"name": "x" * 10_000}, "name", "too long: at most 200 characters (this has 10,000)"),
+        ({"name": "x" * 10_000}, "name", "too long: at most 200 characters"),
         ({"cp_plan": "perhaps"}, "cp_plan", "choose one of the options"),
     ],
 )
@@ -55,35 +57,35 @@ def test_bad_child_answers_are_named(values: dict[str, str], field: str, words: 
 
 
 def test_referrer_needs_name_agency_and_a_way_to_reach_them() -> None:
-    sec = rules.section("referrer")
-    errors = rules.check_section(sec, {"name": "", "agency": "", "email": "", "phone": ""}, TODAY)
+    sec = REFERRAL.section("referrer")
+    errors = forms.check_section(sec, {"name": "", "agency": "", "email": "", "phone": ""}, TODAY)
     assert set(errors) == {"name", "agency", "email"}
     assert "email or a phone" in errors["email"]
-    bad = rules.check_section(
+    bad = forms.check_section(
         sec, {"name": "P", "agency": "A", "email": "not-an-email", "phone": "call me"}, TODAY
     )
     assert set(bad) == {"email", "phone"}
     assert (
-        rules.check_section(sec, {"name": "P", "agency": "A", "phone": "+44 1274 123456"}, TODAY)
+        forms.check_section(sec, {"name": "P", "agency": "A", "phone": "+44 1274 123456"}, TODAY)
         == {}
     )
 
 
 def test_rows_are_read_by_index_and_empty_rows_dropped() -> None:
-    sec = rules.section("family")
+    sec = REFERRAL.section("family")
     data = {"name__0": "Ann", "relationship__0": "mother", "name__1": " ", "name__2": "Bob"}
-    reading = rules.read_section(sec, data, rows=3)
+    reading = forms.read_section(sec, data, rows=3)
     assert [r["name"] for r in reading.values] == ["Ann", "", "Bob"]
-    kept, errors = rules.drop_empty_rows(reading.values, {"name__2": "too long"})
+    kept, errors = forms.drop_empty_rows(reading.values, {"name__2": "too long"})
     assert [r["name"] for r in kept] == ["Ann", "Bob"]
     assert errors == {"name__1": "too long"}  # Bob was row 2, is row 1 now
-    errors = rules.check_section(sec, [{"name": "Ann", "date_of_birth": "2030-01-01"}], TODAY)
+    errors = forms.check_section(sec, [{"name": "Ann", "date_of_birth": "2030-01-01"}], TODAY)
     assert "date_of_birth__0" in errors
 
 
 def test_multichoice_keeps_only_known_criteria() -> None:
-    reading = rules.read_section(
-        rules.section("criteria"),
+    reading = forms.read_section(
+        REFERRAL.section("criteria"),
         {"must_notify": "serious_sexual_abuse,made_up", "consider": "child_protection_plan"},
     )
     assert reading.values == {
@@ -92,15 +94,51 @@ def test_multichoice_keeps_only_known_criteria() -> None:
     }
 
 
-def test_answers_beyond_the_hard_cap_are_cut_and_said_so() -> None:
-    reading = rules.read_section(rules.section("incident"), {"what_happened": "y" * 12_000})
-    assert len(reading.values["what_happened"]) == rules.HARD_CAP
-    assert "first 10,000 characters are kept" in reading.errors["what_happened"]
+def test_answers_beyond_their_limit_are_cut_to_it_and_said_so() -> None:
+    """What is kept is what the message says is kept (the old banner said "everything you
+    typed is kept" beside "only the first 10,000 characters were kept")."""
+    reading = forms.read_section(REFERRAL.section("incident"), {"what_happened": "y" * 12_000})
+    assert len(reading.values["what_happened"]) == 8000
+    assert reading.cut
+    assert "only the first 8,000 are kept" in reading.errors["what_happened"]
+
+
+@pytest.mark.parametrize(
+    ("sent", "kept", "refused"),
+    [
+        (["Ann", "Bob"], "", True),
+        ({"first": "Ann"}, "", True),
+        (True, "", True),
+        (None, "", False),
+        (42, "42", False),
+        (3.5, "3.5", False),
+        ("Ann", "Ann", False),
+    ],
+)
+def test_answers_of_the_wrong_type_are_refused_or_read_plainly(
+    sent: object, kept: str, refused: bool
+) -> None:
+    reading = forms.read_section(REFERRAL.section("child"), {"name": sent})
+    assert reading.values["name"] == kept
+    assert ("name" in reading.errors) is refused
+    assert "[" not in reading.values["name"] and "{" not in reading.values["name"]
+
+
+def test_control_and_invisible_characters_are_removed() -> None:
+    sent = "A\x00n\x1b[31mn\x08 \u202eeoJ\u200b\u200d\ufeff Smith\r\nline two\tend"
+    reading = forms.read_section(REFERRAL.section("child"), {"name": sent})
+    assert reading.values["name"] == "An[31mn eoJ Smith\nline two\tend"
+
+
+@pytest.mark.parametrize("text", ["2019-W10-1", "20190301", "2019-3-1", "2019-03-01T10:00"])
+def test_only_year_month_day_is_a_date(text: str) -> None:
+    assert forms.parse_date(text) is None
+    assert "enter a real date" in errors_for(child(date_of_birth=text))["date_of_birth"]
 
 
 def test_check_form_names_the_sections_needing_attention() -> None:
     form = rules.empty_form(referrer_name="Priya", referrer_email="p@example.org")
-    assert set(rules.check_form(form, TODAY)) == {"referrer", "child", "incident"}
+    assert set(forms.check_form(REFERRAL, form, TODAY)) == {"referrer", "child", "incident"}
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,386 @@
+"""One wizard for every form spec: a card per section, a summary, one submit.
+
+Why not a botbuilder WaterfallDialog: every step is an ``Action.Execute`` on a card, and a card
+can be pressed again days later, after a restart, or twice. So the wizard's state is the draft
+row itself (saved at every button, encrypted), and every card action names its draft; the
+server checks the draft's form, owner and status each time. Stale, foreign or double presses
+get a clear answer instead of a confused dialog stack.
+
+A form is a ``FormSpec`` (workflow/) and a ``FormFlow``: what submitting does, in the same
+transaction as closing the draft (flows/). Nothing here knows what a referral is.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from cards import forms as cards
+from flows.forms import FormFlow, Submission
+from storage import drafts
+from storage.audit import append_audit
+from storage.crypto import Cipher
+from storage.db import transaction
+from workflow import forms
+
+log = logging.getLogger(__name__)
+
+SUMMARY = cards.SUMMARY
+
+
+@dataclass(frozen=True)
+class WizardDeps:
+    sessions: async_sessionmaker[AsyncSession]
+    cipher: Cipher
+    clock: Callable[[], datetime]
+    timezone: ZoneInfo
+
+
+@dataclass(frozen=True)
+class Person:
+    aad_object_id: str
+    name: str
+    email: str = ""
+    # Asks Teams for the email, only when a new form is to be prefilled.
+    profile_email: Callable[[], Awaitable[str]] | None = None
+
+
+Prefill = Callable[[Person], Awaitable[Mapping[str, Mapping[str, Any]]]]
+
+
+async def _no_prefill(person: Person) -> Mapping[str, Mapping[str, Any]]:
+    return {}
+
+
+class FormWizard:
+    def __init__(
+        self,
+        spec: forms.FormSpec,
+        deps: WizardDeps,
+        flow: FormFlow,
+        *,
+        prefill: Prefill = _no_prefill,
+        late_prefill: tuple[str, ...] = (),
+    ) -> None:
+        """``prefill`` gives known answers for a new form; sections in ``late_prefill`` get
+        their still-blank answers from it again when first reached (a slow lookup's answer
+        that arrived after the form was shown)."""
+        self.spec = spec
+        self.deps = deps
+        self.flow = flow
+        self.prefill = prefill
+        self.late_prefill = late_prefill
+        self.verbs = cards.verbs(spec)
+
+    def today(self, now: datetime) -> date:
+        return now.astimezone(self.deps.timezone).date()
+
+    def _audit_action(self, what: str) -> str:
+        return f"{self.spec.kind}.draft_{what}"
+
+    # ----- starting -----------------------------------------------------------------------
+
+    async def start(self, person: Person, *, case_id: int | None = None) -> dict[str, Any]:
+        """Offer the person's open draft of this form back, or begin a new one."""
+        existing = await self._open_draft(person, case_id)
+        if existing is not None:
+            return self._resume(existing)
+        try:
+            return await self._new_draft(person, case_id)
+        except IntegrityError:
+            # Another start raced this one: one open draft per person, form and case.
+            existing = await self._open_draft(person, case_id)
+            assert existing is not None
+            return self._resume(existing)
+
+    async def _open_draft(self, person: Person, case_id: int | None) -> drafts.Draft | None:
+        async with self.deps.sessions() as session:
+            return await drafts.open_draft_of(
+                session=session,
+                cipher=self.deps.cipher,
+                form_kind=self.spec.kind,
+                owner_aad_id=person.aad_object_id,
+                case_id=case_id,
+            )
+
+    def _resume(self, draft: drafts.Draft) -> dict[str, Any]:
+        return cards.resume_card(
+            self.spec,
+            draft_id=draft.id,
+            started=draft.created_at,
+            updated=draft.updated_at,
+            section_key=draft.section,
+        )
+
+    async def _new_draft(self, person: Person, case_id: int | None) -> dict[str, Any]:
+        known = await self.prefill(person)  # before the transaction: it may ask Teams
+        now = self.deps.clock()
+        async with transaction(self.deps.sessions) as session:
+            draft = await drafts.create_draft(
+                session=session,
+                cipher=self.deps.cipher,
+                form_kind=self.spec.kind,
+                owner_aad_id=person.aad_object_id,
+                case_id=case_id,
+                section=self.spec.keys[0],
+                form=self.spec.empty(known),
+                now=now,
+            )
+            await append_audit(
+                session=session,
+                now=now,
+                actor_aad_id=person.aad_object_id,
+                actor_role=self.flow.role,
+                action=self._audit_action("started"),
+                details={"draft": draft.id},
+            )
+        return self._card_for(draft)
+
+    # ----- card actions -------------------------------------------------------------------
+
+    async def handle(self, verb: str, data: Mapping[str, Any], person: Person) -> dict[str, Any]:
+        v = self.verbs
+        if verb == v.start_new:
+            return await self.start(person)
+        draft_id = str(data.get("draft_id") or "")
+        if verb == v.submit:
+            return await self._submit(draft_id, person)
+
+        late: Mapping[str, Mapping[str, Any]] = {}
+        if verb == v.next and self.late_prefill:
+            key = str(data.get("section") or "")
+            following = self.spec.next_section(key) if key in self.spec.keys else None
+            if following in self.late_prefill:
+                late = await self.prefill(person)  # outside the draft's lock
+
+        now = self.deps.clock()
+        async with transaction(self.deps.sessions) as session:
+            draft = await drafts.get_draft(
+                session=session, cipher=self.deps.cipher, draft_id=draft_id, for_update=True
+            )
+            problem = self._unusable(draft, person)
+            if problem is not None:
+                return problem
+            assert draft is not None
+
+            if verb == v.resume:
+                return self._card_for(draft)
+            if verb == v.discard:
+                await self._discard(session, draft, person, now)
+                case_id = draft.case_id
+            elif verb == v.cancel_confirm:
+                await self._discard(session, draft, person, now)
+                return cards.discarded_card(self.spec)
+            elif verb == v.edit:
+                key = str(data.get("section") or "")
+                if key not in self.spec.keys:
+                    return self._card_for(draft)
+                draft.section = key
+                await self._save(session, draft, now)
+                return self._section(draft, key, {}, returning=True)
+            else:
+                return await self._step(session, draft, verb, data, now, late)
+        # Discarded to start again: a fresh draft, in its own transaction.
+        return await self._new_draft(person, case_id)
+
+    def _unusable(self, draft: drafts.Draft | None, person: Person) -> dict[str, Any] | None:
+        noun = self.spec.noun
+        if draft is None or draft.form_kind != self.spec.kind:
+            return cards.draft_gone_card(self.spec, f"I can't find that {noun} form any more.")
+        if draft.owner_aad_id != person.aad_object_id:
+            log.warning("draft used by someone else", extra={"draft": draft.id})
+            return cards.draft_gone_card(self.spec, f"This {noun} form belongs to someone else.")
+        if draft.status == drafts.DISCARDED:
+            return cards.draft_gone_card(
+                self.spec, f"This {noun} was cancelled and its answers deleted."
+            )
+        if draft.status == drafts.SUBMITTED:
+            return cards.draft_gone_card(
+                self.spec,
+                f"This {noun} has already been submitted: nothing more is needed from this form.",
+            )
+        return None
+
+    async def _save(self, session: AsyncSession, draft: drafts.Draft, now: datetime) -> None:
+        await drafts.save_draft(session=session, cipher=self.deps.cipher, draft=draft, now=now)
+
+    async def _discard(
+        self, session: AsyncSession, draft: drafts.Draft, person: Person, now: datetime
+    ) -> None:
+        await drafts.close_draft(
+            session=session, draft_id=draft.id, status=drafts.DISCARDED, now=now
+        )
+        await append_audit(
+            session=session,
+            now=now,
+            actor_aad_id=person.aad_object_id,
+            actor_role=self.flow.role,
+            action=self._audit_action("discarded"),
+            details={"draft": draft.id},
+        )
+
+    async def _step(
+        self,
+        session: AsyncSession,
+        draft: drafts.Draft,
+        verb: str,
+        data: Mapping[str, Any],
+        now: datetime,
+        late: Mapping[str, Mapping[str, Any]],
+    ) -> dict[str, Any]:
+        v, spec = self.verbs, self.spec
+        key = str(data.get("section") or "")
+        if key not in spec.keys:
+            return self._card_for(draft)
+        sec = spec.section(key)
+        returning = data.get("return") == SUMMARY
+        try:
+            rows = int(data.get("rows") or 0)
+        except (TypeError, ValueError):
+            rows = 0
+        reading = forms.read_section(sec, data, rows)
+        values = reading.values
+        notice = None
+        if verb == v.add_row and sec.repeating:
+            if len(values) >= sec.max_rows:
+                notice = f"At most {sec.max_rows} can be added here."
+            else:
+                values.append({f.id: ([] if f.kind == "multichoice" else "") for f in sec.fields})
+        if verb == v.remove_row and sec.repeating:
+            try:
+                index = int(data.get("row", -1))
+            except (TypeError, ValueError):
+                index = -1
+            if 0 <= index < len(values) and len(values) > sec.min_rows:
+                values.pop(index)
+        # Save what was typed first, whatever happens next: nothing typed is lost.
+        draft.form[key] = values
+        draft.section = key
+
+        if verb in (v.add_row, v.remove_row):
+            await self._save(session, draft, now)
+            return self._section(
+                draft, key, reading.errors, returning=returning, notice=notice, cut=reading.cut
+            )
+        if verb == v.back:
+            previous = spec.previous_section(key) or key
+            draft.section = previous
+            await self._save(session, draft, now)
+            return self._section(draft, previous, {})
+
+        # NEXT: check this section (empty rows dropped first, so messages match the rows shown).
+        cut_errors = reading.errors
+        if sec.repeating:
+            values, cut_errors = forms.drop_empty_rows(values, reading.errors)
+            draft.form[key] = values
+        errors = {**forms.check_section(sec, values, self.today(now)), **cut_errors}
+        if errors:
+            await self._save(session, draft, now)
+            return self._section(draft, key, errors, returning=returning, cut=reading.cut)
+        following = None if returning else spec.next_section(key)
+        if following is not None and following in late:
+            current = draft.form.get(following)
+            if isinstance(current, dict):
+                for field_id, value in late[following].items():
+                    if field_id in current and not current[field_id]:
+                        current[field_id] = value
+        draft.section = following or SUMMARY
+        await self._save(session, draft, now)
+        return self._card_for(draft)
+
+    def _section(
+        self,
+        draft: drafts.Draft,
+        key: str,
+        errors: Mapping[str, str],
+        *,
+        returning: bool = False,
+        notice: str | None = None,
+        cut: bool = False,
+    ) -> dict[str, Any]:
+        sec = self.spec.section(key)
+        values = draft.form.get(key, [] if sec.repeating else {})
+        return cards.section_card(
+            self.spec,
+            draft_id=draft.id,
+            section_key=key,
+            values=values,
+            errors=errors,
+            returning_to_summary=returning,
+            notice=notice,
+            cut=cut,
+        )
+
+    def _card_for(self, draft: drafts.Draft) -> dict[str, Any]:
+        if draft.section == SUMMARY:
+            today = self.today(self.deps.clock())
+            return cards.summary_card(
+                self.spec,
+                draft_id=draft.id,
+                form=draft.form,
+                problems=forms.check_form(self.spec, draft.form, today),
+            )
+        return self._section(draft, draft.section, {})
+
+    # ----- submitting ---------------------------------------------------------------------
+
+    async def _submit(self, draft_id: str, person: Person) -> dict[str, Any]:
+        try:
+            return await self._submit_once(draft_id, person)
+        except IntegrityError:
+            # A second submit raced this one past the draft lock: what it made exists; show it.
+            log.info("duplicate submit resolved", extra={"draft": draft_id})
+            return await self._submit_once(draft_id, person)
+
+    async def _submit_once(self, draft_id: str, person: Person) -> dict[str, Any]:
+        now = self.deps.clock()
+        today = self.today(now)
+        async with transaction(self.deps.sessions) as session:
+            draft = await drafts.get_draft(
+                session=session, cipher=self.deps.cipher, draft_id=draft_id, for_update=True
+            )
+            if (
+                draft is not None
+                and draft.form_kind == self.spec.kind
+                and draft.status == drafts.SUBMITTED
+                and draft.owner_aad_id == person.aad_object_id
+            ):
+                # A double click or a retried request: the same result, not a second one.
+                return await self.flow.confirmation(session, draft.case_id)
+            problem = self._unusable(draft, person)
+            if problem is not None:
+                return problem
+            assert draft is not None
+            problems = forms.check_form(self.spec, draft.form, today)
+            if problems:
+                draft.section = SUMMARY
+                await self._save(session, draft, now)
+                return cards.summary_card(
+                    self.spec, draft_id=draft.id, form=draft.form, problems=problems
+                )
+            case_id = await self.flow.submit(
+                session,
+                Submission(
+                    draft_id=draft.id,
+                    form=draft.form,
+                    person=person,
+                    case_id=draft.case_id,
+                    now=now,
+                    today=today,
+                ),
+            )
+            await drafts.close_draft(
+                session=session,
+                draft_id=draft.id,
+                status=drafts.SUBMITTED,
+                now=now,
+                case_id=case_id,
+            )
+            return await self.flow.confirmation(session, case_id)

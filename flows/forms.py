@@ -1,0 +1,42 @@
+"""What the wizard hands a form's flow on submit, and what a form's flow must do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+class Submitter(Protocol):
+    @property
+    def aad_object_id(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class Submission:
+    """The checked answers and who submitted them."""
+
+    draft_id: str
+    form: dict[str, Any]
+    person: Submitter
+    case_id: int | None  # the case the form is about, for a per-case form
+    now: datetime
+    today: date
+
+
+class FormFlow(Protocol):
+    """What submitting a form does. ``submit`` runs in the wizard's transaction (the draft is
+    closed in the same one) and returns the id of the case it made or added to; the
+    confirmation is shown for it, again on a double submit."""
+
+    @property
+    def role(self) -> str: ...  # the submitter's role, for the audit log
+
+    async def submit(self, session: AsyncSession, submission: Submission) -> int | None: ...
+
+    async def confirmation(self, session: AsyncSession, case_id: int | None) -> dict[str, Any]: ...

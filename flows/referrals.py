@@ -1,0 +1,147 @@
+"""Submitting a referral: the case with its reference, Day 1 and milestones, the audit entries,
+and the outgoing messages (the details to the business unit and the chair, the channel's case
+card), all in the wizard's one transaction."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cards import referral as cards
+from flows.cases import case_card_for, case_card_key
+from flows.forms import Submission
+from storage import cases, outbox, people
+from storage.audit import append_audit
+from storage.crypto import Cipher
+from storage.models import Case
+from workflow import referral as rules
+from workflow.roles import Role, label
+from workflow.timetable import Timetable, due_dates, project
+
+log = logging.getLogger(__name__)
+
+# What the practitioner is told happens next, by milestone (plain words, not the timetable's).
+NEXT_STEP_TEXT = {
+    "referral_received": "The BDSCP Business Unit tells the chair, Police and ICB; scoping starts",
+    "scoping_views": "Police, Local Authority and ICB give their views on the criteria",
+    "la_decision": "The Local Authority decides whether to notify the national Panel",
+    "rapid_review_meeting": "If notified: the rapid review meeting decides on a local review",
+}
+
+
+@dataclass(frozen=True)
+class ReferralFlow:
+    cipher: Cipher
+    timetable: Timetable
+    timezone: ZoneInfo
+    case_review_channel_id: str
+    contact_email: str
+    role: str = Role.PRACTITIONER
+
+    async def submit(self, session: AsyncSession, submission: Submission) -> int | None:
+        form, person, now = submission.form, submission.person, submission.now
+        case = await cases.create_case(
+            session=session,
+            master=self.cipher,
+            timetable=self.timetable,
+            new=cases.NewCase(
+                awareness_date=submission.today,
+                referring_agency=rules.referring_agency(form),
+                referrer_aad_id=person.aad_object_id,
+                referral=form,
+                criteria=rules.criteria_keys(form),
+                idempotency_key=f"draft:{submission.draft_id}",
+            ),
+            actor_role=Role.PRACTITIONER,
+            now=now,
+        )
+        await self._queue_notices(session, case, form, person.name, submission.today, now)
+        log.info("referral submitted", extra={"case": case.reference})
+        return int(case.id)
+
+    async def _queue_notices(
+        self,
+        session: AsyncSession,
+        case: Case,
+        form: Mapping[str, Any],
+        referrer_name: str,
+        today: date,
+        now: datetime,
+    ) -> None:
+        """The business unit and the chair get the details 1:1; the channel gets the case card."""
+        recipients: dict[str, Role] = {}
+        for role in (Role.BUSINESS_UNIT, Role.CHAIR):
+            for aad in await people.list_holders(session=session, role=role):
+                recipients.setdefault(aad, role)
+        for aad, role in recipients.items():
+            card = cards.referral_details_card(
+                reference=case.reference,
+                form=form,
+                referrer_name=referrer_name,
+                received=today,
+                audience=label(role),
+            )
+            await outbox.enqueue(
+                session=session,
+                cipher=self.cipher,
+                now=now,
+                card=card,
+                summary=f"New referral {case.reference}",
+                recipient_aad_id=aad,
+                case_ref=case.reference,
+            )
+            # Sending someone the details is a disclosure: audited like a view.
+            await append_audit(
+                session=session,
+                now=now,
+                actor_aad_id="system",
+                actor_role="system",
+                action="referral.details_sent",
+                case_ref=case.reference,
+                details={"recipient": aad, "recipient_role": role, "version": 1},
+            )
+        if self.case_review_channel_id:
+            await outbox.enqueue(
+                session=session,
+                cipher=self.cipher,
+                now=now,
+                card=await case_card_for(
+                    session, case, self.timetable, now.astimezone(self.timezone)
+                ),
+                summary=f"Case {case.reference}: new referral",
+                channel_id=self.case_review_channel_id,
+                card_key=case_card_key(case.reference),
+                case_ref=case.reference,
+            )
+        else:
+            log.warning(
+                "no case review channel configured; case card not posted",
+                extra={"case": case.reference},
+            )
+
+    async def confirmation(self, session: AsyncSession, case_id: int | None) -> dict[str, Any]:
+        case = await session.get(Case, case_id) if case_id is not None else None
+        if case is None:
+            raise LookupError(f"no case {case_id}")
+        timetable = self.timetable
+        anchors = project(timetable, cases.anchors_of(case))
+        dues = due_dates(timetable, anchors)
+        steps = [(text, dues.get(key)) for key, text in NEXT_STEP_TEXT.items()]
+        contacts = []
+        for aad in await people.list_holders(session=session, role=Role.BUSINESS_UNIT):
+            known = await people.get_person(session=session, aad_object_id=aad)
+            if known is not None and known.name:
+                contacts.append(known.name)
+        return cards.confirmation_card(
+            reference=case.reference,
+            day_one=timetable.calendar().day_one(case.awareness_date),
+            next_steps=steps,
+            contacts=contacts,
+            contact_email=self.contact_email,
+        )
