@@ -93,6 +93,7 @@ def create_app(
             channel_id=settings.case_review_channel_id,
             timezone=settings.tz,
         )
+        db.on_queued_commit(sessions, dispatcher.kick)  # what a transaction queues is sent
         referrals = referral_wizard(
             WizardDeps(sessions=sessions, cipher=cipher, clock=clock, timezone=settings.tz),
             ReferralFlow(

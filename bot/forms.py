@@ -1,8 +1,8 @@
 """Every form's card buttons, routed to its wizard: one registration per form kind.
 
 A form's buttons work only in the person's 1:1 chat (nothing personal is collected or shown
-anywhere else); the wizard checks the draft's form, owner and state on every press. A submit
-may have queued messages: the sender is woken for them.
+anywhere else); the wizard checks the draft's form, owner and state on every press. What a
+submit queues is sent once it commits (storage.db wakes the sender).
 """
 
 from __future__ import annotations
@@ -26,10 +26,7 @@ def register_form(actions: ActionRegistry, spec: FormSpec) -> None:
         if not turn.is_personal:
             return ActionResult(message=NOT_HERE.format(command=spec.command))
         wizard = turn.services.wizards[spec.kind]
-        card = await wizard.handle(turn.verb, turn.data, turn.person())
-        if turn.verb == form_verbs.submit:
-            turn.services.dispatcher.kick()  # whatever the flow queued
-        return ActionResult(card=card)
+        return ActionResult(card=await wizard.handle(turn.verb, turn.data, turn.person()))
 
     for verb in form_verbs.all:
         actions.verb(verb)(press)

@@ -275,7 +275,7 @@ class CaseReviewBot(ActivityHandler):  # type: ignore[misc]
         services = self.services
         sender = turn_context.activity.from_property
         async with transaction(services.sessions) as session:
-            sender_work = await apply_change(
+            await apply_change(
                 session=session,
                 change=change,
                 now=services.clock(),
@@ -285,8 +285,6 @@ class CaseReviewBot(ActivityHandler):  # type: ignore[misc]
                 timezone=services.settings.tz,
             )
         log.info("teams membership change", extra={"change": change.action})
-        if sender_work:
-            services.dispatcher.kick()
 
     async def on_members_added_activity(
         self, members_added: list[Any], turn_context: TurnContext

@@ -115,11 +115,11 @@ async def apply_change(
     cipher: Cipher,
     channel_id: str,
     timezone: ZoneInfo,
-) -> bool:
-    """Record ``change`` in the caller's transaction; True when messages were queued or
-    released (the sender has work)."""
+) -> None:
+    """Record ``change`` in the caller's transaction. Messages it queues or releases are
+    sent once that commits."""
     if not (change.team_id or change.channel_id or change.conversation_id):
-        return False
+        return
     _, was_gone = await channel_route(session=session, channel_id=channel_id)
     rows = await set_reachable(
         session=session,
@@ -131,7 +131,7 @@ async def apply_change(
         conversation_id=change.conversation_id,
     )
     if change.reachable and not rows:
-        return False  # a repeated install event (the local client sends one per chat opened)
+        return  # a repeated install event (the local client sends one per chat opened)
     await append_audit(
         session=session,
         now=now,
@@ -150,13 +150,10 @@ async def apply_change(
         await channel_lost(
             session=session, now=now, words=change.words, cipher=cipher, timezone=timezone
         )
-        return True
-    if route is not None and change.reachable:
+    elif route is not None and change.reachable:
         released = await outbox.release_held(session=session, now=now)
         if released:
             log.info("held messages released", extra={"messages": released})
-        return released > 0
-    return False
 
 
 async def channel_lost(

@@ -267,7 +267,6 @@ class OutboxDispatcher:
         )
         if row.status != outbox.HELD:  # not held above: the channel was already known gone
             outbox.mark_held(row, self.clock(), "held: Teams refused the post")
-        self.kick()  # the notes to the Business Unit
 
     async def _personal_id(self, session: AsyncSession, aad_id: str) -> str:
         row = await get_personal_conversation(session=session, user_aad_id=aad_id)

@@ -82,9 +82,6 @@ class FormWizard:
     def today(self, now: datetime) -> date:
         return now.astimezone(self.deps.timezone).date()
 
-    def _audit_action(self, what: str) -> str:
-        return f"{self.spec.kind}.draft_{what}"
-
     # ----- starting -----------------------------------------------------------------------
 
     async def start(self, person: Person, *, case_id: int | None = None) -> dict[str, Any]:
@@ -133,14 +130,7 @@ class FormWizard:
                 form=self.spec.empty(known),
                 now=now,
             )
-            await append_audit(
-                session=session,
-                now=now,
-                actor_aad_id=person.aad_object_id,
-                actor_role=self.flow.role,
-                action=self._audit_action("started"),
-                details={"draft": draft.id},
-            )
+            await self._audit(session, "started", draft, person, now)
         return self._card_for(draft)
 
     # ----- card actions -------------------------------------------------------------------
@@ -217,12 +207,22 @@ class FormWizard:
         await drafts.close_draft(
             session=session, draft_id=draft.id, status=drafts.DISCARDED, now=now
         )
+        await self._audit(session, "discarded", draft, person, now)
+
+    async def _audit(
+        self,
+        session: AsyncSession,
+        what: str,
+        draft: drafts.Draft,
+        person: Person,
+        now: datetime,
+    ) -> None:
         await append_audit(
             session=session,
             now=now,
             actor_aad_id=person.aad_object_id,
             actor_role=self.flow.role,
-            action=self._audit_action("discarded"),
+            action=f"{self.spec.kind}.draft_{what}",
             details={"draft": draft.id},
         )
 

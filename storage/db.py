@@ -8,7 +8,7 @@ database URL says so.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -68,8 +68,19 @@ def create_engine(url: str) -> AsyncEngine:
     return engine
 
 
+QUEUED = "outbox.queued"  # session.info: this transaction queued outgoing messages
+_ON_QUEUED = "outbox.on_queued"  # sessionmaker info: what to call once such a one commits
+
+
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)
+    # Each session's info is a copy of this dict: the list of callbacks is shared.
+    return async_sessionmaker(engine, expire_on_commit=False, info={_ON_QUEUED: []})
+
+
+def on_queued_commit(sessions: async_sessionmaker[AsyncSession], wake: Callable[[], None]) -> None:
+    """Call ``wake`` after every committed transaction that queued outgoing messages (the
+    sender then sends them): flows and handlers need not remember to."""
+    sessions.kw["info"][_ON_QUEUED].append(wake)
 
 
 @asynccontextmanager
@@ -80,9 +91,13 @@ async def transaction(
 
     Plain ``async with sessions() as session`` is for reads only.
     """
-    async with sessions() as session, session.begin():
-        await session.connection(execution_options={_BEGIN_OPTION: "IMMEDIATE"})
-        yield session
+    async with sessions() as session:
+        async with session.begin():
+            await session.connection(execution_options={_BEGIN_OPTION: "IMMEDIATE"})
+            yield session
+        if session.info.pop(QUEUED, False):
+            for wake in session.info.get(_ON_QUEUED, ()):
+                wake()
 
 
 def alembic_config(url: str) -> Config:

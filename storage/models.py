@@ -282,6 +282,8 @@ class OutboxMessage(Base):
     channel_id: Mapped[str | None] = mapped_column(String(512))
     card_key: Mapped[str | None] = mapped_column(String(128))  # posted card to create/update
     case_ref: Mapped[str | None] = mapped_column(String(32))
+    # The same message is queued once: a second enqueue with this key is a no-op.
+    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     summary: Mapped[str] = mapped_column(String(200))  # notification preview; no personal data
     payload: Mapped[str] = mapped_column(Text)  # encrypted card JSON
     status: Mapped[str] = mapped_column(String(16))  # pending | sending | sent | failed | held

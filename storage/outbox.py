@@ -9,9 +9,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.crypto import Cipher
+from storage.db import QUEUED
 from storage.models import OutboxMessage, PostedCard
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
@@ -35,10 +37,21 @@ async def enqueue(
     channel_id: str | None = None,
     card_key: str | None = None,
     case_ref: str | None = None,
+    dedupe_key: str | None = None,
 ) -> OutboxMessage:
-    """Queue ``card`` for one person (1:1 chat) or for a channel. Exactly one target."""
+    """Queue ``card`` for one person (1:1 chat) or for a channel. Exactly one target.
+
+    With ``dedupe_key``, the message is queued once, however often this is called (a job run
+    twice, two processes at once): the database keeps the key unique, and a repeat returns
+    the message already queued."""
     if (recipient_aad_id is None) == (channel_id is None):
         raise ValueError("a message goes to one person or one channel")
+    if dedupe_key is not None:
+        existing = await session.scalar(
+            select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key)
+        )
+        if existing is not None:
+            return existing
     target = "person" if recipient_aad_id else "channel"
     row = OutboxMessage(
         created_at=now,
@@ -47,14 +60,28 @@ async def enqueue(
         channel_id=channel_id,
         card_key=card_key,
         case_ref=case_ref,
+        dedupe_key=dedupe_key,
         summary=summary[:200],
         payload=cipher.encrypt_json(card, context=_context(target)),
         status=PENDING,
         attempts=0,
         next_attempt_at=now,
     )
-    session.add(row)
-    await session.flush()
+    if dedupe_key is None:
+        session.add(row)
+        await session.flush()
+    else:
+        try:
+            async with session.begin_nested():  # a racing twin may have just taken the key
+                session.add(row)
+                await session.flush()
+        except IntegrityError:
+            twin = await session.scalar(
+                select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key)
+            )
+            assert twin is not None
+            return twin
+    session.info[QUEUED] = True  # the sender is woken once this transaction commits
     return row
 
 
@@ -141,6 +168,8 @@ async def release_held(*, session: AsyncSession, now: datetime) -> int:
         row.status = PENDING
         row.next_attempt_at = now
     await session.flush()
+    if rows:
+        session.info[QUEUED] = True
     return len(rows)
 
 

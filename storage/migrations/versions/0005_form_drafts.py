@@ -1,4 +1,5 @@
 """Drafts of any form: the form's kind, and one open draft per kind, owner and case.
+Outgoing messages: an optional de-duplication key, unique.
 
 Revision ID: 0005
 Revises: 0004
@@ -36,9 +37,15 @@ def upgrade() -> None:
         "OR (newer.updated_at = form_drafts.updated_at AND newer.id > form_drafts.id)))"
     )
     op.execute(OPEN_DRAFT_INDEX)
+    with op.batch_alter_table("outbox") as batch:
+        batch.add_column(sa.Column("dedupe_key", sa.String(200), nullable=True))
+        batch.create_unique_constraint("uq_outbox_dedupe_key", ["dedupe_key"])
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("outbox") as batch:
+        batch.drop_constraint("uq_outbox_dedupe_key", type_="unique")
+        batch.drop_column("dedupe_key")
     op.execute("DROP INDEX ux_form_drafts_one_open")
     with op.batch_alter_table("form_drafts") as batch:
         batch.drop_column("form_kind")
