@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import logging
 import tomllib
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from botbuilder.core import ConversationState
-from botbuilder.dialogs import Dialog, DialogSet
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.actions import ActionRegistry
@@ -27,7 +25,6 @@ from bot.handler import CaseReviewBot
 from bot.keys import master_cipher
 from bot.outbox import OutboxDispatcher
 from bot.settings import Settings, SettingsError
-from bot.state_storage import DatabaseStorage
 from bot.turn import Services
 from dialogs.referral import referral_wizard
 from dialogs.wizard import WizardDeps
@@ -56,13 +53,11 @@ def create_app(
     clock: Clock = system_clock,
     commands: CommandRegistry | None = None,
     actions: ActionRegistry | None = None,
-    extra_dialogs: Iterable[Dialog] = (),
     start_scheduler: bool = True,
 ) -> web.Application:
     # Teams activities are far smaller; the limit leaves room for a long pasted message, and
     # a larger body is answered 413 before it is read.
     app = web.Application(client_max_size=MAX_BODY_BYTES)
-    extra = list(extra_dialogs)
     grants = configured_grants(settings)
     # Read and checked before serving: a bad timetable or key stops start-up here.
     try:
@@ -77,10 +72,6 @@ def create_app(
         sessions = db.create_sessionmaker(engine)
         await _bootstrap_roles(grants, sessions, clock)
 
-        conversation_state = ConversationState(DatabaseStorage(sessions, clock))
-        dialogs = DialogSet(conversation_state.create_property("DialogState"))
-        for dialog in extra:
-            dialogs.add(dialog)
         adapter = CaseReviewAdapter(settings)
         adapter.auth.start()  # signing keys and the bot's token, in the background
         dispatcher = OutboxDispatcher(
@@ -111,8 +102,6 @@ def create_app(
             clock=clock,
             commands=commands or COMMANDS,
             actions=actions or ACTIONS,
-            conversation_state=conversation_state,
-            dialogs=dialogs,
             timetable=timetable,
             cipher=cipher,
             dispatcher=dispatcher,

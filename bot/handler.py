@@ -1,7 +1,8 @@
 """The activity handler: remembers where to write back, then routes each activity.
 
-Messages go to an active dialog first, then to the command registry; card actions
-(``Action.Execute`` invokes and ``Action.Submit`` messages) go to the action registry by verb.
+Messages go to the command registry; card actions (``Action.Execute`` invokes and
+``Action.Submit`` messages) go to the action registry by verb. There is no botbuilder dialog
+state: a form's state is its draft row (dialogs/wizard.py), which every card names.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from http import HTTPStatus
 from typing import Any
 
 from botbuilder.core import ActivityHandler, InvokeResponse, MessageFactory, TurnContext
-from botbuilder.dialogs import DialogTurnStatus
 from botbuilder.schema import Activity, ActivityTypes
 
 from bot.actions import ActionResult
@@ -29,7 +29,6 @@ from storage.conversations import (
 )
 from storage.db import transaction
 from storage.people import save_person
-from storage.state import state_exists
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +63,6 @@ class CaseReviewBot(ActivityHandler):  # type: ignore[misc]
     async def on_turn(self, turn_context: TurnContext) -> None:
         await self._remember(turn_context)
         await super().on_turn(turn_context)
-        await self.services.conversation_state.save_changes(turn_context)
 
     # ----- where to write back -------------------------------------------------------
 
@@ -143,13 +141,6 @@ class CaseReviewBot(ActivityHandler):  # type: ignore[misc]
             await turn.say(GROUP_CHAT)
             return
 
-        if turn.is_personal and await self._has_state(turn_context):
-            dc = await self.services.dialogs.create_context(turn_context)
-            if dc.active_dialog is not None:
-                result = await dc.continue_dialog()
-                if result.status != DialogTurnStatus.Empty:
-                    return
-
         match = self.services.commands.match(text)
         if match is None:
             suggestions = self.services.commands.suggest(text)
@@ -164,15 +155,6 @@ class CaseReviewBot(ActivityHandler):  # type: ignore[misc]
         turn.args = match.args
         log.info("command", extra={"command": match.command.name})
         await match.command.handler(turn)
-
-    async def _has_state(self, turn_context: TurnContext) -> bool:
-        """Whether this conversation has stored dialog state at all.
-
-        Most turns have none; checking first spares them loading, hashing and saving
-        botbuilder's conversation state.
-        """
-        key = self.services.conversation_state.get_storage_key(turn_context)
-        return await state_exists(engine=self.services.engine, key=key)
 
     # ----- card actions ---------------------------------------------------------------
 

@@ -8,9 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from botbuilder.core import ConversationState, MessageFactory, TurnContext
+from botbuilder.core import MessageFactory, TurnContext
 from botbuilder.core.teams import TeamsInfo
-from botbuilder.dialogs import DialogSet
 from botbuilder.schema import Activity
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -99,8 +98,6 @@ class Services:
     clock: Clock
     commands: CommandRegistry
     actions: ActionRegistry
-    conversation_state: ConversationState
-    dialogs: DialogSet
     timetable: Timetable
     cipher: Cipher  # the master key; each case's own key is wrapped with it
     dispatcher: OutboxDispatcher

@@ -52,17 +52,6 @@ class Base(DeclarativeBase):
     type_annotation_map: dict[Any, Any] = {datetime: UTCDateTime}
 
 
-class BotStateItem(Base):
-    """Botbuilder conversation, user and dialog state, one JSON document per key."""
-
-    __tablename__ = "bot_state"
-
-    key: Mapped[str] = mapped_column(String(512), primary_key=True)
-    data: Mapped[str] = mapped_column(Text)
-    etag: Mapped[str] = mapped_column(String(64))
-    updated_at: Mapped[datetime]
-
-
 class ConversationRef(Base):
     """Where the bot can write back: one row per conversation (personal chat or channel)."""
 

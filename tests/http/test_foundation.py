@@ -7,14 +7,6 @@ from typing import Any
 
 import asyncpg
 import pytest
-from botbuilder.core import MessageFactory
-from botbuilder.dialogs import (
-    DialogTurnResult,
-    TextPrompt,
-    WaterfallDialog,
-    WaterfallStepContext,
-)
-from botbuilder.dialogs.prompts import PromptOptions
 from sqlalchemy import func, select
 
 from bot.app import SERVICES, create_app
@@ -251,48 +243,3 @@ async def test_bootstrap_admins_get_the_admin_role_audited(serve: Any, tmp_path:
     async with app[SERVICES].sessions() as session:
         events = list(await session.scalars(select(AuditEvent)))
     assert [(e.action, admin in e.details) for e in events] == [("role.granted", True)]
-
-
-# ----- a dialog in progress survives a restart ---------------------------------------------
-
-
-def _name_dialog() -> WaterfallDialog:
-    async def ask(step: WaterfallStepContext) -> DialogTurnResult:
-        return await step.prompt(
-            "test-name-prompt", PromptOptions(prompt=MessageFactory.text("What is your name?"))
-        )
-
-    async def greet(step: WaterfallStepContext) -> DialogTurnResult:
-        await step.context.send_activity(f"Nice to meet you, {step.result}.")
-        return await step.end_dialog()
-
-    return WaterfallDialog("test-name", [ask, greet])
-
-
-async def test_a_dialog_survives_a_restart_between_two_turns(serve: Any, settings: Any) -> None:
-    commands = COMMANDS.copy()
-
-    @commands.command("askname", hidden=True)
-    async def askname(turn: Turn) -> None:
-        """Start the test-only dialog."""
-        dc = await turn.services.dialogs.create_context(turn.tc)
-        await dc.begin_dialog("test-name")
-
-    def build() -> Any:
-        return create_app(
-            settings,
-            commands=commands,
-            extra_dialogs=[_name_dialog(), TextPrompt("test-name-prompt")],
-        )
-
-    first = await serve(build())
-    (question,) = replies(await (await post(first, message("askname"))).json())
-    assert question["text"] == "What is your name?"
-    await first.close()  # the whole process state goes: engine, adapter, caches
-
-    second = await serve(build())
-    (answer,) = replies(await (await post(second, message("Alex"))).json())
-    assert answer["text"] == "Nice to meet you, Alex."
-    # and the dialog is finished: the next word is a command again
-    (after,) = replies(await (await post(second, message("Alex"))).json())
-    assert "didn't understand" in after["text"]

@@ -1,4 +1,4 @@
-"""Storage on both databases: state eTags, the audit chain, conversation references."""
+"""Storage on both databases: the audit chain, conversation references."""
 
 from __future__ import annotations
 
@@ -10,39 +10,10 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.state_storage import DatabaseStorage
 from storage.audit import append_audit, list_audit, verify_audit
 from storage.db import transaction
-from tests.conftest import FixedClock
 
 NOW = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
-
-
-async def test_state_round_trips_and_etag_guards_concurrent_writes(
-    sessions: async_sessionmaker[AsyncSession],
-) -> None:
-    store = DatabaseStorage(sessions, FixedClock(NOW))
-    await store.write({"conv/1": {"step": 1, "nested": {"a": [1, 2]}}})
-    first = (await store.read(["conv/1"]))["conv/1"]
-    second = (await store.read(["conv/1"]))["conv/1"]
-    assert first["step"] == 1 and first["nested"] == {"a": [1, 2]}
-    assert first["e_tag"] == second["e_tag"]
-
-    first["step"] = 2
-    await store.write({"conv/1": first})
-    second["step"] = 3
-    with pytest.raises(KeyError):
-        await store.write({"conv/1": second})  # stale eTag: refused, not overwritten
-    assert (await store.read(["conv/1"]))["conv/1"]["step"] == 2
-
-    latest = await store.read(["conv/1"])
-    latest["conv/1"]["e_tag"] = "*"
-    latest["conv/1"]["step"] = 4
-    await store.write(latest)
-    assert (await store.read(["conv/1"]))["conv/1"]["step"] == 4
-
-    await store.delete(["conv/1"])
-    assert await store.read(["conv/1"]) == {}
 
 
 async def test_audit_chain_appends_concurrently_and_verifies(
