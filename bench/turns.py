@@ -1,8 +1,11 @@
-"""``make bench``: this project's ``help`` turn against a stock botbuilder echo bot.
+"""``make bench``: this project's turns against a stock botbuilder echo bot.
 
-Both servers run in their own process and are driven through the same HTTP path
-(``POST /api/messages`` with ``deliveryMode: expectReplies``) by the same client, in the same
-run, at concurrency 1 and 8. Prints turns per second, p50 and p95 latency, and the ratios.
+The project's turns: ``help`` (a card), the resume card (``refer`` with a referral already
+in progress: a draft read and decrypted), and a wizard step (``Next`` with valid input on the
+referral's first step, as an ``Action.Execute`` invoke: checked, encrypted, saved, the next
+card rendered). Both servers run in their own process and are driven through the same HTTP
+path by the same client, in the same run, at concurrency 1 and 8, alternating in rounds.
+Prints turns per second, p50 and p95 latency, and each turn's ratio to the echo bot.
 Figures only: nothing here passes or fails.
 """
 
@@ -14,6 +17,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from dataclasses import dataclass
@@ -32,27 +36,36 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def activity(text: str) -> dict[str, Any]:
+def _base(worker: int) -> dict[str, Any]:
     return {
-        "type": "message",
         "id": str(uuid.uuid4()),
         "channelId": "msteams",
-        "serviceUrl": "http://127.0.0.1:9/",  # never called: expectReplies
+        "serviceUrl": "http://127.0.0.1:9/",  # never called: expectReplies, invoke answers
         "from": {
-            "id": "29:bench-user",
+            "id": f"29:bench-user-{worker}",
             "name": "Bench User",
-            "aadObjectId": "00000000-0000-4000-8000-0000000000be",
+            "aadObjectId": f"00000000-0000-4000-8000-0000000000{worker:02d}",
         },
         "recipient": {"id": "28:bot", "name": "Bot"},
         "conversation": {
-            "id": "a:bench-conversation",
+            "id": f"a:bench-conversation-{worker}",
             "conversationType": "personal",
             "tenantId": TENANT,
         },
         "channelData": {"tenant": {"id": TENANT}},
-        "text": text,
-        "deliveryMode": "expectReplies",
     }
+
+
+def activity(text: str, worker: int = 0) -> dict[str, Any]:
+    return {**_base(worker), "type": "message", "text": text, "deliveryMode": "expectReplies"}
+
+
+def press(verb: str, data: dict[str, Any], worker: int) -> dict[str, Any]:
+    value = {"action": {"type": "Action.Execute", "verb": verb, "data": data}, "trigger": "manual"}
+    return {**_base(worker), "type": "invoke", "name": "adaptiveCard/action", "value": value}
+
+
+Turn = Any  # (worker index) -> the activity to post
 
 
 @dataclass
@@ -72,35 +85,63 @@ class Result:
         return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
 
 
-async def drive(url: str, text: str, concurrency: int, turns: int) -> tuple[float, list[float]]:
+def _answered(body: dict[str, Any]) -> bool:
+    if body.get("activities"):
+        return True  # expectReplies
+    value = body.get("value")
+    return body.get("statusCode") == 200 and isinstance(value, dict)  # an invoke's card
+
+
+async def drive(url: str, turn: Turn, concurrency: int, turns: int) -> tuple[float, list[float]]:
     latencies: list[float] = []
     remaining = turns
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency)) as session:
 
-        async def worker() -> None:
+        async def worker(index: int) -> None:
             nonlocal remaining
             while remaining > 0:
                 remaining -= 1
                 started = time.perf_counter()
-                async with session.post(url, json=activity(text)) as response:
+                async with session.post(url, json=turn(index)) as response:
                     body = await response.json()
-                    if response.status != 200 or not body.get("activities"):
+                    if response.status != 200 or not _answered(body):
                         raise RuntimeError(f"bad answer {response.status}: {body}")
                 latencies.append(time.perf_counter() - started)
 
         started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        await asyncio.gather(*(worker(i) for i in range(concurrency)))
         return time.perf_counter() - started, latencies
+
+
+async def open_drafts(url: str, workers: int) -> dict[int, str]:
+    """Each worker's referral draft (its first ``refer``), by worker index."""
+    found: dict[int, str] = {}
+    async with aiohttp.ClientSession() as session:
+        for index in range(workers):
+            async with session.post(url, json=activity("refer", index)) as response:
+                body = await response.json()
+            card = body["activities"][0]["attachments"][0]["content"]
+            found[index] = str(card["actions"][0]["data"]["draft_id"])
+    return found
+
+
+LABELS = {
+    "echo": "stock echo (botbuilder)",
+    "help": "project help turn",
+    "resume": "project resume card",
+    "step": "project wizard step",
+}
 
 
 def start(kind: str) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
+    log = tempfile.NamedTemporaryFile(prefix=f"crb-bench-{kind}-", suffix=".log", delete=False)  # noqa: SIM115
     process = subprocess.Popen(
         [sys.executable, "-m", "bench.servers", kind, str(port)],
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log,  # a file, not a pipe: a pipe nobody reads would fill and stall the server
     )
     url = f"http://127.0.0.1:{port}/api/messages"
     deadline = time.monotonic() + 60
@@ -110,36 +151,48 @@ def start(kind: str) -> tuple[subprocess.Popen[bytes], str]:
                 return process, url
         except OSError:
             if process.poll() is not None:
-                message = process.stderr.read().decode() if process.stderr else "exited"
-                raise RuntimeError(message) from None
+                raise RuntimeError(Path(log.name).read_text()) from None
             time.sleep(0.1)
     raise RuntimeError(f"{kind} server did not start")
 
 
-async def measure_both(turns: int, warmup: int, rounds: int) -> tuple[list[Result], list[Result]]:
-    """Both servers up at once; measurements alternate between them in rounds, so drift in
-    the machine's load falls on both alike."""
+async def measure_all(turns: int, warmup: int, rounds: int) -> dict[str, list[Result]]:
+    """Both servers up at once; measurements alternate between the turns in rounds, so drift
+    in the machine's load falls on all alike."""
     echo_process, echo_url = start("echo")
     project_process, project_url = start("project")
     try:
-        await drive(echo_url, "hello", 1, warmup)
-        await drive(project_url, "help", 1, warmup)
+        drafts = await open_drafts(project_url, 8)
+        first_step = {"section": "criteria", "rows": 0, "return": ""}
+        rows: list[tuple[str, str, Turn]] = [
+            ("echo", echo_url, lambda i: activity("hello", i)),
+            ("help", project_url, lambda i: activity("help", i)),
+            ("resume", project_url, lambda i: activity("refer", i)),
+            (
+                "step",
+                project_url,
+                lambda i: press(
+                    "referral.next",
+                    {**first_step, "draft_id": drafts[i], "must_notify": "serious_sexual_abuse"},
+                    i,
+                ),
+            ),
+        ]
+        for _, url, turn in rows:
+            await drive(url, turn, 1, warmup)
         results: dict[tuple[str, int], Result] = {}
         per_round = max(1, turns // rounds)
         for concurrency in (1, 8):
             for _ in range(rounds):
-                for name, url, text in (
-                    ("echo", echo_url, "hello"),
-                    ("project", project_url, "help"),
-                ):
-                    seconds, latencies = await drive(url, text, concurrency, per_round)
+                for name, url, turn in rows:
+                    seconds, latencies = await drive(url, turn, concurrency, per_round)
                     result = results.setdefault(
                         (name, concurrency), Result(name, concurrency, 0, 0.0, [])
                     )
                     result.turns += per_round
                     result.seconds += seconds
                     result.latencies += latencies
-        return ([results[("echo", c)] for c in (1, 8)], [results[("project", c)] for c in (1, 8)])
+        return {name: [results[(name, c)] for c in (1, 8)] for name, _, _ in rows}
     finally:
         for process in (echo_process, project_process):
             process.terminate()
@@ -152,24 +205,19 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=4, help="alternations per row")
     args = parser.parse_args()
-    echo, project = asyncio.run(measure_both(args.turns, args.warmup, args.rounds))
+    measured = asyncio.run(measure_all(args.turns, args.warmup, args.rounds))
     print(
         f"Turn benchmark: {args.turns} turns per row in {args.rounds} alternating rounds, "
-        f"expectReplies over HTTP, {os.cpu_count()} cores"
+        f"over HTTP, {os.cpu_count()} cores"
     )
-    print(f"{'server':<28}{'conc':>5}{'turns/s':>10}{'p50 ms':>9}{'p95 ms':>9}")
-    for result in echo + project:
-        label = "stock echo (botbuilder)" if result.name == "echo" else "project help turn"
-        print(
-            f"{label:<28}{result.concurrency:>5}{result.rate:>10.1f}"
-            f"{result.pct(0.50):>9.2f}{result.pct(0.95):>9.2f}"
-        )
-    for stock, ours in zip(echo, project, strict=True):
-        print(
-            f"concurrency {stock.concurrency}: throughput ratio project/stock = "
-            f"{ours.rate / stock.rate:.2f}x; p50 ratio stock/project = "
-            f"{stock.pct(0.5) / ours.pct(0.5):.2f}x"
-        )
+    print(f"{'turn':<28}{'conc':>5}{'turns/s':>10}{'p50 ms':>9}{'p95 ms':>9}{'vs echo':>9}")
+    for name, results in measured.items():
+        for result, stock in zip(results, measured["echo"], strict=True):
+            ratio = result.rate / stock.rate
+            print(
+                f"{LABELS[name]:<28}{result.concurrency:>5}{result.rate:>10.1f}"
+                f"{result.pct(0.50):>9.2f}{result.pct(0.95):>9.2f}{ratio:>8.2f}x"
+            )
 
 
 if __name__ == "__main__":

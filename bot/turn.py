@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -48,8 +49,11 @@ class ProfileEmails:
     background; its answer is kept here, for the next step of the form to use.
     """
 
+    RETRY_AFTER_FAILURE = 300.0  # seconds: Teams not answering is not asked again at once
+
     def __init__(self, limit: int = 10_000) -> None:
         self._known: dict[str, str] = {}
+        self._failed: dict[str, float] = {}  # aad id -> when a lookup last failed (monotonic)
         self._pending: dict[str, asyncio.Task[str]] = {}
         self._limit = limit
 
@@ -59,6 +63,9 @@ class ProfileEmails:
     async def lookup(self, tc: TurnContext, aad_id: str) -> str:
         if aad_id in self._known:
             return self._known[aad_id]
+        failed = self._failed.get(aad_id)
+        if failed is not None and time.monotonic() - failed < self.RETRY_AFTER_FAILURE:
+            return ""
         sender = tc.activity.from_property
         if sender is None or not sender.id:
             return ""
@@ -77,6 +84,9 @@ class ProfileEmails:
             member = await asyncio.wait_for(TeamsInfo.get_member(tc, teams_id), 10)
         except Exception as error:
             log.info("profile lookup failed", extra={"error": type(error).__name__})
+            if len(self._failed) >= self._limit:
+                self._failed.clear()
+            self._failed[aad_id] = time.monotonic()
             return ""
         email = str(
             getattr(member, "email", None) or getattr(member, "user_principal_name", None) or ""
