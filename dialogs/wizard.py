@@ -97,17 +97,15 @@ class FormWizard:
             assert existing is not None
             return self._resume(existing)
 
-    async def _open_draft(self, person: Person, case_id: int | None) -> drafts.Draft | None:
-        async with self.deps.sessions() as session:
-            return await drafts.open_draft_of(
-                session=session,
-                cipher=self.deps.cipher,
-                form_kind=self.spec.kind,
-                owner_aad_id=person.aad_object_id,
-                case_id=case_id,
-            )
+    async def _open_draft(self, person: Person, case_id: int | None) -> drafts.DraftHeader | None:
+        return await drafts.open_draft_header(
+            engine=self.deps.sessions.kw["bind"],
+            form_kind=self.spec.kind,
+            owner_aad_id=person.aad_object_id,
+            case_id=case_id,
+        )
 
-    def _resume(self, draft: drafts.Draft) -> dict[str, Any]:
+    def _resume(self, draft: drafts.DraftHeader) -> dict[str, Any]:
         return cards.resume_card(
             self.spec,
             draft_id=draft.id,
