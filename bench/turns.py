@@ -173,7 +173,12 @@ async def measure_all(turns: int, warmup: int, rounds: int) -> dict[str, list[Re
                 project_url,
                 lambda i: press(
                     "referral.next",
-                    {**first_step, "draft_id": drafts[i], "must_notify": "serious_sexual_abuse"},
+                    {
+                        **first_step,
+                        "draft_id": drafts[i],
+                        "immediate_risk": "no",
+                        "must_notify": "serious_sexual_abuse",
+                    },
                     i,
                 ),
             ),

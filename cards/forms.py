@@ -145,7 +145,8 @@ def section_card(
     sec = spec.section(section_key)
     step, steps = spec.step(sec.key), len(spec.sections)
     items: list[Any] = heading(
-        f"{spec.title}: {sec.title}", subtle=f"Step {step} of {steps}. Saved as you go."
+        f"{spec.title}: {sec.title}",
+        subtle=f"Step {step} of {steps}. Saved each time you press a button.",
     )
     if step == 1 and spec.hint:
         items.append(para(spec.hint))
@@ -241,8 +242,14 @@ def shown(fld: Field, value: Any) -> str:
     return esc(value) if value else "Not given"
 
 
-def section_facts(sec: Section, values: Any) -> list[Any]:
-    """A section's answers as facts (rows one after another); multi-choices always shown."""
+def section_facts(sec: Section, values: Any, *, reader: bool = False) -> list[Any]:
+    """A section's answers as facts (rows one after another); multi-choices always shown.
+    ``reader``: for someone other than the person who filled it in (labels speak about them,
+    not to them)."""
+
+    def label(fld: Field) -> str:
+        return fld.label_for_reader if reader else fld.label
+
     if sec.repeating:
         if not values:
             return [para("None given.", is_subtle=True)]
@@ -251,14 +258,14 @@ def section_facts(sec: Section, values: Any) -> list[Any]:
             blocks.append(para(f"**{sec.row_noun.capitalize()} {row + 1}**", spacing="Small"))
             blocks.append(
                 facts(
-                    (fld.label, shown(fld, item.get(fld.id, "")))
+                    (label(fld), shown(fld, item.get(fld.id, "")))
                     for fld in sec.fields
                     if item.get(fld.id)
                 )
             )
         return blocks
     given = [
-        (fld.label, shown(fld, values.get(fld.id, "")))
+        (label(fld), shown(fld, values.get(fld.id, "")))
         for fld in sec.fields
         if values.get(fld.id) or fld.kind == "multichoice"
     ]

@@ -16,7 +16,7 @@ from adaptive_cards import types as act
 
 from cards.common import day, esc, facts, heading, para, render
 from cards.forms import section_facts, verbs
-from workflow.referral import REFERRAL
+from workflow.referral import REFERRAL, immediate_risk
 
 V = verbs(REFERRAL)
 
@@ -31,6 +31,7 @@ def confirmation_card(
     next_steps: Sequence[tuple[str, date | None]],
     contacts: Sequence[str],
     contact_email: str,
+    notify_ofsted: bool = False,
 ) -> dict[str, Any]:
     items: list[Any] = [
         *heading(
@@ -51,6 +52,17 @@ def confirmation_card(
         ),
         para("If you learn more, tell the Business Unit; you don't need to wait.", is_subtle=True),
     ]
+    if notify_ofsted:
+        items.insert(
+            2,
+            ac.TextBlock(
+                text="As Children's Social Care, you also need to notify Ofsted, using Ofsted's "
+                "online notification form. This referral does not do that for you.",
+                color=act.Colors.ATTENTION,
+                weight=act.FontWeight.BOLDER,
+                wrap=True,
+            ),
+        )
     return render(items, fallback_text=f"Referral received: {reference}")
 
 
@@ -81,17 +93,28 @@ def referral_details_card(
             size=act.FontSize.SMALL,
         ),
     ]
+    if immediate_risk(form):
+        items.insert(
+            0,
+            ac.TextBlock(
+                text="The referrer says a child is at immediate risk of harm now.",
+                color=act.Colors.ATTENTION,
+                weight=act.FontWeight.BOLDER,
+                size=act.FontSize.MEDIUM,
+                wrap=True,
+            ),
+        )
     for sec in REFERRAL.sections:
         items.append(
             ac.TextBlock(
-                text=esc(sec.title),
+                text=esc(sec.title_for_reader),
                 weight=act.FontWeight.BOLDER,
                 wrap=True,
                 separator=True,
                 spacing=act.Spacing.MEDIUM,
             )
         )
-        items += section_facts(sec, form.get(sec.key, [] if sec.repeating else {}))
+        items += section_facts(sec, form.get(sec.key, [] if sec.repeating else {}), reader=True)
     return render(items, fallback_text=f"New referral {reference}")
 
 

@@ -21,7 +21,7 @@ from storage.audit import append_audit
 from storage.crypto import Cipher
 from storage.models import Case
 from workflow import referral as rules
-from workflow.roles import Role, label
+from workflow.roles import REFERRAL_RECIPIENTS, Role, label
 from workflow.timetable import Timetable, due_dates, project
 
 log = logging.getLogger(__name__)
@@ -74,9 +74,10 @@ class ReferralFlow:
         today: date,
         now: datetime,
     ) -> None:
-        """The business unit and the chair get the details 1:1; the channel gets the case card."""
+        """The business unit, the chair and the CSC Deputy Director get the details 1:1; the
+        channel gets the case card."""
         recipients: dict[str, Role] = {}
-        for role in (Role.BUSINESS_UNIT, Role.CHAIR):
+        for role in REFERRAL_RECIPIENTS:
             for aad in await people.list_holders(session=session, role=role):
                 recipients.setdefault(aad, role)
         for aad, role in recipients.items():
@@ -140,6 +141,7 @@ class ReferralFlow:
                 contacts.append(known.name)
         return cards.confirmation_card(
             reference=case.reference,
+            notify_ofsted=rules.from_childrens_social_care(case.referring_agency),
             day_one=timetable.calendar().day_one(case.awareness_date),
             next_steps=steps,
             contacts=contacts,

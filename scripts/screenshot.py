@@ -70,6 +70,9 @@ async def main(out: Path) -> None:
             await page.keyboard.press("Enter")
             await wait_text(page, "Which criteria apply")
             await page.get_by_text("potentially life-threatening injury", exact=False).last.click()
+            await page.get_by_label(
+                "Is any child at immediate risk", exact=False
+            ).last.select_option(label="No")
             await click(page, "Next")
             await wait_text(page, "About you (the referrer)")
             await fill(page, "Agency", "Bradford Teaching Hospitals")

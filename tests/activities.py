@@ -22,6 +22,11 @@ CHAIR = {
     "name": "Chris Holt",
     "aadObjectId": "00000000-0000-4000-8000-000000000102",
 }
+CSC_DEPUTY_DIRECTOR = {  # Laura Ahmed: the LA representative, and CSC Deputy Director
+    "id": "29:local-authority",
+    "name": "Laura Ahmed",
+    "aadObjectId": "00000000-0000-4000-8000-000000000105",
+}
 BUSINESS_UNIT = {
     "id": "29:business-unit",
     "name": "Bea Umar",

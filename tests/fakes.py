@@ -27,6 +27,11 @@ MEMBERS = [
         "name": "Paul Okafor",
         "aadObjectId": "00000000-0000-4000-8000-000000000104",
     },
+    {
+        "id": "29:local-authority",
+        "name": "Laura Ahmed",
+        "aadObjectId": "00000000-0000-4000-8000-000000000105",
+    },
 ]
 
 

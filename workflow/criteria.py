@@ -39,20 +39,30 @@ MUST_NOTIFY: tuple[Criterion, ...] = (
 CONSIDER: tuple[Criterion, ...] = (
     Criterion(
         "risk_not_recognised",
-        "Clear evidence of a risk of significant harm that was not recognised, not shared or "
-        "not acted on appropriately",
+        "Clear evidence of a risk of significant harm to a child that was not recognised by "
+        "organisations or individuals in contact with the child or perpetrator",
+    ),
+    Criterion(
+        "risk_not_shared",
+        "Clear evidence of a risk of significant harm to a child that was not shared with others",
+    ),
+    Criterion(
+        "risk_not_acted_on",
+        "Clear evidence of a risk of significant harm to a child that was not acted on "
+        "appropriately",
     ),
     Criterion(
         "institutional_setting",
-        "Abuse or neglect in an institutional setting (school, nursery, children's centre, YOI, "
-        "secure training centre, children's home, Armed Services training establishment)",
+        "Abuse or neglect in an institutional setting (school, nursery, children's centre, "
+        "Youth Offending Institution, secure training centre, children's home, Armed Services "
+        "training establishment)",
     ),
     Criterion("while_looked_after", "Abuse or neglect while looked after by the local authority"),
     Criterion("died_while_missing", "A child died while absent or missing from home or care"),
     Criterion(
         "concerns_not_taken_seriously",
-        "An agency or professional considers its concerns were not taken seriously or acted on "
-        "by another",
+        "One or more agencies or professionals consider their concerns were not taken "
+        "sufficiently seriously, or acted on appropriately, by another",
     ),
     Criterion(
         "procedural_failings",

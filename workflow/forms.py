@@ -38,6 +38,12 @@ class Field:
     placeholder: str = ""
     help: str = ""  # shown under the field
     personal: bool = True  # about the child or family (never in channel posts or logs)
+    # How others reading the answers see the label ("Your name" is "Name" to the chair).
+    reader_label: str = ""
+
+    @property
+    def label_for_reader(self) -> str:
+        return self.reader_label or self.label
 
     def __post_init__(self) -> None:
         if self.kind not in FIELD_KINDS:
@@ -66,6 +72,11 @@ class Section:
     max_rows: int = 20
     checks: tuple[Check, ...] = ()  # per row, for a repeating section
     name: str = ""  # how a button names it ("Edit the child"); the title, lower-cased, if not
+    reader_title: str = ""  # the title others reading the answers see ("The referrer")
+
+    @property
+    def title_for_reader(self) -> str:
+        return self.reader_title or self.title
 
     @property
     def button_name(self) -> str:

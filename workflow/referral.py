@@ -53,8 +53,32 @@ SECTIONS: tuple[Section, ...] = (
     Section(
         "criteria",
         "Which criteria apply",
-        "Tick any that apply. If you're not sure, leave them and say why in 'What happened'.",
+        "Tick any that apply. If you're not sure, leave them and say why in 'Why you are "
+        "referring', on the last step.",
         (
+            Field(
+                "immediate_risk",
+                "Is any child at immediate risk of harm now?",
+                "choice",
+                required=True,
+                choices=YES_NO_UNKNOWN,
+                help="If so, act to keep them safe now, as you normally would: this referral "
+                "is not a way to get urgent help.",
+                personal=False,
+                reader_label="Any child at immediate risk of harm now?",
+            ),
+            Field(
+                "cp_referral",
+                "Has a child protection referral been made?",
+                "choice",
+                choices=(
+                    ("yes", "Yes"),
+                    ("no", "No"),
+                    ("not_needed", "Not needed"),
+                    ("unknown", "Not known"),
+                ),
+                personal=False,
+            ),
             Field(
                 "must_notify",
                 "Incidents that must be notified to the BDSCP",
@@ -64,7 +88,8 @@ SECTIONS: tuple[Section, ...] = (
             ),
             Field(
                 "consider",
-                "Cases to consider referring",
+                "Cases to consider referring, depending on the gravity of the case or the "
+                "significance of the issues it raises",
                 "multichoice",
                 choices=tuple((c.key, c.text) for c in criteria.CONSIDER),
                 personal=False,
@@ -77,7 +102,7 @@ SECTIONS: tuple[Section, ...] = (
         "About you (the referrer)",
         "We've filled in what Teams knows about you. Add your agency so we can contact you.",
         (
-            Field("name", "Your name", required=True, personal=False),
+            Field("name", "Your name", required=True, personal=False, reader_label="Name"),
             Field(
                 "agency",
                 "Agency",
@@ -85,13 +110,19 @@ SECTIONS: tuple[Section, ...] = (
                 personal=False,
                 placeholder="e.g. West Yorkshire Police",
             ),
-            Field("designation", "Designation (your role)", personal=False),
+            Field(
+                "designation",
+                "Designation (your role)",
+                personal=False,
+                reader_label="Designation",
+            ),
             Field("email", "Email", "email", max_length=254, personal=False),
             Field("phone", "Phone", "phone", max_length=40, personal=False),
             Field("address", "Work address", "multiline", max_length=500, personal=False),
         ),
         checks=(_reachable,),
         name="your details",
+        reader_title="The referrer",
     ),
     Section(
         "child",
@@ -140,7 +171,8 @@ SECTIONS: tuple[Section, ...] = (
     Section(
         "family",
         "Family and significant others",
-        "Add anyone significant: parents, carers, siblings, partners. Leave empty if not known.",
+        "Add anyone significant: parents, carers, siblings, and a parent's or carer's partner. "
+        "Leave this empty if not known.",
         (
             Field("name", "Name"),
             Field("relationship", "Relationship to the child", max_length=100),
@@ -197,6 +229,11 @@ REFERRAL = FormSpec(
     command="refer",
     sections=SECTIONS,
     submit_label="Submit referral",
+    hint=(
+        "This is a referral to the BDSCP for consideration of a case review. It does not "
+        "replace a child protection referral, or any urgent action to keep a child safe: do "
+        "those first, as you normally would."
+    ),
     submit_note=(
         "When you submit, the BDSCP Business Unit and the Case Review Sub-group chair receive "
         "these details privately. The case review channel sees only the case reference, "
@@ -208,6 +245,21 @@ SECTION_KEYS = REFERRAL.keys
 
 def empty_form(*, referrer_name: str = "", referrer_email: str = "") -> dict[str, Any]:
     return REFERRAL.empty({"referrer": {"name": referrer_name, "email": referrer_email}})
+
+
+def immediate_risk(form: Mapping[str, Any]) -> bool:
+    """The referrer says a child is at immediate risk of harm now."""
+    return bool(form.get("criteria", {}).get("immediate_risk") == "yes")
+
+
+def from_childrens_social_care(agency: str) -> bool:
+    """The referring agency is Children's Social Care, who notify Ofsted themselves too."""
+    words = " ".join(agency.lower().replace("’", "'").split())
+    return (
+        "children's social care" in words
+        or "childrens social care" in words
+        or any(part.strip(" ,.()") == "csc" for part in words.split())
+    )
 
 
 def referring_agency(form: Mapping[str, Any]) -> str:

@@ -13,6 +13,7 @@ class Role(StrEnum):
     PARTNER_LA = "partner_la"
     PARTNER_ICB = "partner_icb"
     STRATEGIC_DIRECTOR = "strategic_director"
+    CSC_DEPUTY_DIRECTOR = "csc_deputy_director"
     AGENCY_RESPONDENT = "agency_respondent"  # per case: holds it only for the case asked
     SCRUTINEER = "scrutineer"
     ADMIN = "admin"
@@ -26,6 +27,7 @@ LABELS: dict[Role, str] = {
     Role.PARTNER_LA: "Local Authority representative (Children's Social Care)",
     Role.PARTNER_ICB: "ICB (health) representative",
     Role.STRATEGIC_DIRECTOR: "LA Strategic Director, Children's Services",
+    Role.CSC_DEPUTY_DIRECTOR: "Children's Social Care Deputy Director",
     Role.AGENCY_RESPONDENT: "Agency respondent",
     Role.SCRUTINEER: "Independent scrutineer",
     Role.ADMIN: "Bot administrator",
@@ -34,10 +36,22 @@ LABELS: dict[Role, str] = {
 PARTNERS = frozenset({Role.PARTNER_POLICE, Role.PARTNER_LA, Role.PARTNER_ICB})
 
 # Who may see a referral's personal details (in 1:1 chat only), besides its own referrer.
-SEE_PERSONAL_DETAILS = frozenset({Role.BUSINESS_UNIT, Role.CHAIR, *PARTNERS})
+SEE_PERSONAL_DETAILS = frozenset(
+    {Role.BUSINESS_UNIT, Role.CHAIR, Role.CSC_DEPUTY_DIRECTOR, *PARTNERS}
+)
+# Who is sent a new referral's details: partner agencies notify the CSC Deputy Director and
+# the Business Unit (section 4 of the procedure); the chair leads the scoping.
+REFERRAL_RECIPIENTS = (Role.BUSINESS_UNIT, Role.CHAIR, Role.CSC_DEPUTY_DIRECTOR)
 # Who sees every case (status, stage, dates); the scrutineer reads, changes nothing.
 SEE_ALL_CASES = frozenset(
-    {Role.BUSINESS_UNIT, Role.CHAIR, *PARTNERS, Role.STRATEGIC_DIRECTOR, Role.SCRUTINEER}
+    {
+        Role.BUSINESS_UNIT,
+        Role.CHAIR,
+        *PARTNERS,
+        Role.STRATEGIC_DIRECTOR,
+        Role.CSC_DEPUTY_DIRECTOR,
+        Role.SCRUTINEER,
+    }
 )
 
 

@@ -12,6 +12,7 @@ import pytest
 from storage.crypto import Cipher
 from tests.cardcheck import assert_valid_card
 from tests.e2e.harness import BotMessage, LocalTeams, card_text, current_values
+from tests.http.test_referral import answer_safety_question
 
 pytestmark = pytest.mark.e2e
 
@@ -60,7 +61,8 @@ PERSONAL = [
 
 
 async def press(teams: LocalTeams, message: BotMessage, title: str, **inputs: Any) -> BotMessage:
-    answer = await teams.press(message, title, inputs)
+    assert message.card is not None
+    answer = await teams.press(message, title, answer_safety_question(message.card, inputs))
     shown = message.showing(answer)
     assert shown.card is not None
     assert_valid_card(shown.card)

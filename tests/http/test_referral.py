@@ -17,7 +17,14 @@ from bot import logs
 from bot.app import SERVICES, create_app
 from storage import cases
 from storage.models import AuditEvent, Case, FormDraft, OutboxMessage
-from tests.activities import BUSINESS_UNIT, CHAIR, PRACTITIONER, execute, message
+from tests.activities import (
+    BUSINESS_UNIT,
+    CHAIR,
+    CSC_DEPUTY_DIRECTOR,
+    PRACTITIONER,
+    execute,
+    message,
+)
 from tests.cardcheck import assert_valid_card
 from tests.conftest import FixedClock, card_of, card_text, local_settings, replies
 from tests.e2e.harness import current_values, find_action, input_ids
@@ -59,6 +66,15 @@ PERSONAL_VALUES = [
 ]
 
 
+def answer_safety_question(card: dict[str, Any], inputs: dict[str, Any]) -> dict[str, Any]:
+    """The referral's first step asks (required) whether any child is at immediate risk: the
+    tests' referrer answers "no" unless a test says otherwise."""
+    asked = "immediate_risk" in input_ids(card) and "immediate_risk" not in inputs
+    if asked and not current_values(card).get("immediate_risk"):
+        return {**inputs, "immediate_risk": "no"}
+    return inputs
+
+
 class Bot:
     """One practitioner's view of the bot over HTTP."""
 
@@ -76,6 +92,7 @@ class Bot:
         return replies(await response.json())
 
     async def press(self, card: dict[str, Any], title: str, **inputs: Any) -> dict[str, Any]:
+        inputs = answer_safety_question(card, inputs)
         action = find_action(card, title)
         unknown = set(inputs) - input_ids(card)
         assert not unknown, f"no inputs {unknown} on the card"
@@ -121,10 +138,11 @@ async def test_the_referrer_is_prefilled_from_their_teams_profile(
     assert (values["name"], values["email"]) == ("Priya Shah", "priya.shah@example.org")
 
 
-async def fill_to_summary(bot: Bot, card: dict[str, Any]) -> dict[str, Any]:
-    card = await bot.press(
-        card, "Next", must_notify="life_threatening_injury", consider="child_protection_plan"
-    )
+async def fill_to_summary(bot: Bot, card: dict[str, Any], *, from_step: int = 1) -> dict[str, Any]:
+    if from_step == 1:
+        card = await bot.press(
+            card, "Next", must_notify="life_threatening_injury", consider="child_protection_plan"
+        )
     assert "About you" in card_text(card)
     card = await bot.press(
         card,
@@ -196,6 +214,8 @@ async def test_a_referral_from_start_to_submit(
         }
     ]
     assert form["criteria"] == {
+        "immediate_risk": "no",
+        "cp_referral": "",
         "must_notify": ["life_threatening_injury"],
         "consider": ["child_protection_plan"],
     }
@@ -211,15 +231,19 @@ async def test_a_referral_from_start_to_submit(
     assert "Bradford Teaching Hospitals" in channel_text
     for value in PERSONAL_VALUES:
         assert value not in channel_text, value
-    # The business unit and the chair get the details in 1:1 chats.
-    for who in (BUSINESS_UNIT, CHAIR):
+    # The business unit, the chair and the CSC Deputy Director get the details in 1:1 chats,
+    # spoken of as the referrer's, not as "your name".
+    for who in (BUSINESS_UNIT, CHAIR, CSC_DEPUTY_DIRECTOR):
         (sent,) = connector.to(f"a:1on1-{who['id']}")
-        assert "Zebedee Quattlebaum" in json.dumps(sent.activity)
+        details = card_text(sent.activity["attachments"][0]["content"])
+        assert "Zebedee Quattlebaum" in details
+        assert "The referrer" in details and "Your name" not in details
+        assert "immediate risk" not in details.split("Any child at immediate risk")[0]
     async with services.sessions() as session:
         actions = list(await session.scalars(select(AuditEvent.action).order_by(AuditEvent.seq)))
         logs = list(await session.scalars(select(AuditEvent.details)))
     assert "case.created" in actions
-    assert actions.count("referral.details_sent") == 2
+    assert actions.count("referral.details_sent") == 3
     assert not any(v in d for d in logs for v in PERSONAL_VALUES)
     # Nor in any log line, at any level, from any library.
     for value in PERSONAL_VALUES:
@@ -275,6 +299,45 @@ async def test_a_whole_referral_leaves_no_name_agency_or_personal_value_in_the_l
     assert caplog.records
     for value in [*STAFF_AND_AGENCIES, *PERSONAL_VALUES]:
         assert value not in caplog.text, value
+
+
+async def test_a_child_at_immediate_risk_is_flagged_to_every_recipient(
+    make_app: Any, serve: Any, connector: FakeConnector
+) -> None:
+    app = make_app()
+    bot = Bot(await serve(app), connector.url)
+    await bot.say("help", channel=True)
+    card = await start_referral(bot)
+    assert "does not replace a child protection referral" in card_text(card)
+    card = await bot.press(card, "Next", immediate_risk="yes", cp_referral="yes")
+    summary = await fill_to_summary(bot, card, from_step=2)
+    await bot.press(summary, "Submit referral")
+    await app[SERVICES].dispatcher.wait_idle()
+    await app[SERVICES].dispatcher.flush()
+    for who in (BUSINESS_UNIT, CHAIR, CSC_DEPUTY_DIRECTOR):
+        (sent,) = connector.to(f"a:1on1-{who['id']}")
+        details = card_text(sent.activity["attachments"][0]["content"])
+        assert details.index("a child is at immediate risk of harm now") < details.index(
+            "Confidential"
+        )
+    channel = json.dumps(connector.to(CHANNEL)[0].activity)
+    assert "immediate risk" not in channel  # the flag goes to people, not the channel
+
+
+async def test_a_referrer_from_childrens_social_care_is_reminded_about_ofsted(
+    make_app: Any, serve: Any, connector: FakeConnector
+) -> None:
+    bot = Bot(await serve(make_app()), connector.url)
+    card = await bot.press(await start_referral(bot), "Next")
+    card = await bot.press(
+        card, "Next", agency="Bradford Children's Social Care", email="p@example.org"
+    )
+    card = await bot.press(card, "Next", name="Kit", incident_date="2026-11-20")
+    card = await bot.press(card, "Next")
+    card = await bot.press(card, "Next")
+    summary = await bot.press(card, "Next", what_happened="Fell.")
+    done = await bot.press(summary, "Submit referral")
+    assert "notify Ofsted" in card_text(done)
 
 
 async def test_bad_input_is_explained_next_to_the_field_and_kept(
@@ -361,7 +424,8 @@ async def test_two_rapid_submits_make_one_case(
     assert "Referral received: BR-2026-0001" in card_text(third)
     async with app[SERVICES].sessions() as session:
         assert await session.scalar(select(func.count()).select_from(Case)) == 1
-        assert await session.scalar(select(func.count()).select_from(OutboxMessage)) == 3
+        # the business unit, the chair, the CSC Deputy Director and the channel
+        assert await session.scalar(select(func.count()).select_from(OutboxMessage)) == 4
 
 
 async def test_the_wizard_survives_a_restart(
@@ -431,7 +495,7 @@ async def test_outbox_retries_after_throttling(
     await services.dispatcher.flush()
     async with services.sessions() as session:
         rows = list(await session.scalars(select(OutboxMessage)))
-    assert [r.status for r in rows] == ["sent", "sent", "sent"]
+    assert [r.status for r in rows] == ["sent"] * 4
     assert any(r.attempts == 1 for r in rows)
 
 

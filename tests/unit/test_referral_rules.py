@@ -88,10 +88,31 @@ def test_multichoice_keeps_only_known_criteria() -> None:
         REFERRAL.section("criteria"),
         {"must_notify": "serious_sexual_abuse,made_up", "consider": "child_protection_plan"},
     )
-    assert reading.values == {
-        "must_notify": ["serious_sexual_abuse"],
-        "consider": ["child_protection_plan"],
-    }
+    assert reading.values["must_notify"] == ["serious_sexual_abuse"]
+    assert reading.values["consider"] == ["child_protection_plan"]
+
+
+def test_the_safety_question_must_be_answered() -> None:
+    criteria_step = REFERRAL.section("criteria")
+    errors = forms.check_section(criteria_step, {"must_notify": [], "consider": []}, TODAY)
+    assert "immediate_risk" in errors
+    answered = {"immediate_risk": "yes", "cp_referral": "", "must_notify": [], "consider": []}
+    assert forms.check_section(criteria_step, answered, TODAY) == {}
+    assert rules.immediate_risk({"criteria": answered})
+
+
+@pytest.mark.parametrize(
+    ("agency", "csc"),
+    [
+        ("Children's Social Care", True),
+        ("Bradford Children’s Social Care, Front Door", True),
+        ("CSC", True),
+        ("Bradford Teaching Hospitals", False),
+        ("West Yorkshire Police (CSE team)", False),
+    ],
+)
+def test_a_referrer_from_childrens_social_care_is_recognised(agency: str, csc: bool) -> None:
+    assert rules.from_childrens_social_care(agency) is csc
 
 
 def test_answers_beyond_their_limit_are_cut_to_it_and_said_so() -> None:
@@ -138,7 +159,12 @@ def test_only_year_month_day_is_a_date(text: str) -> None:
 
 def test_check_form_names_the_sections_needing_attention() -> None:
     form = rules.empty_form(referrer_name="Priya", referrer_email="p@example.org")
-    assert set(forms.check_form(REFERRAL, form, TODAY)) == {"referrer", "child", "incident"}
+    assert set(forms.check_form(REFERRAL, form, TODAY)) == {
+        "criteria",
+        "referrer",
+        "child",
+        "incident",
+    }
 
 
 @pytest.mark.parametrize(

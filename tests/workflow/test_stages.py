@@ -116,8 +116,18 @@ def test_events_for_offers_the_chair_their_buttons() -> None:
 
 def test_criteria_lists_are_the_procedures() -> None:
     assert len(MUST_NOTIFY) == 5
-    assert len(CONSIDER) == 9
-    assert len(ALL) == 14
+    # Appendix 2 lists 9 "consider" cases; its first has three parts, each tickable.
+    assert len(CONSIDER) == 11
+    assert len(ALL) == 16
+    risk = [c for c in CONSIDER if c.key.startswith("risk_not_")]
+    assert [c.text.rsplit(" that was ", 1)[1] for c in risk] == [
+        "not recognised by organisations or individuals in contact with the child or perpetrator",
+        "not shared with others",
+        "not acted on appropriately",
+    ]
+    texts = " ".join(c.text for c in ALL.values())
+    assert "YOI" not in texts and "Youth Offending Institution" in texts
+    assert "not taken sufficiently seriously, or acted on appropriately" in texts
     assert any_must_notify(["serious_sexual_abuse"])
     assert not any_must_notify(["child_protection_plan"])
 
