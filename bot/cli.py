@@ -21,6 +21,7 @@ from aiohttp import web
 
 from bot import logs
 from bot.settings import Settings, SettingsError
+from cards.common import day
 from storage import db
 from storage.audit import verify_audit
 from storage.crypto import new_key
@@ -131,16 +132,16 @@ def _deadlines(settings: Settings, awareness: date, *, as_json: bool) -> int:
         return 0
     day_one = timetable.calendar().day_one(awareness)
     print(
-        f"Aware {awareness:%a %d %b %Y}; Day 1 is {day_one:%a %d %b %Y}. "
+        f"Aware {day(awareness)}; Day 1 is {day(day_one)}. "
         f"Working days exclude weekends, England-and-Wales bank holidays and closure days."
     )
-    print(f"{'#':>3}  {'Day':>4}  {'Due':<16}  Milestone")
+    print(f"{'#':>3}  {'Day':>4}  {'Due':<11}  Milestone")
     for r in rows:
-        due = f"{r.due:%a %d %b %Y}" if r.due else "-"
-        day = str(r.day_number) if r.day_number is not None else "-"
+        due = day(r.due) if r.due else "-"
+        number = str(r.day_number) if r.day_number is not None else "-"
         mark = " (statutory)" if r.milestone.statutory else ""
-        print(f"{r.milestone.number:>3}  {day:>4}  {due:<16}  {r.milestone.title}{mark}")
-        print(f"{'':>3}  {'':>4}  {'':<16}  {r.milestone.describe_offset()}")
+        print(f"{r.milestone.number:>3}  {number:>4}  {due:<11}  {r.milestone.title}{mark}")
+        print(f"{'':>3}  {'':>4}  {'':<11}  {r.milestone.describe_offset()}")
     print("Later dates assume each earlier milestone is met on its due date.")
     return 0
 

@@ -37,12 +37,12 @@ def esc(text: object) -> str:
 
 
 def day(d: date | None) -> str:
-    """The one date format on every card: "Fri 27 Nov 2026"."""
-    return f"{d:%a} {d.day} {d:%b %Y}" if d else "not set"
+    """The one date format wherever the bot writes a date: "14 Mar 2019"."""
+    return f"{d.day} {d:%b %Y}" if d else "not set"
 
 
 def day_and_time(moment: datetime) -> str:
-    """A local date and time: "Fri 27 Nov 2026, 10:04"."""
+    """A local date and time: "27 Nov 2026, 10:04"."""
     return f"{day(moment.date())}, {moment:%H:%M}"
 
 

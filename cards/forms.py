@@ -238,7 +238,7 @@ def shown(fld: Field, value: Any) -> str:
         return esc(fld.title_of(str(value))) if value else "Not given"
     if fld.kind == "date" and value:
         parsed = parse_date(value)
-        return esc(value) if parsed is None else f"{parsed.day} {parsed:%b %Y}"
+        return esc(value) if parsed is None else day(parsed)
     return esc(value) if value else "Not given"
 
 

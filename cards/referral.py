@@ -14,7 +14,7 @@ from typing import Any
 from adaptive_cards import card as ac
 from adaptive_cards import types as act
 
-from cards.common import day, esc, facts, heading, para, render
+from cards.common import day, day_and_time, esc, facts, heading, para, render
 from cards.forms import section_facts, verbs
 from workflow.referral import REFERRAL, immediate_risk
 
@@ -150,7 +150,7 @@ def case_card(
         )
     items.append(
         para(
-            f"Updated {updated.day} {updated:%b %Y, %H:%M}. Details are shared only in 1:1 "
+            f"Updated {day_and_time(updated)}. Details are shared only in 1:1 "
             "chat with people whose role allows it.",
             is_subtle=True,
             size=act.FontSize.SMALL,

@@ -120,7 +120,7 @@ BUILDERS: dict[str, Callable[[], dict[str, Any]]] = {
 
 def test_the_channel_lost_notice_says_what_happened_when_and_what_is_kept() -> None:
     text = card_text(BUILDERS["channel-lost"]())
-    assert "I was removed from the team on Fri 27 Nov 2026, 09:30." in text
+    assert "I was removed from the team on 27 Nov 2026, 09:30." in text
     assert "3 messages for the channel are being kept, not sent." in text
     one = card_text(notices.channel_lost_card(what="x", when=datetime(2026, 11, 27), held=1))
     assert "1 message for the channel is being kept" in one
