@@ -28,6 +28,7 @@ from bot.settings import Settings, SettingsError
 from bot.turn import Services
 from dialogs.referral import referral_wizard
 from dialogs.wizard import WizardDeps
+from flows.cases import CaseContext
 from flows.referrals import ReferralFlow
 from storage import db
 from storage.audit import append_audit
@@ -106,6 +107,7 @@ def create_app(
             cipher=cipher,
             dispatcher=dispatcher,
             wizards={REFERRAL.kind: referrals},
+            cases=CaseContext(cipher, timetable, settings.tz, settings.case_review_channel_id),
         )
         scheduler = AsyncIOScheduler(timezone="UTC")
         scheduler.add_job(

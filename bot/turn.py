@@ -20,6 +20,7 @@ from bot.clock import Clock
 from bot.outbox import OutboxDispatcher
 from bot.settings import Settings
 from dialogs.wizard import FormWizard, Person
+from flows.cases import CaseContext
 from storage import people
 from storage.crypto import Cipher
 from workflow.timetable import Timetable
@@ -112,6 +113,7 @@ class Services:
     cipher: Cipher  # the master key; each case's own key is wrapped with it
     dispatcher: OutboxDispatcher
     wizards: dict[str, FormWizard]  # by form kind
+    cases: CaseContext  # what the case flows need
     profiles: ProfileEmails = field(default_factory=ProfileEmails)
     extras: dict[str, Any] = field(default_factory=dict)
 

@@ -4,14 +4,18 @@ updated in place (same card key) whenever the case changes."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards import referral as cards
-from storage import cases
+from storage import cases, outbox
+from storage.crypto import Cipher
 from storage.models import Case, MilestoneRow
+from workflow.corrections import InvalidCorrection, check_awareness_correction
 from workflow.stages import STAGE_LABELS, Stage
 from workflow.timetable import Timetable, due_dates, project
 
@@ -65,3 +69,78 @@ def case_card_from_rows(
         next_deadline=next_deadline,
         updated=now,
     )
+
+
+@dataclass(frozen=True)
+class CaseContext:
+    """What the case flows need, made once at start-up."""
+
+    cipher: Cipher
+    timetable: Timetable
+    timezone: ZoneInfo
+    case_review_channel_id: str
+
+
+async def refresh_case_card(
+    session: AsyncSession, context: CaseContext, case: Case, now: datetime, why: str
+) -> None:
+    """Queue the channel's case card again: posted once, then updated in place."""
+    if not context.case_review_channel_id:
+        return
+    await outbox.enqueue(
+        session=session,
+        cipher=context.cipher,
+        now=now,
+        card=await case_card_for(
+            session, case, context.timetable, now.astimezone(context.timezone)
+        ),
+        summary=f"Case {case.reference}: {why}",
+        channel_id=context.case_review_channel_id,
+        card_key=case_card_key(case.reference),
+        case_ref=case.reference,
+    )
+
+
+@dataclass(frozen=True)
+class Corrected:
+    reference: str
+    was: date
+    now: date
+    due: dict[str, date]  # milestone key -> due date, recomputed
+
+
+async def correct_awareness_date(
+    session: AsyncSession,
+    context: CaseContext,
+    *,
+    reference: str,
+    on: date,
+    reason: str,
+    actor_aad_id: str,
+    roles: frozenset[str],
+    now: datetime,
+) -> Corrected:
+    """The business unit corrects when the agency became aware (Day 1): checked, recorded
+    with its reason, every due date recomputed, the channel's card updated. One transaction
+    (the caller's). Raises ``InvalidCorrection`` with a plain reason."""
+    case = await cases.get_case(session=session, reference=reference)
+    if case is None:
+        raise InvalidCorrection(f"I can't find a case {reference}.")
+    today = now.astimezone(context.timezone).date()
+    check_awareness_correction(
+        current=case.awareness_date, new=on, today=today, reason=reason, roles=roles
+    )
+    was = await cases.correct_awareness_date(
+        session=session,
+        master=context.cipher,
+        case=case,
+        on=on,
+        reason=reason.strip(),
+        by=actor_aad_id,
+        timetable=context.timetable,
+        now=now,
+    )
+    await refresh_case_card(session, context, case, now, "Day 1 corrected")
+    rows = await cases.list_milestones(session=session, case=case)
+    due = {row.key: row.due_date for row in rows if row.due_date is not None}
+    return Corrected(reference=case.reference, was=was, now=on, due=due)

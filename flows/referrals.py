@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards import referral as cards
-from flows.cases import case_card_for, case_card_key
+from flows.cases import CaseContext, refresh_case_card
 from flows.forms import Submission
 from storage import cases, outbox, people
 from storage.audit import append_audit
@@ -107,24 +107,15 @@ class ReferralFlow:
                 case_ref=case.reference,
                 details={"recipient": aad, "recipient_role": role, "version": 1},
             )
-        if self.case_review_channel_id:
-            await outbox.enqueue(
-                session=session,
-                cipher=self.cipher,
-                now=now,
-                card=await case_card_for(
-                    session, case, self.timetable, now.astimezone(self.timezone)
-                ),
-                summary=f"Case {case.reference}: new referral",
-                channel_id=self.case_review_channel_id,
-                card_key=case_card_key(case.reference),
-                case_ref=case.reference,
-            )
-        else:
+        if not self.case_review_channel_id:
             log.warning(
                 "no case review channel configured; case card not posted",
                 extra={"case": case.reference},
             )
+        context = CaseContext(
+            self.cipher, self.timetable, self.timezone, self.case_review_channel_id
+        )
+        await refresh_case_card(session, context, case, now, "new referral")
 
     async def confirmation(self, session: AsyncSession, case_id: int | None) -> dict[str, Any]:
         case = await session.get(Case, case_id) if case_id is not None else None

@@ -20,6 +20,7 @@ from storage.audit import append_audit
 from storage.crypto import Cipher, new_key
 from storage.models import (
     Case,
+    CaseCorrection,
     DecisionRow,
     MilestoneAdjustment,
     MilestoneRow,
@@ -552,3 +553,45 @@ async def set_anchor(
     setattr(case, column, on)
     case.updated_at = now
     await recompute_milestones(session=session, case=case, timetable=timetable)
+
+
+async def correct_awareness_date(
+    *,
+    session: AsyncSession,
+    master: Cipher,
+    case: Case,
+    on: date,
+    reason: str,
+    by: str,
+    timetable: Timetable,
+    now: datetime,
+) -> date:
+    """Record a corrected awareness date (Day 1) with its reason, recompute every due date,
+    and audit it; return the date it replaces. The caller checks who may and what is sane."""
+    previous = case.awareness_date
+    session.add(
+        CaseCorrection(
+            case_id=case.id,
+            field="awareness_date",
+            old_value=previous.isoformat(),
+            new_value=on.isoformat(),
+            reason=case_cipher(master, case).encrypt(
+                reason, context=f"correction:{case.reference}:awareness_date"
+            ),
+            corrected_by=by,
+            corrected_at=now,
+        )
+    )
+    await set_anchor(
+        session=session, case=case, anchor="awareness", on=on, timetable=timetable, now=now
+    )
+    await append_audit(
+        session=session,
+        now=now,
+        actor_aad_id=by,
+        actor_role=Role.BUSINESS_UNIT,
+        action="case.awareness_corrected",
+        case_ref=case.reference,
+        details={"from": previous.isoformat(), "to": on.isoformat()},
+    )
+    return previous

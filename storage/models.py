@@ -163,6 +163,22 @@ class Case(Base):
     updated_at: Mapped[datetime]
 
 
+class CaseCorrection(Base):
+    """A correction to a case's record (its awareness date, say): what it was, what it is
+    now, who changed it and why (the reason encrypted with the case's key). Never edited."""
+
+    __tablename__ = "case_corrections"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    field: Mapped[str] = mapped_column(String(32))
+    old_value: Mapped[str] = mapped_column(String(64))
+    new_value: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)  # encrypted
+    corrected_by: Mapped[str] = mapped_column(String(64))
+    corrected_at: Mapped[datetime]
+
+
 class ReferralVersion(Base):
     """A referral form as submitted. Never overwritten: a correction is a new version."""
 

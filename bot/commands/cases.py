@@ -1,0 +1,70 @@
+"""Commands about an existing case (the business unit's corrections)."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from bot.commands import COMMANDS
+from bot.turn import Turn
+from cards.common import day
+from flows.cases import correct_awareness_date
+from storage.db import transaction
+from workflow.corrections import InvalidCorrection
+from workflow.forms import parse_date
+
+log = logging.getLogger(__name__)
+
+REFERENCE = re.compile(r"^BR-\d{4}-\d{4}$", re.IGNORECASE)
+USAGE = (
+    "Type **correct awareness**, the case reference, the date the agency became aware "
+    "(YYYY-MM-DD) and why, for example: **correct awareness BR-2026-0007 2026-11-24 the "
+    "police learned of it on Tuesday**."
+)
+# What the business unit is told moved, in the timetable's order.
+SHOWN_DUE = (
+    ("la_decision", "the Local Authority's decision"),
+    ("rapid_review_meeting", "the rapid review meeting"),
+)
+
+
+@COMMANDS.command("correct awareness", usage="correct awareness BR-2026-0007 2026-11-24 reason")
+async def correct_awareness(turn: Turn) -> None:
+    """Business Unit: correct when the agency became aware of an incident (Day 1)."""
+    if not turn.is_personal:
+        await turn.say("Corrections are made in a 1:1 chat with me, not here.")
+        return
+    parts = turn.args.split(maxsplit=2)
+    if len(parts) < 3 or not REFERENCE.match(parts[0]):
+        await turn.say(USAGE)
+        return
+    reference, when, reason = parts[0].upper(), parse_date(parts[1]), parts[2]
+    if when is None:
+        await turn.say(f"{parts[1][:20]!r} isn't a date I can read. {USAGE}")
+        return
+    services = turn.services
+    roles = await turn.roles()
+    try:
+        async with transaction(services.sessions) as session:
+            done = await correct_awareness_date(
+                session,
+                services.cases,
+                reference=reference,
+                on=when,
+                reason=reason,
+                actor_aad_id=turn.user_aad_id,
+                roles=roles,
+                now=turn.now,
+            )
+    except InvalidCorrection as refused:
+        await turn.say(str(refused))
+        return
+    log.info("awareness corrected", extra={"case": done.reference})
+    moved = "; ".join(
+        f"{what} is due {day(done.due[key])}" for key, what in SHOWN_DUE if key in done.due
+    )
+    await turn.say(
+        f"Day 1 of {done.reference} is now **{day(done.now)}** (it was {day(done.was)}). "
+        f"Every deadline has been worked out again: {moved}. The case review channel's card "
+        "is being updated."
+    )
