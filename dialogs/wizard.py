@@ -52,10 +52,11 @@ class Person:
     profile_email: Callable[[], Awaitable[str]] | None = None
 
 
-Prefill = Callable[[Person], Awaitable[Mapping[str, Mapping[str, Any]]]]
+# Known answers for a new form: who is filling it in, and today's date (Europe/London).
+Prefill = Callable[[Person, date], Awaitable[Mapping[str, Mapping[str, Any]]]]
 
 
-async def _no_prefill(person: Person) -> Mapping[str, Mapping[str, Any]]:
+async def _no_prefill(person: Person, today: date) -> Mapping[str, Mapping[str, Any]]:
     return {}
 
 
@@ -115,8 +116,8 @@ class FormWizard:
         )
 
     async def _new_draft(self, person: Person, case_id: int | None) -> dict[str, Any]:
-        known = await self.prefill(person)  # before the transaction: it may ask Teams
         now = self.deps.clock()
+        known = await self.prefill(person, self.today(now))  # before the transaction: Teams
         async with transaction(self.deps.sessions) as session:
             draft = await drafts.create_draft(
                 session=session,
@@ -146,7 +147,7 @@ class FormWizard:
             key = str(data.get("section") or "")
             following = self.spec.next_section(key) if key in self.spec.keys else None
             if following in self.late_prefill:
-                late = await self.prefill(person)  # outside the draft's lock
+                late = await self.prefill(person, self.today(self.deps.clock()))  # no lock
 
         now = self.deps.clock()
         async with transaction(self.deps.sessions) as session:

@@ -51,7 +51,7 @@ class ReferralFlow:
             master=self.cipher,
             timetable=self.timetable,
             new=cases.NewCase(
-                awareness_date=submission.today,
+                awareness_date=rules.awareness_date(form, submission.today),
                 referring_agency=rules.referring_agency(form),
                 referrer_aad_id=person.aad_object_id,
                 referral=form,

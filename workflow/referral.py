@@ -8,6 +8,7 @@ referrer, a way to identify the child, the incident date and what happened.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from workflow import criteria
@@ -41,7 +42,12 @@ def _dates_agree(values: Mapping[str, Any], already: Mapping[str, str]) -> dict[
         return parse_date(values.get(key, "")) if key not in already else None
 
     born, died, incident = known("date_of_birth"), known("date_of_death"), known("incident_date")
+    aware = known("aware_date")
     errors: dict[str, str] = {}
+    if incident and aware and aware < incident:
+        errors["aware_date"] = (
+            "Your agency can't have become aware before the incident: check both."
+        )
     if born and incident and born > incident:
         errors["date_of_birth"] = "The date of birth is after the incident date: check both."
     if born and died and died < born:
@@ -147,6 +153,16 @@ SECTIONS: tuple[Section, ...] = (
                 required=True,
                 personal=False,
             ),
+            Field(
+                "aware_date",
+                "When your agency became aware of it",
+                "date",
+                required=True,
+                personal=False,
+                help="Day 1 of the timetable. Filled in as the day you started this form: "
+                "change it if your agency knew earlier.",
+                reader_label="When the referrer's agency became aware of it",
+            ),
             Field("home_address", "Home address", "multiline", max_length=500),
             Field("ethnic_origin", "Ethnic origin", max_length=100),
             Field("faith", "Faith or religion", max_length=100),
@@ -243,8 +259,20 @@ REFERRAL = FormSpec(
 SECTION_KEYS = REFERRAL.keys
 
 
-def empty_form(*, referrer_name: str = "", referrer_email: str = "") -> dict[str, Any]:
-    return REFERRAL.empty({"referrer": {"name": referrer_name, "email": referrer_email}})
+def empty_form(
+    *, referrer_name: str = "", referrer_email: str = "", today: date | None = None
+) -> dict[str, Any]:
+    return REFERRAL.empty(
+        {
+            "referrer": {"name": referrer_name, "email": referrer_email},
+            "child": {"aware_date": today.isoformat() if today else ""},
+        }
+    )
+
+
+def awareness_date(form: Mapping[str, Any], submitted: date) -> date:
+    """Day 1's date: when the referrer's agency became aware, or the day it was submitted."""
+    return parse_date(form.get("child", {}).get("aware_date", "")) or submitted
 
 
 def immediate_risk(form: Mapping[str, Any]) -> bool:

@@ -27,6 +27,7 @@ FORM["child"].update(
     name="Sam **Example**",
     date_of_birth="2019-03-14",
     incident_date="2026-11-20",
+    aware_date="2026-11-23",
     cp_plan="previous",
 )
 FORM["family"] = [

@@ -547,3 +547,27 @@ async def test_row_errors_point_at_the_row_shown(
     assert current_values(answer)["name__0"] == "Ann"
     assert "Family member 2" not in card_text(answer)
     assert "can't be in the future" in card_text(answer)
+
+
+async def test_day_one_is_when_the_referrers_agency_became_aware(
+    make_app: Any, serve: Any, connector: FakeConnector
+) -> None:
+    """Asked on the form (prefilled with today, 26 Nov): the police knew on Monday 23 Nov."""
+    app = make_app()
+    bot = Bot(await serve(app), connector.url)
+    card = await bot.press(await start_referral(bot), "Next")
+    card = await bot.press(card, "Next", agency="Police", email="p@example.org")
+    assert current_values(card)["aware_date"] == "2026-11-26"
+    early = await bot.press(
+        card, "Next", name="Kit", incident_date="2026-11-20", aware_date="2026-11-19"
+    )
+    assert "can't have become aware before the incident" in card_text(early)
+    card = await bot.press(early, "Next", aware_date="2026-11-23")
+    card = await bot.press(card, "Next")
+    card = await bot.press(card, "Next")
+    summary = await bot.press(card, "Next", what_happened="Fell.")
+    done = await bot.press(summary, "Submit referral")
+    assert "Day 1 of the timetable is **23 Nov 2026**" in card_text(done)
+    async with app[SERVICES].sessions() as session:
+        case = await cases.get_case(session=session, reference="BR-2026-0001")
+    assert case is not None and case.awareness_date.isoformat() == "2026-11-23"

@@ -16,7 +16,7 @@ TODAY = date(2026, 11, 26)
 
 def child(**values: str) -> dict[str, str]:
     base = {f.id: "" for f in REFERRAL.section("child").fields}
-    base.update({"name": "A Child", "incident_date": "2026-11-20"})
+    base.update({"name": "A Child", "incident_date": "2026-11-20", "aware_date": "2026-11-24"})
     base.update(values)
     return base
 
@@ -49,6 +49,8 @@ def test_the_name_may_be_replaced_by_identifying_details() -> None:
         ),
         ({"name": "x" * 10_000}, "name", "too long: at most 200 characters"),
         ({"cp_plan": "perhaps"}, "cp_plan", "choose one of the options"),
+        ({"aware_date": ""}, "aware_date", "is required"),
+        ({"aware_date": "2026-11-19"}, "aware_date", "before the incident"),
     ],
 )
 def test_bad_child_answers_are_named(values: dict[str, str], field: str, words: str) -> None:
@@ -155,6 +157,15 @@ def test_control_and_invisible_characters_are_removed() -> None:
 def test_only_year_month_day_is_a_date(text: str) -> None:
     assert forms.parse_date(text) is None
     assert "enter a real date" in errors_for(child(date_of_birth=text))["date_of_birth"]
+
+
+def test_day_one_is_when_the_agency_became_aware() -> None:
+    form = rules.empty_form(today=date(2026, 11, 26))
+    assert form["child"]["aware_date"] == "2026-11-26"  # prefilled, to be changed if earlier
+    form["child"]["aware_date"] = "2026-11-23"
+    assert rules.awareness_date(form, submitted=date(2026, 11, 26)) == date(2026, 11, 23)
+    form["child"]["aware_date"] = ""
+    assert rules.awareness_date(form, submitted=date(2026, 11, 26)) == date(2026, 11, 26)
 
 
 def test_check_form_names_the_sections_needing_attention() -> None:
