@@ -104,8 +104,9 @@ async def refresh_case_card(
 @dataclass(frozen=True)
 class Corrected:
     reference: str
-    was: date
-    now: date
+    was: date  # when the agency became aware, before
+    now: date  # and now
+    day_one: date  # the working day that is Day 1 now
     due: dict[str, date]  # milestone key -> due date, recomputed
 
 
@@ -143,4 +144,5 @@ async def correct_awareness_date(
     await refresh_case_card(session, context, case, now, "Day 1 corrected")
     rows = await cases.list_milestones(session=session, case=case)
     due = {row.key: row.due_date for row in rows if row.due_date is not None}
-    return Corrected(reference=case.reference, was=was, now=on, due=due)
+    day_one = context.timetable.calendar().day_one(on)
+    return Corrected(reference=case.reference, was=was, now=on, day_one=day_one, due=due)

@@ -64,7 +64,7 @@ async def correct_awareness(turn: Turn) -> None:
         f"{what} is due {day(done.due[key])}" for key, what in SHOWN_DUE if key in done.due
     )
     await turn.say(
-        f"Day 1 of {done.reference} is now **{day(done.now)}** (it was {day(done.was)}). "
-        f"Every deadline has been worked out again: {moved}. The case review channel's card "
-        "is being updated."
+        f"{done.reference}: the agency became aware on **{day(done.now)}** (it was recorded "
+        f"as {day(done.was)}), so Day 1 is **{day(done.day_one)}**. Every deadline has been "
+        f"worked out again: {moved}. The case review channel's card is being updated."
     )

@@ -60,7 +60,8 @@ async def test_correcting_day_one_to_christmas_eve_moves_every_date(
         BUSINESS_UNIT,
         connector.url,
     )
-    assert "Day 1 of BR-2026-0001 is now **24 Dec 2026** (it was 30 Dec 2026)" in answer
+    assert "BR-2026-0001: the agency became aware on **24 Dec 2026**" in answer
+    assert "(it was recorded as 30 Dec 2026), so Day 1 is **24 Dec 2026**" in answer
     # By hand: Day 1 Thu 24 Dec; (25 Dec, weekend, 28 Dec substitute Boxing Day) 29 Dec is
     # Day 2; 30, 31 Dec; (1 Jan, weekend) 4 Jan is Day 5.
     assert "the Local Authority's decision is due 4 Jan 2027" in answer

@@ -1,0 +1,54 @@
+"""The referral as the procedure asks, through the local Teams client: a child at immediate
+risk is flagged to the Business Unit, the chair and the CSC Deputy Director; the Business
+Unit corrects Day 1."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from cards.common import day
+from tests.e2e.harness import LocalTeams, card_text
+from tests.e2e.test_referral_e2e import press, start
+
+pytestmark = pytest.mark.e2e
+
+
+async def test_immediate_risk_is_flagged_and_the_business_unit_corrects_day_one(
+    teams: LocalTeams,
+) -> None:
+    card = await start(teams)
+    first = card_text(card.card)
+    assert "does not replace a child protection referral" in first
+    card = await press(teams, card, "Next", immediate_risk="yes", cp_referral="yes")
+    card = await press(teams, card, "Next", agency="West Yorkshire Police", phone="01274 000000")
+    card = await press(teams, card, "Next", name="Kit Example", incident_date="2026-11-20")
+    card = await press(teams, card, "Next")
+    card = await press(teams, card, "Next")
+    card = await press(teams, card, "Next", what_happened="Found alone and injured.")
+    done = await press(teams, card, "Submit referral")
+    reference = card_text(done.card).split("Referral received: ")[1].split()[0]
+
+    for who in ("business_unit", "chair", "local_authority"):
+        details = await teams.wait_for_message(
+            lambda m: m.card is not None and reference in card_text(m.card),
+            conversation_id=await teams.personal_chat(who),
+        )
+        text = card_text(details.card)
+        assert "The referrer says a child is at immediate risk of harm now." in text, who
+        assert "Kit Example" in text
+
+    # The Business Unit learns the police knew the day before.
+    yesterday = datetime.now(ZoneInfo("Europe/London")).date() - timedelta(days=1)
+    bu_chat = await teams.personal_chat("business_unit")
+    before = teams.count(bu_chat)
+    await teams.send(
+        f"correct awareness {reference} {yesterday.isoformat()} the police knew the day before",
+        persona="business_unit",
+    )
+    answer = await teams.wait_for_message(
+        lambda m: "so Day 1 is" in m.text, conversation_id=bu_chat, after=before
+    )
+    assert f"{reference}: the agency became aware on **{day(yesterday)}**" in answer.text
