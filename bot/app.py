@@ -27,12 +27,14 @@ from bot.outbox import OutboxDispatcher
 from bot.settings import Settings, SettingsError
 from bot.turn import Services
 from dialogs.referral import referral_wizard
-from dialogs.wizard import WizardDeps
+from dialogs.wizard import FormWizard, WizardDeps
+from flows.addinfo import AddInfoFlow
 from flows.cases import CaseContext
 from flows.referrals import ReferralFlow
 from storage import db
 from storage.audit import append_audit
 from storage.people import grant_role
+from workflow.addinfo import ADD_INFO
 from workflow.referral import REFERRAL
 from workflow.timetable import TimetableError, load_timetable
 
@@ -86,8 +88,11 @@ def create_app(
             timezone=settings.tz,
         )
         db.on_queued_commit(sessions, dispatcher.kick)  # what a transaction queues is sent
+        wizard_deps = WizardDeps(
+            sessions=sessions, cipher=cipher, clock=clock, timezone=settings.tz
+        )
         referrals = referral_wizard(
-            WizardDeps(sessions=sessions, cipher=cipher, clock=clock, timezone=settings.tz),
+            wizard_deps,
             ReferralFlow(
                 cipher=cipher,
                 timetable=timetable,
@@ -106,7 +111,10 @@ def create_app(
             timetable=timetable,
             cipher=cipher,
             dispatcher=dispatcher,
-            wizards={REFERRAL.kind: referrals},
+            wizards={
+                REFERRAL.kind: referrals,
+                ADD_INFO.kind: FormWizard(ADD_INFO, wizard_deps, AddInfoFlow(cipher)),
+            },
             cases=CaseContext(cipher, timetable, settings.tz, settings.case_review_channel_id),
         )
         scheduler = AsyncIOScheduler(timezone="UTC")

@@ -416,10 +416,11 @@ def draft_gone_card(spec: FormSpec, reason: str) -> dict[str, Any]:
             *heading(f"This {spec.noun} form is no longer open"),
             para(esc(reason)),
             para(
-                f"Type **{spec.command}** to start a new {spec.noun}, or **help** to see what "
-                "else I can do."
+                f"Type **{spec.command}**"
+                + (" and the case reference" if spec.per_case else "")
+                + f" to start a new {spec.noun}, or **help** to see what else I can do."
             ),
         ],
-        [execute(f"Start a new {spec.noun}", verbs(spec).start_new, {})],
+        [] if spec.per_case else [execute(f"Start a new {spec.noun}", verbs(spec).start_new, {})],
         fallback_text=f"This {spec.noun} form is no longer open",
     )

@@ -16,6 +16,8 @@ from adaptive_cards import types as act
 
 from cards.common import day, day_and_time, esc, facts, heading, para, render
 from cards.forms import section_facts, verbs
+from workflow.addinfo import ADD_INFO
+from workflow.forms import parse_date
 from workflow.referral import REFERRAL, immediate_risk
 
 V = verbs(REFERRAL)
@@ -116,6 +118,43 @@ def referral_details_card(
         )
         items += section_facts(sec, form.get(sec.key, [] if sec.repeating else {}), reader=True)
     return render(items, fallback_text=f"New referral {reference}")
+
+
+def more_information_card(
+    *, reference: str, version: int, added: Mapping[str, Any], audience: str
+) -> dict[str, Any]:
+    """What was added to a referral (its new version), for someone whose role allows it."""
+    sec = ADD_INFO.sections[0]
+    on = parse_date(str(added.get("added_on", "")))
+    items: list[Any] = [
+        *heading(
+            f"More information on {reference}",
+            subtle=f"Added by {esc(added.get('by', ''))} on {day(on)}: version {version} of the "
+            f"referral (earlier versions are kept). Sent to you as {esc(audience)}.",
+        ),
+        ac.TextBlock(
+            text="Confidential: contains personal details. Don't forward or copy it "
+            "into a channel.",
+            color=act.Colors.ATTENTION,
+            wrap=True,
+            size=act.FontSize.SMALL,
+        ),
+        *section_facts(sec, added, reader=True),
+    ]
+    return render(items, fallback_text=f"More information on {reference}")
+
+
+def information_added_card(*, reference: str, version: int) -> dict[str, Any]:
+    return render(
+        [
+            *heading(f"Added to {reference}", subtle=f"Version {version} of the referral."),
+            para(
+                "The BDSCP Business Unit, the Case Review Sub-group chair and the CSC Deputy "
+                "Director have it now. Nothing you gave before has changed."
+            ),
+        ],
+        fallback_text=f"Added to {reference}",
+    )
 
 
 def case_card(

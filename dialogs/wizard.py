@@ -137,6 +137,8 @@ class FormWizard:
     async def handle(self, verb: str, data: Mapping[str, Any], person: Person) -> dict[str, Any]:
         v = self.verbs
         if verb == v.start_new:
+            if self.spec.per_case:  # started only with its case, by its command
+                return cards.draft_gone_card(self.spec, "Start it again with its case.")
             return await self.start(person)
         draft_id = str(data.get("draft_id") or "")
         if verb == v.submit:

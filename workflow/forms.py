@@ -102,6 +102,7 @@ class FormSpec:
     submit_label: str = "Submit"
     submit_note: str = ""  # on the summary, above the submit button
     hint: str = ""  # under the first step's heading: what the form is (and is not) for
+    per_case: bool = False  # filled in about one case: started with it, never without
 
     def __post_init__(self) -> None:
         keys = [s.key for s in self.sections]

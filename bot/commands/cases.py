@@ -5,11 +5,15 @@ from __future__ import annotations
 import logging
 import re
 
-from bot.commands import COMMANDS
+from bot.commands import ACTIONS, COMMANDS
+from bot.forms import register_form
 from bot.turn import Turn
 from cards.common import day
+from flows.addinfo import may_add_information
 from flows.cases import correct_awareness_date
+from storage import cases
 from storage.db import transaction
+from workflow.addinfo import ADD_INFO
 from workflow.corrections import InvalidCorrection
 from workflow.forms import parse_date
 
@@ -68,3 +72,34 @@ async def correct_awareness(turn: Turn) -> None:
         f"as {day(done.was)}), so Day 1 is **{day(done.day_one)}**. Every deadline has been "
         f"worked out again: {moved}. The case review channel's card is being updated."
     )
+
+
+register_form(ACTIONS, ADD_INFO)
+
+
+@COMMANDS.command("add info", usage="add info BR-2026-0007")
+async def add_info(turn: Turn) -> None:
+    """Add information to a referral you made (the Business Unit: to any referral)."""
+    if not turn.is_personal:
+        await turn.say("Information is added in a 1:1 chat with me, never here.")
+        return
+    reference = turn.args.strip().upper()
+    if not REFERENCE.match(reference):
+        await turn.say("Type **add info** and the case reference, for example **add info "
+                       "BR-2026-0007**.")  # fmt: skip
+        return
+    services = turn.services
+    async with services.sessions() as session:
+        case = await cases.get_case(session=session, reference=reference)
+    if case is None:
+        await turn.say(f"I can't find a case {reference}.")
+        return
+    if not may_add_information(case, turn.user_aad_id, await turn.roles()):
+        await turn.say(
+            f"Only the person who referred {reference}, or the BDSCP Business Unit, can add "
+            "information to it. Tell the Business Unit what you know."
+        )
+        return
+    wizard = services.wizards[ADD_INFO.kind]
+    card = await wizard.start(turn.person(), case_id=case.id)
+    await turn.send_card(card, summary=f"More information for {reference}")

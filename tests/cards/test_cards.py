@@ -17,6 +17,7 @@ from cards import help as help_cards
 from cards import referral as cards
 from tests.cardcheck import assert_valid_card, card_text
 from workflow import referral as rules
+from workflow.addinfo import ADD_INFO
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 DRAFT = "2bbe658f-fe82-4c1d-82fa-9c0087ca0ddc"
@@ -110,6 +111,17 @@ BUILDERS: dict[str, Callable[[], dict[str, Any]]] = {
         next_deadline=("Tell the chair, Police and ICB; start scoping", date(2026, 11, 26)),
         updated=datetime(2026, 11, 26, 10, 0, tzinfo=UTC),
     ),
+    "more-information": lambda: cards.more_information_card(
+        reference="BR-2026-0001",
+        version=2,
+        added={"added_on": "2026-11-27", "by": "Priya Shah", "what": "[x](http://e)", "source": ""},
+        audience="BDSCP Business Unit",
+    ),
+    "information-added": lambda: cards.information_added_card(reference="BR-2026-0001", version=2),
+    "addinfo-step": lambda: forms.section_card(
+        ADD_INFO, draft_id=DRAFT, section_key="update", values={"what": "", "source": ""}, errors={}
+    ),
+    "addinfo-gone": lambda: forms.draft_gone_card(ADD_INFO, "This update was cancelled."),
     "channel-lost": lambda: notices.channel_lost_card(
         what="I was removed from the team", when=datetime(2026, 11, 27, 9, 30), held=3
     ),
@@ -137,6 +149,12 @@ def test_card_is_valid_and_matches_its_snapshot(name: str) -> None:
         path.write_text(text)
     assert path.exists(), f"no snapshot for {name}: run with UPDATE_SNAPSHOTS=1 and review it"
     assert path.read_text() == text, f"{name} changed: review, then UPDATE_SNAPSHOTS=1"
+
+
+def test_a_per_case_form_that_is_gone_offers_no_start_without_its_case() -> None:
+    card = BUILDERS["addinfo-gone"]()
+    assert "actions" not in card
+    assert "Type **add info** and the case reference" in card_text(card)
 
 
 def test_user_text_is_inert_wherever_it_is_shown() -> None:
