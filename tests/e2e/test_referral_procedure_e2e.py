@@ -52,3 +52,35 @@ async def test_immediate_risk_is_flagged_and_the_business_unit_corrects_day_one(
         lambda m: "so Day 1 is" in m.text, conversation_id=bu_chat, after=before
     )
     assert f"{reference}: the agency became aware on **{day(yesterday)}**" in answer.text
+
+
+async def test_the_referrer_adds_information_and_the_business_unit_sees_it(
+    teams: LocalTeams,
+) -> None:
+    card = await start(teams)
+    card = await press(teams, card, "Next")
+    card = await press(teams, card, "Next", agency="West Yorkshire Police", phone="01274 000000")
+    card = await press(teams, card, "Next", name="Kit Example", incident_date="2026-11-20")
+    card = await press(teams, card, "Next")
+    card = await press(teams, card, "Next")
+    card = await press(teams, card, "Next", what_happened="Found alone and injured.")
+    done = await press(teams, card, "Submit referral")
+    reference = card_text(done.card).split("Referral received: ")[1].split()[0]
+
+    chat = await teams.personal_chat("practitioner")
+    before = teams.count(chat)
+    await teams.send(f"add info {reference}")
+    form = await teams.wait_for_message(
+        lambda m: m.card is not None and "What you've learned" in card_text(m.card),
+        conversation_id=chat,
+        after=before,
+    )
+    summary = await press(teams, form, "Next", what="A neighbour heard shouting at 9pm.")
+    added = await press(teams, summary, "Add to the referral")
+    assert f"Added to {reference}" in card_text(added.card)
+
+    note = await teams.wait_for_message(
+        lambda m: m.card is not None and "More information on" in card_text(m.card),
+        conversation_id=await teams.personal_chat("business_unit"),
+    )
+    assert "A neighbour heard shouting at 9pm." in card_text(note.card)
