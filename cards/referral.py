@@ -72,6 +72,15 @@ def when_label(when: date | None) -> str:
     return day(when) if when else "later"
 
 
+def _confidential() -> ac.TextBlock:
+    return ac.TextBlock(
+        text="Confidential: contains personal details. Don't forward or copy it into a channel.",
+        color=act.Colors.ATTENTION,
+        wrap=True,
+        size=act.FontSize.SMALL,
+    )
+
+
 def referral_details_card(
     *,
     reference: str,
@@ -87,13 +96,7 @@ def referral_details_card(
             subtle=f"From {esc(referrer_name)}, {esc(form.get('referrer', {}).get('agency', ''))}. "
             f"Received {day(received)}. Sent to you as {esc(audience)}.",
         ),
-        ac.TextBlock(
-            text="Confidential: contains personal details. Don't forward or copy it "
-            "into a channel.",
-            color=act.Colors.ATTENTION,
-            wrap=True,
-            size=act.FontSize.SMALL,
-        ),
+        _confidential(),
     ]
     if immediate_risk(form):
         items.insert(
@@ -132,13 +135,7 @@ def more_information_card(
             subtle=f"Added by {esc(added.get('by', ''))} on {day(on)}: version {version} of the "
             f"referral (earlier versions are kept). Sent to you as {esc(audience)}.",
         ),
-        ac.TextBlock(
-            text="Confidential: contains personal details. Don't forward or copy it "
-            "into a channel.",
-            color=act.Colors.ATTENTION,
-            wrap=True,
-            size=act.FontSize.SMALL,
-        ),
+        _confidential(),
         *section_facts(sec, added, reader=True),
     ]
     return render(items, fallback_text=f"More information on {reference}")
