@@ -16,14 +16,22 @@ from storage import cases, outbox
 from storage.crypto import Cipher
 from storage.models import Case, MilestoneRow
 from workflow.corrections import InvalidCorrection, check_awareness_correction
-from workflow.stages import STAGE_LABELS, Stage
+from workflow.stages import Stage, stage_label
 from workflow.timetable import Timetable, due_dates, project
 
+# The case card's dates: milestone, and what it is called there (its Day from the timetable).
 CASE_CARD_DATES = (
     ("referral_received", "Day 1"),
-    ("la_decision", "LA decision due (Day 5)"),
-    ("rapid_review_meeting", "Rapid review meeting (Day 15)"),
+    ("la_decision", "LA decision due"),
+    ("rapid_review_meeting", "Rapid review meeting"),
 )
+
+
+def _with_day(text: str, key: str, timetable: Timetable) -> str:
+    number = timetable.day_number(key)
+    if number is None or text.startswith("Day "):
+        return text
+    return f"{text} (Day {number})"
 
 
 def case_card_key(reference: str) -> str:
@@ -47,7 +55,7 @@ def case_card_from_rows(
     projected = due_dates(timetable, project(timetable, cases.anchors_of(case)))
     key_dates = [
         (
-            text,
+            _with_day(text, key, timetable),
             by_key[key].due_date if key in by_key and by_key[key].due_date else projected.get(key),
         )
         for key, text in CASE_CARD_DATES
@@ -63,7 +71,7 @@ def case_card_from_rows(
         next_deadline = (timetable.get(first.key).title, first.due_date)
     return cards.case_card(
         reference=case.reference,
-        stage=STAGE_LABELS[Stage(case.stage)],
+        stage=stage_label(Stage(case.stage), timetable.day_number),
         referring_agency=case.referring_agency,
         key_dates=key_dates,
         next_deadline=next_deadline,

@@ -7,7 +7,7 @@ something without moving the case (a scoping view, an IGT sent) map a stage to i
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -29,11 +29,13 @@ class Stage(StrEnum):
     CLOSED = "closed"
 
 
+# Plain names; the day numbers a stage spans come from the timetable (``stage_label``), never
+# from here: a partnership that changes its timetable changes every label with it.
 STAGE_LABELS: dict[Stage, str] = {
-    Stage.SCOPING: "Scoping (Days 1 to 5)",
+    Stage.SCOPING: "Scoping",
     Stage.LA_DECISION: "Awaiting the LA's decision on notification",
     Stage.NOT_NOTIFIED: "Not notified to the Panel",
-    Stage.RAPID_REVIEW: "Rapid review (Days 6 to 15)",
+    Stage.RAPID_REVIEW: "Rapid review",
     Stage.REPORTING: "Rapid review report due to the Panel",
     Stage.AWAITING_PANEL: "Awaiting the Panel's response",
     Stage.NATIONAL_REVIEW: "National review (Panel)",
@@ -159,3 +161,21 @@ def events_for(stage: Stage, roles: Iterable[str]) -> list[Event]:
     """What ``roles`` may do at ``stage``: the buttons to offer."""
     held = set(roles)
     return [e for (s, e), rule in TRANSITIONS.items() if s is stage and held & set(rule.roles)]
+
+
+# Stages that span a stretch of the timetable: (first milestone, last milestone).
+STAGE_SPANS: dict[Stage, tuple[str, str]] = {
+    Stage.SCOPING: ("referral_received", "la_decision"),
+    Stage.RAPID_REVIEW: ("igts_sent", "rapid_review_meeting"),
+}
+
+
+def stage_label(stage: Stage, day_of: Callable[[str], int | None]) -> str:
+    """The stage's name with the days it spans ("Scoping (Days 1 to 5)"), from the timetable:
+    ``day_of(key)`` is a milestone's Day number, or None."""
+    span = STAGE_SPANS.get(stage)
+    if span is not None:
+        first, last = day_of(span[0]), day_of(span[1])
+        if first is not None and last is not None:
+            return f"{STAGE_LABELS[stage]} (Days {first} to {last})"
+    return STAGE_LABELS[stage]

@@ -71,6 +71,12 @@ class Timetable:
                 return milestone
         raise KeyError(key)
 
+    def day_number(self, key: str) -> int | None:
+        """The milestone's Day N, when it is set as a Day of the timetable (not a number of
+        working days after some later event)."""
+        milestone = self.get(key)
+        return milestone.offset if milestone.offset_kind == "day" else None
+
     def resolve_anchor(self, anchor: str) -> str:
         return self.rapid_review_anchor if anchor == "rapid_review" else anchor
 

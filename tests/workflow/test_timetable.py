@@ -248,3 +248,15 @@ def test_due_dates_never_move_earlier_when_an_anchor_moves_later(
     for key in KEYS:
         assert after[key] is not None and before[key] is not None
         assert after[key] >= before[key], key
+
+
+def test_stage_labels_take_their_day_numbers_from_the_timetable() -> None:
+    from workflow.stages import Stage, stage_label
+
+    default = load_timetable(DEFAULT)
+    assert stage_label(Stage.SCOPING, default.day_number) == "Scoping (Days 1 to 5)"
+    assert stage_label(Stage.RAPID_REVIEW, default.day_number) == "Rapid review (Days 6 to 15)"
+    longer = parse_timetable(_edited(**{"day = 15": "day = 16"}))
+    assert stage_label(Stage.RAPID_REVIEW, longer.day_number) == "Rapid review (Days 6 to 16)"
+    assert stage_label(Stage.CLOSED, longer.day_number) == "Closed"
+    assert default.day_number("igt_returns") is None  # working days after an event: no Day
