@@ -83,7 +83,9 @@ def _input(fld: Field, value: Any, row: int | None) -> Any:
             label=label,
             choices=[ac.InputChoice(title=title, value=val) for val, title in fld.choices],
             is_multi_select=fld.kind == "multichoice" or None,
-            style=act.ChoiceInputStyle.EXPANDED if fld.kind == "multichoice" else None,
+            style=act.ChoiceInputStyle.EXPANDED
+            if fld.kind == "multichoice" or fld.expanded
+            else None,
             value=selected or None,
             wrap=True,
         )

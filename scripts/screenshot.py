@@ -70,9 +70,8 @@ async def main(out: Path) -> None:
             await page.keyboard.press("Enter")
             await wait_text(page, "Which criteria apply")
             await page.get_by_text("potentially life-threatening injury", exact=False).last.click()
-            await page.get_by_label(
-                "Is any child at immediate risk", exact=False
-            ).last.select_option(label="No")
+            await page.get_by_role("radio", name="No").first.check()
+            await page.screenshot(path=str(out / "referral-first-step.png"), full_page=True)
             await click(page, "Next")
             await wait_text(page, "About you (the referrer)")
             await fill(page, "Agency", "Bradford Teaching Hospitals")
@@ -111,6 +110,21 @@ async def main(out: Path) -> None:
             await page.get_by_text("Case Review", exact=True).first.click()
             await wait_text(page, "Case BR-")
             await page.screenshot(path=str(out / "channel-case-card.png"), full_page=True)
+            # More information, added by the referrer to her referral.
+            await page.get_by_text("Personal Chat", exact=False).first.click()
+            box = page.locator("[data-lexical-editor='true']").last
+            await box.click()
+            await page.keyboard.type("add info BR-")
+            reference = await page.get_by_text("Referral received: BR-").last.inner_text()
+            await page.keyboard.type(reference.split("BR-")[1].split()[0])
+            await page.keyboard.press("Enter")
+            await wait_text(page, "What you've learned")
+            await fill(page, "What's new", "A neighbour heard shouting at about 9pm that evening.")
+            await page.screenshot(path=str(out / "add-information.png"), full_page=True)
+            await click(page, "Next")
+            await wait_text(page, "check and submit")
+            await click(page, "Add to the referral")
+            await wait_text(page, "Added to BR-")
             # The bot removed from the team: the admins' notice, in Priya's 1:1 chat.
             await teams.event(
                 {

@@ -40,6 +40,7 @@ class Field:
     personal: bool = True  # about the child or family (never in channel posts or logs)
     # How others reading the answers see the label ("Your name" is "Name" to the chair).
     reader_label: str = ""
+    expanded: bool = False  # a choice shown as buttons, all visible, rather than a list
 
     @property
     def label_for_reader(self) -> str:

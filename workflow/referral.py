@@ -71,6 +71,7 @@ SECTIONS: tuple[Section, ...] = (
                 help="If so, act to keep them safe now, as you normally would: this referral "
                 "is not a way to get urgent help.",
                 personal=False,
+                expanded=True,
                 reader_label="Any child at immediate risk of harm now?",
             ),
             Field(
