@@ -36,6 +36,25 @@ def esc(text: object) -> str:
     return _WWW.sub(r"\1\\.", value)
 
 
+# Teams takes about 28 KB of card; every card the bot can build stays within this, with room
+# for the message around it (tests/cards/test_budget.py fills every form to its limits).
+CARD_BUDGET = 26 * 1024
+
+
+def card_size(card: dict[str, Any]) -> int:
+    import json
+
+    return len(json.dumps(card, ensure_ascii=False, separators=(",", ":")).encode())
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters at a word, with an ellipsis when cut."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0] if " " in text[:limit] else text[:limit]
+    return cut.rstrip() + "…"
+
+
 def day(d: date | None) -> str:
     """The one date format wherever the bot writes a date: "14 Mar 2019"."""
     return f"{d.day} {d:%b %Y}" if d else "not set"

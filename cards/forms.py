@@ -15,7 +15,7 @@ from typing import Any
 from adaptive_cards import card as ac
 from adaptive_cards import types as act
 
-from cards.common import day, esc, execute, facts, heading, para, render
+from cards.common import clip, day, esc, execute, facts, heading, para, render
 from workflow.forms import Field, FormSpec, Section, input_id, parse_date
 
 SUMMARY = "summary"
@@ -231,8 +231,13 @@ def section_card(
 # ----- the summary --------------------------------------------------------------------------
 
 
-def shown(fld: Field, value: Any) -> str:
-    """An answer as a reader sees it: chosen labels, British dates, escaped text."""
+SUMMARY_CLIP = 100  # characters of an answer the summary shows; Edit shows it all
+SUMMARY_ROW_CLIP = 40  # per answer, on a repeating section's one line per row
+
+
+def shown(fld: Field, value: Any, limit: int | None = None) -> str:
+    """An answer as a reader sees it: chosen labels, British dates, escaped text (cut to
+    ``limit`` characters, if given, before escaping)."""
     if fld.kind == "multichoice":
         picked = value if isinstance(value, list) else []
         return "; ".join(esc(fld.title_of(v)) for v in picked) or "None ticked"
@@ -241,13 +246,23 @@ def shown(fld: Field, value: Any) -> str:
     if fld.kind == "date" and value:
         parsed = parse_date(value)
         return esc(value) if parsed is None else day(parsed)
-    return esc(value) if value else "Not given"
+    if not value:
+        return "Not given"
+    return esc(clip(str(value), limit) if limit else value)
 
 
-def section_facts(sec: Section, values: Any, *, reader: bool = False) -> list[Any]:
+def section_facts(
+    sec: Section,
+    values: Any,
+    *,
+    reader: bool = False,
+    compact: bool = False,
+    one_each: bool = False,
+) -> list[Any]:
     """A section's answers as facts (rows one after another); multi-choices always shown.
     ``reader``: for someone other than the person who filled it in (labels speak about them,
-    not to them)."""
+    not to them). ``compact`` (the summary): long answers cut, one line per row.
+    ``one_each``: a fact set per answer, so that long ones can go to separate cards."""
 
     def label(fld: Field) -> str:
         return fld.label_for_reader if reader else fld.label
@@ -255,6 +270,14 @@ def section_facts(sec: Section, values: Any, *, reader: bool = False) -> list[An
     if sec.repeating:
         if not values:
             return [para("None given.", is_subtle=True)]
+        if compact:
+            lines = []
+            for row, item in enumerate(values):
+                words = ", ".join(
+                    shown(f, item.get(f.id), SUMMARY_ROW_CLIP) for f in sec.fields if item.get(f.id)
+                )
+                lines.append(f"{row + 1}. {words or 'Nothing given'}")
+            return [para("\n\n".join(lines), spacing="Small")]
         blocks: list[Any] = []
         for row, item in enumerate(values):
             blocks.append(para(f"**{sec.row_noun.capitalize()} {row + 1}**", spacing="Small"))
@@ -266,12 +289,15 @@ def section_facts(sec: Section, values: Any, *, reader: bool = False) -> list[An
                 )
             )
         return blocks
-    given = [
-        (label(fld), shown(fld, values.get(fld.id, "")))
+    limit = SUMMARY_CLIP if compact else None
+    given: list[tuple[str, str]] = [
+        (label(fld), shown(fld, values.get(fld.id, ""), limit))
         for fld in sec.fields
         if values.get(fld.id) or fld.kind == "multichoice"
     ]
-    return [facts(given)] if given else [para("Nothing given yet.", is_subtle=True)]
+    if not given:
+        return [para("Nothing given yet.", is_subtle=True)]
+    return [facts([pair]) for pair in given] if one_each else [facts(given)]
 
 
 def summary_card(
@@ -325,7 +351,9 @@ def summary_card(
                             ac.Column(width="auto", items=[ac.ActionSet(actions=[edit])]),
                         ]
                     ),
-                    *section_facts(sec, form.get(sec.key, [] if sec.repeating else {})),
+                    *section_facts(
+                        sec, form.get(sec.key, [] if sec.repeating else {}), compact=True
+                    ),
                 ],
             )
         )

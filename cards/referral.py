@@ -14,7 +14,17 @@ from typing import Any
 from adaptive_cards import card as ac
 from adaptive_cards import types as act
 
-from cards.common import day, day_and_time, esc, facts, heading, para, render
+from cards.common import (
+    CARD_BUDGET,
+    card_size,
+    day,
+    day_and_time,
+    esc,
+    facts,
+    heading,
+    para,
+    render,
+)
 from cards.forms import section_facts, verbs
 from workflow.addinfo import ADD_INFO
 from workflow.forms import parse_date
@@ -81,46 +91,74 @@ def _confidential() -> ac.TextBlock:
     )
 
 
-def referral_details_card(
+def referral_details_cards(
     *,
     reference: str,
     form: Mapping[str, Any],
     referrer_name: str,
     received: date,
     audience: str,
-) -> dict[str, Any]:
-    """The referral in full, for a 1:1 chat with someone whose role allows it."""
-    items: list[Any] = [
-        *heading(
-            f"New referral {reference}",
-            subtle=f"From {esc(referrer_name)}, {esc(form.get('referrer', {}).get('agency', ''))}. "
-            f"Received {day(received)}. Sent to you as {esc(audience)}.",
-        ),
-        _confidential(),
-    ]
+) -> list[dict[str, Any]]:
+    """The referral in full, for a 1:1 chat with someone whose role allows it: one card, or
+    as many as it takes to keep each within Teams' size budget ("part 2 of 3"), sections
+    kept whole where they fit."""
+    head: list[Any] = []
     if immediate_risk(form):
-        items.insert(
-            0,
+        head.append(
             ac.TextBlock(
                 text="The referrer says a child is at immediate risk of harm now.",
                 color=act.Colors.ATTENTION,
                 weight=act.FontWeight.BOLDER,
                 size=act.FontSize.MEDIUM,
                 wrap=True,
-            ),
-        )
-    for sec in REFERRAL.sections:
-        items.append(
-            ac.TextBlock(
-                text=esc(sec.title_for_reader),
-                weight=act.FontWeight.BOLDER,
-                wrap=True,
-                separator=True,
-                spacing=act.Spacing.MEDIUM,
             )
         )
-        items += section_facts(sec, form.get(sec.key, [] if sec.repeating else {}), reader=True)
-    return render(items, fallback_text=f"New referral {reference}")
+    agency = esc(form.get("referrer", {}).get("agency", ""))
+    subtle = (
+        f"From {esc(referrer_name)}, {agency}. Received {day(received)}. "
+        f"Sent to you as {esc(audience)}."
+    )
+    blocks: list[list[Any]] = []
+    for sec in REFERRAL.sections:
+        title = ac.TextBlock(
+            text=esc(sec.title_for_reader),
+            weight=act.FontWeight.BOLDER,
+            wrap=True,
+            separator=True,
+            spacing=act.Spacing.MEDIUM,
+        )
+        facts_ = section_facts(
+            sec, form.get(sec.key, [] if sec.repeating else {}), reader=True, one_each=True
+        )
+        blocks.append([title, *facts_])
+
+    def card(items: list[Any], part: str) -> dict[str, Any]:
+        title = f"New referral {reference}{part}"
+        return render(
+            [*head, *heading(title, subtle=subtle), _confidential(), *items],
+            fallback_text=title,
+        )
+
+    def fits(items: list[Any]) -> bool:
+        return card_size(card(items, " (part 9 of 9)")) <= CARD_BUDGET
+
+    parts: list[list[Any]] = [[]]
+    for block in blocks:
+        if fits([*parts[-1], *block]):
+            parts[-1].extend(block)
+            continue
+        if parts[-1]:
+            parts.append([])
+        if fits(block):  # a section whole on a card of its own
+            parts[-1].extend(block)
+            continue
+        for item in block:  # too long even alone: answer by answer
+            if parts[-1] and not fits([*parts[-1], item]):
+                parts.append([])
+            parts[-1].append(item)
+    if len(parts) == 1:
+        return [card(parts[0], "")]
+    return [card(items, f" (part {n} of {len(parts)})") for n, items in enumerate(parts, 1)]
 
 
 def more_information_card(

@@ -81,22 +81,24 @@ class ReferralFlow:
             for aad in await people.list_holders(session=session, role=role):
                 recipients.setdefault(aad, role)
         for aad, role in recipients.items():
-            card = cards.referral_details_card(
+            parts = cards.referral_details_cards(
                 reference=case.reference,
                 form=form,
                 referrer_name=referrer_name,
                 received=today,
                 audience=label(role),
             )
-            await outbox.enqueue(
-                session=session,
-                cipher=self.cipher,
-                now=now,
-                card=card,
-                summary=f"New referral {case.reference}",
-                recipient_aad_id=aad,
-                case_ref=case.reference,
-            )
+            for n, card in enumerate(parts, 1):
+                await outbox.enqueue(
+                    session=session,
+                    cipher=self.cipher,
+                    now=now,
+                    card=card,
+                    summary=f"New referral {case.reference}"
+                    + (f" (part {n} of {len(parts)})" if len(parts) > 1 else ""),
+                    recipient_aad_id=aad,
+                    case_ref=case.reference,
+                )
             # Sending someone the details is a disclosure: audited like a view.
             await append_audit(
                 session=session,

@@ -14,6 +14,10 @@ from typing import Any
 from workflow import criteria
 from workflow.forms import Field, FormSpec, Section, parse_date
 
+# Rows a repeating step takes: with every answer at its limit, its card stays within Teams'
+# size budget (tests/cards/test_budget.py). More people or agencies go in 'What happened'.
+MAX_ROWS = 6
+
 YES_NO_UNKNOWN = (("yes", "Yes"), ("no", "No"), ("unknown", "Not known"))
 CP_PLAN = (
     ("current", "Yes, currently"),
@@ -194,12 +198,13 @@ SECTIONS: tuple[Section, ...] = (
             Field("name", "Name"),
             Field("relationship", "Relationship to the child", max_length=100),
             Field("date_of_birth", "Date of birth", "date"),
-            Field("address", "Address", "multiline", max_length=500),
-            Field("legal_status", "Legal status or current criminal proceedings", max_length=500),
+            Field("address", "Address", "multiline", max_length=300),
+            Field("legal_status", "Legal status or current criminal proceedings", max_length=300),
             Field("ethnic_origin", "Ethnic origin", max_length=100),
         ),
         repeating=True,
         row_noun="family member",
+        max_rows=MAX_ROWS,
         name="the family",
     ),
     Section(
@@ -220,6 +225,7 @@ SECTIONS: tuple[Section, ...] = (
         ),
         repeating=True,
         row_noun="agency",
+        max_rows=MAX_ROWS,
         name="the agencies",
     ),
     Section(

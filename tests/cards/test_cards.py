@@ -96,13 +96,13 @@ BUILDERS: dict[str, Callable[[], dict[str, Any]]] = {
         contacts=["Bea Umar"],
         contact_email="BDSCP@bradford.gov.uk",
     ),
-    "details": lambda: cards.referral_details_card(
+    "details": lambda: cards.referral_details_cards(
         reference="BR-2026-0001",
         form=FORM,
         referrer_name="Priya Shah",
         received=date(2026, 11, 26),
         audience="BDSCP Business Unit",
-    ),
+    )[0],
     "case": lambda: cards.case_card(
         reference="BR-2026-0001",
         stage="Scoping (Days 1 to 5)",

@@ -1,0 +1,125 @@
+"""Every card a form can produce stays within Teams' size limit (about 28 KB), with every
+answer at its field's limit, every repeating step at its row limit, and the worst text for
+size: characters that the Markdown escaping doubles. The referral details, which must carry
+everything, are split into parts, each within the budget, losing nothing."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+
+from cards import forms
+from cards import referral as cards
+from cards.common import CARD_BUDGET, card_size
+from tests.cardcheck import assert_valid_card, card_text
+from workflow.addinfo import ADD_INFO
+from workflow.forms import FormSpec, Section
+from workflow.referral import REFERRAL
+
+TEAMS_LIMIT = 28 * 1024
+WORST = "*"  # escaped as "\\*": two characters shown for each typed
+
+
+def _full(sec: Section) -> Any:
+    row: dict[str, Any] = {}
+    for fld in sec.fields:
+        if fld.kind == "multichoice":
+            row[fld.id] = [value for value, _ in fld.choices]
+        elif fld.kind == "choice":
+            row[fld.id] = max(fld.choices, key=lambda c: len(c[1]))[0]
+        elif fld.kind == "date":
+            row[fld.id] = "2019-03-14"
+        else:
+            row[fld.id] = WORST * fld.max_length
+    return [dict(row) for _ in range(sec.max_rows)] if sec.repeating else row
+
+
+def full_form(spec: FormSpec) -> dict[str, Any]:
+    return {sec.key: _full(sec) for sec in spec.sections}
+
+
+def every_error(spec: FormSpec, sec: Section, values: Any) -> dict[str, str]:
+    message = "x" * 140  # longer than any message the checks write (at most about 130)
+    if sec.repeating:
+        return {f"{f.id}__{row}": message for row in range(len(values)) for f in sec.fields}
+    return {f.id: message for f in sec.fields}
+
+
+def within_budget(card: dict[str, Any], what: str) -> None:
+    size = card_size(card)
+    assert size <= CARD_BUDGET < TEAMS_LIMIT, f"{what}: {size:,} bytes"
+    assert_valid_card(card)
+
+
+@pytest.mark.parametrize("spec", [REFERRAL, ADD_INFO], ids=lambda s: s.kind)
+def test_every_step_and_the_summary_fit_when_everything_is_at_its_limit(spec: FormSpec) -> None:
+    form = full_form(spec)
+    draft = "0" * 36
+    for sec in spec.sections:
+        values = form[sec.key]
+        for returning in (False, True):
+            within_budget(
+                forms.section_card(
+                    spec,
+                    draft_id=draft,
+                    section_key=sec.key,
+                    values=values,
+                    errors=every_error(spec, sec, values),
+                    returning_to_summary=returning,
+                    notice="x" * 200,
+                    cut=True,
+                ),
+                f"{spec.kind} step {sec.key}",
+            )
+    problems = {sec.key: every_error(spec, sec, form[sec.key]) for sec in spec.sections}
+    within_budget(
+        forms.summary_card(spec, draft_id=draft, form=form, problems=problems),
+        f"{spec.kind} summary",
+    )
+
+
+def test_the_details_are_split_within_the_budget_and_nothing_is_lost() -> None:
+    form = full_form(REFERRAL)
+    form["criteria"]["immediate_risk"] = "yes"
+    parts = cards.referral_details_cards(
+        reference="BR-2026-0001",
+        form=form,
+        referrer_name=WORST * 200,
+        received=date(2026, 11, 27),
+        audience="Children's Social Care Deputy Director",
+    )
+    assert len(parts) > 1
+    for n, part in enumerate(parts, 1):
+        within_budget(part, f"details part {n}")
+        text = card_text(part)
+        assert f"(part {n} of {len(parts)})" in text
+        assert "immediate risk of harm now" in text  # the flag on every part
+    everything = " ".join(card_text(p) for p in parts)
+    for sec in REFERRAL.sections:
+        assert sec.title_for_reader in everything
+    escaped = "\\*" * 300
+    assert everything.count(escaped) >= REFERRAL.section("family").max_rows  # every address
+
+
+def test_a_small_referral_is_one_card() -> None:
+    form = REFERRAL.empty({"referrer": {"name": "Priya Shah", "agency": "Police"}})
+    (card,) = cards.referral_details_cards(
+        reference="BR-2026-0001",
+        form=form,
+        referrer_name="Priya Shah",
+        received=date(2026, 11, 27),
+        audience="BDSCP Business Unit",
+    )
+    assert "part 1" not in card_text(card)
+
+
+def test_more_information_fits_at_its_limits() -> None:
+    added = {"added_on": "2026-11-27", "by": WORST * 200, **_full(ADD_INFO.sections[0])}
+    within_budget(
+        cards.more_information_card(
+            reference="BR-2026-0001", version=9, added=added, audience="BDSCP Business Unit"
+        ),
+        "more information",
+    )
