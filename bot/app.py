@@ -23,6 +23,7 @@ from bot.commands import ACTIONS, COMMANDS
 from bot.commands.registry import CommandRegistry
 from bot.handler import CaseReviewBot
 from bot.keys import master_cipher
+from bot.messenger import TeamsMessenger
 from bot.outbox import OutboxDispatcher
 from bot.settings import Settings, SettingsError
 from bot.turn import Services
@@ -77,13 +78,19 @@ def create_app(
 
         adapter = CaseReviewAdapter(settings)
         adapter.auth.start()  # signing keys and the bot's token, in the background
-        dispatcher = OutboxDispatcher(
+        messenger = TeamsMessenger(
             sessions=sessions,
-            cipher=cipher,
             clock=clock,
             adapter=adapter,
             app_id=settings.app_id if not settings.local else "",
             tenant_id=settings.allowed_tenant_id,
+            channel_id=settings.case_review_channel_id,
+        )
+        dispatcher = OutboxDispatcher(
+            sessions=sessions,
+            cipher=cipher,
+            clock=clock,
+            messenger=messenger,
             channel_id=settings.case_review_channel_id,
             timezone=settings.tz,
         )
@@ -111,6 +118,7 @@ def create_app(
             timetable=timetable,
             cipher=cipher,
             dispatcher=dispatcher,
+            messenger=messenger,
             wizards={
                 REFERRAL.kind: referrals,
                 ADD_INFO.kind: FormWizard(ADD_INFO, wizard_deps, AddInfoFlow(cipher)),

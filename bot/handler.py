@@ -279,7 +279,7 @@ class CaseReviewBot(ActivityHandler):  # type: ignore[misc]
             channel_data = turn_context.activity.channel_data
             if isinstance(channel_data, dict) and channel_data.get("team"):
                 # Added to a team: learn its members (names, Teams ids) in the background.
-                self.services.dispatcher.sync_roster_soon(turn_context.activity.conversation.id)
+                self.services.messenger.sync_roster_soon(turn_context.activity.conversation.id)
 
     async def _welcome(self, turn_context: TurnContext) -> None:
         conversation_id = turn_context.activity.conversation.id

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.actions import ActionRegistry
 from bot.adapter import card_attachment
 from bot.clock import Clock
+from bot.messenger import TeamsMessenger
 from bot.outbox import OutboxDispatcher
 from bot.settings import Settings
 from dialogs.wizard import FormWizard, Person
@@ -112,6 +113,7 @@ class Services:
     timetable: Timetable
     cipher: Cipher  # the master key; each case's own key is wrapped with it
     dispatcher: OutboxDispatcher
+    messenger: TeamsMessenger
     wizards: dict[str, FormWizard]  # by form kind
     cases: CaseContext  # what the case flows need
     profiles: ProfileEmails = field(default_factory=ProfileEmails)

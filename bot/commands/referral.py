@@ -47,7 +47,7 @@ async def refer(turn: Turn) -> None:
             message.summary = "New referral"
             await tc.send_activity(message)
 
-        await turn.services.dispatcher.open_chat(
+        await turn.services.messenger.open_chat(
             teams_user_id=activity.from_property.id,
             aad_id=turn.user_aad_id,
             bot=activity.recipient,
