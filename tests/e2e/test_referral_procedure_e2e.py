@@ -16,20 +16,24 @@ from tests.e2e.test_referral_e2e import press, start
 pytestmark = pytest.mark.e2e
 
 
-async def test_immediate_risk_is_flagged_and_the_business_unit_corrects_day_one(
-    teams: LocalTeams,
-) -> None:
+async def short_referral(teams: LocalTeams, **first_step: str) -> str:
+    """A referral with the least the form asks, from the first step's answers; its reference."""
     card = await start(teams)
-    first = card_text(card.card)
-    assert "does not replace a child protection referral" in first
-    card = await press(teams, card, "Next", immediate_risk="yes", cp_referral="yes")
+    assert "does not replace a child protection referral" in card_text(card.card)
+    card = await press(teams, card, "Next", **first_step)
     card = await press(teams, card, "Next", agency="West Yorkshire Police", phone="01274 000000")
     card = await press(teams, card, "Next", name="Kit Example", incident_date="2026-11-20")
     card = await press(teams, card, "Next")
     card = await press(teams, card, "Next")
     card = await press(teams, card, "Next", what_happened="Found alone and injured.")
     done = await press(teams, card, "Submit referral")
-    reference = card_text(done.card).split("Referral received: ")[1].split()[0]
+    return card_text(done.card).split("Referral received: ")[1].split()[0]
+
+
+async def test_immediate_risk_is_flagged_and_the_business_unit_corrects_day_one(
+    teams: LocalTeams,
+) -> None:
+    reference = await short_referral(teams, immediate_risk="yes", cp_referral="yes")
 
     for who in ("business_unit", "chair", "local_authority"):
         details = await teams.wait_for_message(
@@ -57,15 +61,7 @@ async def test_immediate_risk_is_flagged_and_the_business_unit_corrects_day_one(
 async def test_the_referrer_adds_information_and_the_business_unit_sees_it(
     teams: LocalTeams,
 ) -> None:
-    card = await start(teams)
-    card = await press(teams, card, "Next")
-    card = await press(teams, card, "Next", agency="West Yorkshire Police", phone="01274 000000")
-    card = await press(teams, card, "Next", name="Kit Example", incident_date="2026-11-20")
-    card = await press(teams, card, "Next")
-    card = await press(teams, card, "Next")
-    card = await press(teams, card, "Next", what_happened="Found alone and injured.")
-    done = await press(teams, card, "Submit referral")
-    reference = card_text(done.card).split("Referral received: ")[1].split()[0]
+    reference = await short_referral(teams)
 
     chat = await teams.personal_chat("practitioner")
     before = teams.count(chat)
