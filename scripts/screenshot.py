@@ -68,7 +68,7 @@ async def main(out: Path) -> None:
             await box.click()
             await page.keyboard.type("refer")
             await page.keyboard.press("Enter")
-            await wait_text(page, "Which criteria apply")
+            await wait_text(page, "Immediate safety and the criteria")
             await page.get_by_text("potentially life-threatening injury", exact=False).last.click()
             await page.get_by_role("radio", name="No").first.check()
             await page.screenshot(path=str(out / "referral-first-step.png"), full_page=True)

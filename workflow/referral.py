@@ -62,7 +62,7 @@ def _dates_agree(values: Mapping[str, Any], already: Mapping[str, str]) -> dict[
 SECTIONS: tuple[Section, ...] = (
     Section(
         "criteria",
-        "Which criteria apply",
+        "Immediate safety and the criteria",
         "Tick any that apply. If you're not sure, leave them and say why in 'Why you are "
         "referring', on the last step.",
         (
@@ -106,7 +106,7 @@ SECTIONS: tuple[Section, ...] = (
                 personal=False,
             ),
         ),
-        name="the criteria",
+        name="safety and the criteria",
     ),
     Section(
         "referrer",

@@ -100,7 +100,7 @@ async def test_a_practitioner_refers_with_two_family_members_and_an_agency(
     teams: LocalTeams,
 ) -> None:
     card = await start(teams)
-    assert "Which criteria apply" in card_text(card.card)
+    assert "Immediate safety and the criteria" in card_text(card.card)
     card = await press(teams, card, "Next", must_notify="life_threatening_injury")
     prefilled = current_values(card.card)  # from the Teams profile
     assert (prefilled["name"], prefilled["email"]) == ("Priya Shah", "priya.shah@example.org")
@@ -209,4 +209,4 @@ async def test_refer_in_the_channel_starts_in_the_private_chat(teams: LocalTeams
     wizard = await teams.wait_for_message(
         lambda m: m.card is not None, conversation_id=chat, after=before
     )
-    assert "Which criteria apply" in card_text(wizard.card)
+    assert "Immediate safety and the criteria" in card_text(wizard.card)

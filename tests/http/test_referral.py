@@ -189,7 +189,13 @@ async def test_a_referral_from_start_to_submit(
     summary = await fill_to_summary(bot, await start_referral(bot))
     # The summary shows what was typed, escaped, with an Edit per section.
     assert "Zebedee Quattlebaum" in card_text(summary)
-    for name in ("the criteria", "your details", "the child", "the family", "the agencies"):
+    for name in (
+        "safety and the criteria",
+        "your details",
+        "the child",
+        "the family",
+        "the agencies",
+    ):
         assert f"Edit {name}" in card_text(summary)  # each button says what it edits
 
     done = await bot.press(summary, "Submit referral")
@@ -454,7 +460,7 @@ async def test_the_wizard_survives_a_restart(
 
     (reply,) = await bot.say("refer")
     fresh = await bot.press(card_of(reply), "Discard the referral and start again")
-    assert "Which criteria apply" in card_text(fresh)
+    assert "Immediate safety and the criteria" in card_text(fresh)
 
 
 async def test_someone_elses_card_is_refused(
@@ -475,7 +481,7 @@ async def test_refer_in_the_channel_moves_to_a_private_chat(
     assert "opened a private chat" in reply["text"]
     assert "attachments" not in reply or not reply["attachments"]
     (private,) = connector.to(f"a:1on1-{PRACTITIONER['id']}")
-    assert "Which criteria apply" in json.dumps(private.activity)
+    assert "Immediate safety and the criteria" in json.dumps(private.activity)
 
 
 async def test_outbox_retries_after_throttling(
