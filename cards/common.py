@@ -6,6 +6,7 @@ Every card is Adaptive Card 1.5 (the highest Teams renders). User text is escape
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
@@ -42,8 +43,6 @@ CARD_BUDGET = 26 * 1024
 
 
 def card_size(card: dict[str, Any]) -> int:
-    import json
-
     return len(json.dumps(card, ensure_ascii=False, separators=(",", ":")).encode())
 
 

@@ -27,7 +27,7 @@ from flows.forms import FormFlow, Submission
 from storage import drafts
 from storage.audit import append_audit
 from storage.crypto import Cipher
-from storage.db import transaction
+from storage.db import engine_of, transaction
 from workflow import forms
 
 log = logging.getLogger(__name__)
@@ -100,7 +100,7 @@ class FormWizard:
 
     async def _open_draft(self, person: Person, case_id: int | None) -> drafts.DraftHeader | None:
         return await drafts.open_draft_header(
-            engine=self.deps.sessions.kw["bind"],
+            engine=engine_of(self.deps.sessions),
             form_kind=self.spec.kind,
             owner_aad_id=person.aad_object_id,
             case_id=case_id,

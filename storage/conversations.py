@@ -7,9 +7,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import upsert
 from storage.models import ConversationRef
 
 
@@ -23,13 +23,6 @@ class ConversationInfo:
     tenant_id: str | None
     service_url: str
     reference_json: str
-
-
-def upsert(session: AsyncSession, model: Any) -> Any:
-    """``INSERT ... ON CONFLICT`` for the session's database (SQLite or PostgreSQL)."""
-    if session.bind.dialect.name == "postgresql":
-        return postgresql.insert(model)
-    return sqlite.insert(model)
 
 
 async def save_conversation(

@@ -16,6 +16,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -81,6 +82,20 @@ def on_queued_commit(sessions: async_sessionmaker[AsyncSession], wake: Callable[
     """Call ``wake`` after every committed transaction that queued outgoing messages (the
     sender then sends them): flows and handlers need not remember to."""
     sessions.kw["info"][_ON_QUEUED].append(wake)
+
+
+def engine_of(sessions: async_sessionmaker[AsyncSession]) -> AsyncEngine:
+    """The engine ``sessions`` opens sessions on, for a Core read on a pooled connection."""
+    bind = sessions.kw["bind"]
+    assert isinstance(bind, AsyncEngine)
+    return bind
+
+
+def upsert(session: AsyncSession, model: Any) -> Any:
+    """``INSERT ... ON CONFLICT`` for the session's database (SQLite or PostgreSQL)."""
+    if session.bind.dialect.name == "postgresql":
+        return postgresql.insert(model)
+    return sqlite.insert(model)
 
 
 @asynccontextmanager

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import case, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.conversations import upsert
+from storage.db import upsert
 from storage.models import Person, RoleAssignment
 
 
