@@ -15,6 +15,8 @@ from typing import Any, Final
 from adaptive_cards import card as ac
 from adaptive_cards import types as act
 
+from workflow.calendar import british
+
 VERSION: Final = "1.5"
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 
@@ -56,7 +58,7 @@ def clip(text: str, limit: int) -> str:
 
 def day(d: date | None) -> str:
     """The one date format wherever the bot writes a date: "14 Mar 2019"."""
-    return f"{d.day} {d:%b %Y}" if d else "not set"
+    return british(d) if d else "not set"
 
 
 def day_and_time(moment: datetime) -> str:

@@ -210,7 +210,15 @@ def section_card(
             )
         if len(values) < sec.max_rows:
             items.append(
-                ac.ActionSet(actions=[execute(f"Add {_article(noun)} {noun}", v.add_row, base)])
+                ac.ActionSet(
+                    actions=[
+                        execute(
+                            f"Add another {noun}" if values else f"Add {_article(noun)} {noun}",
+                            v.add_row,
+                            base,
+                        )
+                    ]
+                )
             )
     else:
         items += _fields(sec, values, errors)

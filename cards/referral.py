@@ -43,8 +43,11 @@ def confirmation_card(
     next_steps: Sequence[tuple[str, date | None]],
     contacts: Sequence[str],
     contact_email: str,
+    outcome_due: date | None,
     notify_ofsted: bool = False,
 ) -> dict[str, Any]:
+    """To the referrer: the reference, Day 1, what happens next, how they hear the outcome,
+    and who to contact."""
     items: list[Any] = [
         *heading(
             f"Referral received: {reference}",
@@ -56,6 +59,11 @@ def confirmation_card(
         ),
         para("**What happens next**", spacing="Medium"),
         facts((esc(when_label(when)), esc(what)) for what, when in next_steps),
+        para(
+            "**Hearing the outcome:** I'll tell you here, in this chat, whether the Local "
+            "Authority decides to notify the national Panel"
+            + (f" (due by {day(outcome_due)})." if outcome_due else ".")
+        ),
         para("**Who to contact**", spacing="Medium"),
         para(
             esc(", ".join(contacts)) + f" at the BDSCP Business Unit ({esc(contact_email)})."

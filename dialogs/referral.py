@@ -22,7 +22,7 @@ async def referrer_prefill(person: Person, today: date) -> Mapping[str, Mapping[
         email = await person.profile_email()
     return {
         "referrer": {"name": person.name, "email": email},
-        "child": {"aware_date": today.isoformat()},
+        "incident": {"aware_date": today.isoformat()},
     }
 
 

@@ -153,9 +153,7 @@ class FormWizard:
 
         now = self.deps.clock()
         async with transaction(self.deps.sessions) as session:
-            draft = await drafts.get_draft(
-                session=session, cipher=self.deps.cipher, draft_id=draft_id, for_update=True
-            )
+            draft = await self._load(session, draft_id)
             problem = self._unusable(draft, person)
             if problem is not None:
                 return problem
@@ -180,6 +178,15 @@ class FormWizard:
                 return await self._step(session, draft, verb, data, now, late)
         # Discarded to start again: a fresh draft, in its own transaction.
         return await self._new_draft(person, case_id)
+
+    async def _load(self, session: AsyncSession, draft_id: str) -> drafts.Draft | None:
+        """The draft, locked for this turn, its answers in the spec's current shape."""
+        draft = await drafts.get_draft(
+            session=session, cipher=self.deps.cipher, draft_id=draft_id, for_update=True
+        )
+        if draft is not None and draft.form_kind == self.spec.kind:
+            draft.form = self.spec.current(draft.form)
+        return draft
 
     def _unusable(self, draft: drafts.Draft | None, person: Person) -> dict[str, Any] | None:
         noun = self.spec.noun
@@ -279,9 +286,9 @@ class FormWizard:
         # NEXT: check this section (empty rows dropped first, so messages match the rows shown).
         cut_errors = reading.errors
         if sec.repeating:
-            values, cut_errors = forms.drop_empty_rows(values, reading.errors)
+            values, cut_errors = forms.drop_empty_rows(values, reading.errors, sec.min_rows)
             draft.form[key] = values
-        errors = {**forms.check_section(sec, values, self.today(now)), **cut_errors}
+        errors = {**forms.check_step(spec, draft.form, key, self.today(now)), **cut_errors}
         if errors:
             await self._save(session, draft, now)
             return self._section(draft, key, errors, returning=returning, cut=reading.cut)
@@ -344,9 +351,7 @@ class FormWizard:
         now = self.deps.clock()
         today = self.today(now)
         async with transaction(self.deps.sessions) as session:
-            draft = await drafts.get_draft(
-                session=session, cipher=self.deps.cipher, draft_id=draft_id, for_update=True
-            )
+            draft = await self._load(session, draft_id)
             if (
                 draft is not None
                 and draft.form_kind == self.spec.kind

@@ -16,6 +16,7 @@ from storage import cases, outbox, people
 from storage.audit import append_audit
 from storage.crypto import Cipher
 from storage.models import Case, ReferralVersion
+from workflow.referral import REFERRAL
 from workflow.roles import REFERRAL_RECIPIENTS, Role, label
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,7 @@ class AddInfoFlow:
             "by": person.name,
             **submission.form["update"],
         }
-        form = dict(latest.form)
+        form = REFERRAL.current(dict(latest.form))
         form["additions"] = [*form.get("additions", []), added]
         role = Role.BUSINESS_UNIT if Role.BUSINESS_UNIT in roles else Role.PRACTITIONER
         version = await cases.add_referral_version(

@@ -139,4 +139,5 @@ class ReferralFlow:
             next_steps=steps,
             contacts=contacts,
             contact_email=self.contact_email,
+            outcome_due=dues.get("la_decision"),
         )

@@ -81,8 +81,11 @@ async def main(out: Path) -> None:
             await wait_text(page, "Step 3 of 6")
             await fill(page, "Child's name", "Sam Example")
             await fill(page, "Date of birth", "2019-03-14")
+            await click(page, "Add another child")
+            await wait_text(page, "Child 2")
+            await fill(page, "Child's name", "Jo Example")
+            await fill(page, "Date of birth", "2021-07-09")
             await fill(page, "Date of death", "2018-01-01")
-            await fill(page, "Date of the critical incident", "2026-11-20")
             await click(page, "Next")
             await wait_text(page, "before the date of birth")
             await page.screenshot(path=str(out / "referral-wizard.png"), full_page=True)
@@ -96,6 +99,7 @@ async def main(out: Path) -> None:
             await wait_text(page, "Other agencies involved")
             await click(page, "Next")
             await wait_text(page, "Step 6 of 6")
+            await fill(page, "Date of the critical incident", "2026-11-20")
             await fill(
                 page,
                 "What happened",

@@ -105,3 +105,8 @@ def add_months(day: date, months: int) -> date:
     month += 1
     last = _calendar.monthrange(year, month)[1]
     return date(year, month, min(day.day, last))
+
+
+def british(when: date) -> str:
+    """The one date format wherever the bot writes a date: "14 Mar 2019"."""
+    return f"{when.day} {when:%b %Y}"

@@ -60,6 +60,10 @@ class Field:
 # far (input ids, without row suffix) -> more messages by field id.
 Check = Callable[[Mapping[str, Any], Mapping[str, str]], dict[str, str]]
 
+# A form check, across sections: the whole form -> messages by section key, then input id.
+# Each section's messages show when that section's step is checked, and on the summary.
+FormCheck = Callable[[Mapping[str, Any]], dict[str, dict[str, str]]]
+
 
 @dataclass(frozen=True)
 class Section:
@@ -104,6 +108,10 @@ class FormSpec:
     submit_note: str = ""  # on the summary, above the submit button
     hint: str = ""  # under the first step's heading: what the form is (and is not) for
     per_case: bool = False  # filled in about one case: started with it, never without
+    checks: tuple[FormCheck, ...] = ()  # across sections
+    # Brings answers saved under an earlier shape of the form (a draft, a stored version) to
+    # this one; given the saved form, returns it as this spec expects.
+    upgrade: Callable[[dict[str, Any]], dict[str, Any]] | None = None
 
     def __post_init__(self) -> None:
         keys = [s.key for s in self.sections]
@@ -113,6 +121,10 @@ class FormSpec:
     @property
     def keys(self) -> tuple[str, ...]:
         return tuple(s.key for s in self.sections)
+
+    def current(self, form: dict[str, Any]) -> dict[str, Any]:
+        """``form`` in this spec's shape, whatever shape it was saved in."""
+        return self.upgrade(form) if self.upgrade else form
 
     def section(self, key: str) -> Section:
         for sec in self.sections:
@@ -292,24 +304,39 @@ def check_section(sec: Section, values: Any, today: date) -> dict[str, str]:
     return _check_values(sec, values, today, None)
 
 
+def check_step(spec: FormSpec, form: Mapping[str, Any], key: str, today: date) -> dict[str, str]:
+    """Messages by input id for one section of ``form``: its own checks, then the form's
+    checks across sections, for what they find in it (only where its own checks passed)."""
+    sec = spec.section(key)
+    errors = check_section(sec, form.get(key, [] if sec.repeating else {}), today)
+    for check in spec.checks:
+        for ident, message in check(form).get(key, {}).items():
+            errors.setdefault(ident, message)
+    return errors
+
+
 def check_form(spec: FormSpec, form: Mapping[str, Any], today: date) -> dict[str, dict[str, str]]:
     """Every section's errors (only sections with errors), before submitting."""
     problems: dict[str, dict[str, str]] = {}
     for sec in spec.sections:
-        errors = check_section(sec, form.get(sec.key, [] if sec.repeating else {}), today)
+        errors = check_step(spec, form, sec.key, today)
         if errors:
             problems[sec.key] = errors
     return problems
 
 
 def drop_empty_rows(
-    values: Sequence[Mapping[str, Any]], errors: Mapping[str, str] | None = None
+    values: Sequence[Mapping[str, Any]], errors: Mapping[str, str] | None = None, keep: int = 0
 ) -> tuple[list[dict[str, Any]], dict[str, str]]:
-    """Rows with anything in them, and ``errors`` (keyed ``field__row``) renumbered to match."""
+    """Rows with anything in them, and ``errors`` (keyed ``field__row``) renumbered to match.
+    Fewer than ``keep`` would be left (a section's minimum): nothing is dropped, so that the
+    empty rows' own messages say what they need."""
+    if sum(1 for row in values if _filled(row)) < keep:
+        return [dict(row) for row in values], dict(errors or {})
     kept: list[dict[str, Any]] = []
     renumbered: dict[str, str] = {}
     for old, row in enumerate(values):
-        if not any(str(x).strip() for x in row.values() if x):
+        if not _filled(row):
             continue
         new = len(kept)
         kept.append(dict(row))
@@ -318,3 +345,7 @@ def drop_empty_rows(
             if index == str(old):
                 renumbered[input_id(field_id, new)] = message
     return kept, renumbered
+
+
+def _filled(row: Mapping[str, Any]) -> bool:
+    return any(str(x).strip() for x in row.values() if x)

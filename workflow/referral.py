@@ -12,17 +12,21 @@ from datetime import date
 from typing import Any
 
 from workflow import criteria
-from workflow.forms import Field, FormSpec, Section, parse_date
+from workflow.calendar import british
+from workflow.forms import Field, FormSpec, Section, input_id, parse_date
 
 # Rows a repeating step takes: with every answer at its limit, its card stays within Teams'
 # size budget (tests/cards/test_budget.py). More people or agencies go in 'What happened'.
 MAX_ROWS = 6
 
 YES_NO_UNKNOWN = (("yes", "Yes"), ("no", "No"), ("unknown", "Not known"))
+# The Panel's notification takes up to four children; one referral, one incident, likewise.
+MAX_CHILDREN = 4
+
 CP_PLAN = (
-    ("current", "Yes, currently"),
-    ("previous", "Previously"),
-    ("no", "No"),
+    ("now", "Yes, now"),
+    ("before", "Yes, before"),
+    ("no", "No, never"),
     ("unknown", "Not known"),
 )
 
@@ -41,22 +45,52 @@ def _identifiable(values: Mapping[str, Any], already: Mapping[str, str]) -> dict
     }
 
 
-def _dates_agree(values: Mapping[str, Any], already: Mapping[str, str]) -> dict[str, str]:
-    def known(key: str) -> Any:
-        return parse_date(values.get(key, "")) if key not in already else None
+def _cp_answers_agree(values: Mapping[str, Any], already: Mapping[str, str]) -> dict[str, str]:
+    picked = set(values.get("cp_plan") or [])
+    yes, other = picked & {"now", "before"}, picked & {"no", "unknown"}
+    if (yes and other) or len(other) > 1:
+        return {"cp_plan": "Tick 'Yes, now', 'Yes, before' or both; or one of the others."}
+    return {}
 
-    born, died, incident = known("date_of_birth"), known("date_of_death"), known("incident_date")
-    aware = known("aware_date")
-    errors: dict[str, str] = {}
-    if incident and aware and aware < incident:
-        errors["aware_date"] = (
-            "Your agency can't have become aware before the incident: check both."
-        )
-    if born and incident and born > incident:
-        errors["date_of_birth"] = "The date of birth is after the incident date: check both."
+
+def _child_dates_agree(values: Mapping[str, Any], already: Mapping[str, str]) -> dict[str, str]:
+    born = parse_date(values.get("date_of_birth", "")) if "date_of_birth" not in already else None
+    died = parse_date(values.get("date_of_death", "")) if "date_of_death" not in already else None
     if born and died and died < born:
-        errors["date_of_death"] = "The date of death is before the date of birth: check both."
-    return errors
+        return {"date_of_death": "The date of death is before the date of birth: check both."}
+    return {}
+
+
+def _aware_after_incident(values: Mapping[str, Any], already: Mapping[str, str]) -> dict[str, str]:
+    incident = (
+        parse_date(values.get("incident_date", "")) if "incident_date" not in already else None
+    )
+    aware = parse_date(values.get("aware_date", "")) if "aware_date" not in already else None
+    if incident and aware and aware < incident:
+        return {
+            "aware_date": "Your agency can't have become aware before the incident: check both."
+        }
+    return {}
+
+
+def _born_before_incident(form: Mapping[str, Any]) -> dict[str, dict[str, str]]:
+    """A child born after the incident: said on the child's row and on the incident date."""
+    incident = parse_date(str(form.get("incident", {}).get("incident_date", "")))
+    children = form.get("child", [])
+    if incident is None or not isinstance(children, list):
+        return {}
+    found: dict[str, dict[str, str]] = {}
+    for row, child in enumerate(children):
+        born = parse_date(str(child.get("date_of_birth", "")))
+        if born and born > incident:
+            found.setdefault("child", {})[input_id("date_of_birth", row)] = (
+                f"This is after the date of the critical incident ({british(incident)}): "
+                "check both."
+            )
+            found.setdefault("incident", {})["incident_date"] = (
+                f"This is before child {row + 1}'s date of birth ({british(born)}): check both."
+            )
+    return found
 
 
 SECTIONS: tuple[Section, ...] = (
@@ -137,57 +171,45 @@ SECTIONS: tuple[Section, ...] = (
     ),
     Section(
         "child",
-        "The child",
-        "Give what you know now; more can be added later. If you don't know the name, say how "
-        "to identify the child.",
+        "The children",
+        "Give what you know now about each child the incident concerns (up to four); more can "
+        "be added later. If you don't know a name, say how to identify the child. On child "
+        "protection, tick both 'Yes, now' and 'Yes, before' if both are true.",
         (
             Field("name", "Child's name"),
             Field(
                 "identifying_details",
                 "If the name isn't known: how to identify the child",
                 "multiline",
-                max_length=500,
+                max_length=300,
                 placeholder="e.g. baby born at Bradford Royal Infirmary on 3 November",
             ),
             Field("date_of_birth", "Date of birth", "date"),
             Field("date_of_death", "Date of death (if applicable)", "date"),
-            Field(
-                "incident_date",
-                "Date of the critical incident",
-                "date",
-                required=True,
-                personal=False,
-            ),
-            Field(
-                "aware_date",
-                "When your agency became aware of it",
-                "date",
-                required=True,
-                personal=False,
-                help="Day 1 of the timetable. Filled in as the day you started this form: "
-                "change it if your agency knew earlier.",
-                reader_label="When the referrer's agency became aware of it",
-            ),
-            Field("home_address", "Home address", "multiline", max_length=500),
-            Field("ethnic_origin", "Ethnic origin", max_length=100),
-            Field("faith", "Faith or religion", max_length=100),
-            Field("disability", "Disability", max_length=500),
+            Field("home_address", "Home address", "multiline", max_length=300),
+            Field("ethnic_origin", "Ethnic origin", max_length=80),
+            Field("faith", "Faith or religion", max_length=80),
+            Field("disability", "Disability", max_length=200),
             Field(
                 "cp_plan",
-                "Subject to a child protection plan now or before?",
-                "choice",
+                "Subject to a child protection plan or process, now or before?",
+                "multichoice",
                 choices=CP_PLAN,
             ),
             Field(
                 "whereabouts",
                 "Whereabouts at the time of the incident",
                 "multiline",
-                max_length=500,
+                max_length=300,
             ),
-            Field("carer", "Carer at the time of the incident", max_length=200),
+            Field("carer", "Carer at the time of the incident", max_length=150),
         ),
-        checks=(_identifiable, _dates_agree),
-        name="the child",
+        repeating=True,
+        row_noun="child",
+        min_rows=1,
+        max_rows=MAX_CHILDREN,
+        checks=(_identifiable, _child_dates_agree, _cp_answers_agree),
+        name="the children",
     ),
     Section(
         "family",
@@ -234,6 +256,23 @@ SECTIONS: tuple[Section, ...] = (
         "Outline the events and circumstances that triggered this referral. This helps decide "
         "whether the case meets the criteria; it doesn't need to be a detailed analysis.",
         (
+            Field(
+                "incident_date",
+                "Date of the critical incident",
+                "date",
+                required=True,
+                personal=False,
+            ),
+            Field(
+                "aware_date",
+                "When your agency became aware of it",
+                "date",
+                required=True,
+                personal=False,
+                help="Day 1 of the timetable. Filled in as the day you started this form: "
+                "change it if your agency knew earlier.",
+                reader_label="When the referrer's agency became aware of it",
+            ),
             Field("what_happened", "What happened", "multiline", max_length=8000, required=True),
             Field(
                 "why_referred",
@@ -242,8 +281,32 @@ SECTIONS: tuple[Section, ...] = (
                 max_length=4000,
             ),
         ),
+        checks=(_aware_after_incident,),
     ),
 )
+
+_OLD_CP = {"current": "now", "previous": "before", "no": "no", "unknown": "unknown"}
+
+
+def _upgrade(form: dict[str, Any]) -> dict[str, Any]:
+    """Referrals saved before one referral could name several children: the one child
+    becomes the first of a list, the incident's dates move to the incident, and the child
+    protection answer becomes a list."""
+    child = form.get("child")
+    if not isinstance(child, dict):
+        return form
+    form = dict(form)
+    child = dict(child)
+    incident = dict(form.get("incident") or {})
+    for key in ("incident_date", "aware_date"):
+        value = child.pop(key, "")
+        incident.setdefault(key, value)
+    cp = child.get("cp_plan")
+    child["cp_plan"] = [_OLD_CP[cp]] if isinstance(cp, str) and cp in _OLD_CP else []
+    form["child"] = [child]
+    form["incident"] = incident
+    return form
+
 
 REFERRAL = FormSpec(
     kind="referral",
@@ -252,15 +315,17 @@ REFERRAL = FormSpec(
     command="refer",
     sections=SECTIONS,
     submit_label="Submit referral",
+    checks=(_born_before_incident,),
+    upgrade=_upgrade,
     hint=(
         "This is a referral to the BDSCP for consideration of a case review. It does not "
         "replace a child protection referral, or any urgent action to keep a child safe: do "
         "those first, as you normally would."
     ),
     submit_note=(
-        "When you submit, the BDSCP Business Unit and the Case Review Sub-group chair receive "
-        "these details privately. The case review channel sees only the case reference, "
-        "stage, your agency and the dates."
+        "When you submit, the BDSCP Business Unit, the Case Review Sub-group chair and the "
+        "Children's Social Care Deputy Director receive these details privately. The case "
+        "review channel sees only the case reference, stage, your agency and the dates."
     ),
 )
 SECTION_KEYS = REFERRAL.keys
@@ -272,14 +337,14 @@ def empty_form(
     return REFERRAL.empty(
         {
             "referrer": {"name": referrer_name, "email": referrer_email},
-            "child": {"aware_date": today.isoformat() if today else ""},
+            "incident": {"aware_date": today.isoformat() if today else ""},
         }
     )
 
 
 def awareness_date(form: Mapping[str, Any], submitted: date) -> date:
     """Day 1's date: when the referrer's agency became aware, or the day it was submitted."""
-    return parse_date(form.get("child", {}).get("aware_date", "")) or submitted
+    return parse_date(form.get("incident", {}).get("aware_date", "")) or submitted
 
 
 def immediate_risk(form: Mapping[str, Any]) -> bool:

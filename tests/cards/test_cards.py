@@ -24,13 +24,9 @@ DRAFT = "2bbe658f-fe82-4c1d-82fa-9c0087ca0ddc"
 FORM = rules.empty_form(referrer_name="Priya Shah", referrer_email="priya.shah@example.org")
 FORM["criteria"]["must_notify"] = ["life_threatening_injury"]
 FORM["referrer"].update(agency="Bradford Teaching Hospitals", designation="Nurse")
-FORM["child"].update(
-    name="Sam **Example**",
-    date_of_birth="2019-03-14",
-    incident_date="2026-11-20",
-    aware_date="2026-11-23",
-    cp_plan="previous",
-)
+FORM["child"][0].update(name="Sam **Example**", date_of_birth="2019-03-14", cp_plan=["before"])
+FORM["child"].append({**FORM["child"][0], "name": "Jo Example", "cp_plan": ["now", "before"]})
+FORM["incident"].update(incident_date="2026-11-20", aware_date="2026-11-23")
 FORM["family"] = [
     {
         "name": "Alex Example",
@@ -60,8 +56,8 @@ BUILDERS: dict[str, Callable[[], dict[str, Any]]] = {
         rules.REFERRAL,
         draft_id=DRAFT,
         section_key="child",
-        values={**FORM["child"], "date_of_death": "2018-01-01"},
-        errors={"date_of_death": "The date of death is before the date of birth: check both."},
+        values=[FORM["child"][0], {**FORM["child"][1], "date_of_death": "2018-01-01"}],
+        errors={"date_of_death__1": "The date of death is before the date of birth: check both."},
     ),
     "section-family-returning": lambda: forms.section_card(
         rules.REFERRAL,
@@ -95,6 +91,7 @@ BUILDERS: dict[str, Callable[[], dict[str, Any]]] = {
         next_steps=[("Scoping views", date(2026, 12, 2)), ("Local review decision", None)],
         contacts=["Bea Umar"],
         contact_email="BDSCP@bradford.gov.uk",
+        outcome_due=date(2026, 12, 2),
     ),
     "details": lambda: cards.referral_details_cards(
         reference="BR-2026-0001",
@@ -166,19 +163,12 @@ def test_user_text_is_inert_wherever_it_is_shown() -> None:
         assert "](http://" not in text
 
 
-def test_the_case_card_has_nothing_about_the_child() -> None:
-    text = card_text(BUILDERS["case"]())
-    assert "BR-2026-0001" in text and "Bradford Teaching Hospitals" in text
-    for value in ("Sam", "Alex", "2019-03-14", "evil"):
-        assert value not in text
-
-
 def test_required_inputs_carry_client_side_validation() -> None:
-    card = BUILDERS["section-child"]()
-    inputs = {n["id"]: n for n in _inputs(card)}
+    inputs = {n["id"]: n for n in _inputs(BUILDERS["section-incident"]())}
     assert inputs["incident_date"]["isRequired"] is True
     assert inputs["incident_date"]["errorMessage"]
-    assert inputs["name"]["maxLength"] == 200
+    children = {n["id"]: n for n in _inputs(BUILDERS["section-child"]())}
+    assert children["name__1"]["maxLength"] == 200
     referrer = {n["id"]: n for n in _inputs(BUILDERS["section-referrer"]())}
     assert referrer["email"]["regex"]
 
@@ -187,3 +177,13 @@ def _inputs(card: Any) -> list[dict[str, Any]]:
     from tests.cardcheck import walk
 
     return [n for n in walk(card) if str(n.get("type", "")).startswith("Input.")]
+
+
+def test_every_child_is_shown_with_both_child_protection_answers() -> None:
+    for name in ("summary", "details"):
+        text = card_text(BUILDERS[name]())
+        assert "Sam \\*\\*Example\\*\\*" in text and "Jo Example" in text
+        assert "Yes, now; Yes, before" in text
+    step = card_text(BUILDERS["section-child"]())
+    assert "Child 1" in step and "Child 2" in step
+    assert "Remove child 2" in step and "Add another child" in step

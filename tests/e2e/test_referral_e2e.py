@@ -16,15 +16,23 @@ from tests.http.test_referral import answer_safety_question
 
 pytestmark = pytest.mark.e2e
 
-CHILD = {
-    "name": "Zebedee Quattlebaum",
-    "date_of_birth": "2019-03-14",
-    "incident_date": "2026-11-20",
-    "home_address": "12 Larkspur Row, Bradford BD1 1AA",
-    "ethnic_origin": "White British",
-    "cp_plan": "previous",
-    "carer": "Marigold Quattlebaum",
-}
+CHILDREN = [
+    {
+        "name": "Zebedee Quattlebaum",
+        "date_of_birth": "2019-03-14",
+        "home_address": "12 Larkspur Row, Bradford BD1 1AA",
+        "ethnic_origin": "White British",
+        "cp_plan": "before",
+        "carer": "Marigold Quattlebaum",
+    },
+    {
+        "name": "Juniper Quattlebaum",
+        "date_of_birth": "2021-07-09",
+        "home_address": "12 Larkspur Row, Bradford BD1 1AA",
+        "cp_plan": "now,before",
+        "carer": "Marigold Quattlebaum",
+    },
+]
 FAMILY = [
     {
         "name": "Marigold Quattlebaum",
@@ -49,6 +57,10 @@ AGENCY = {
 }
 PERSONAL = [
     "Zebedee",
+    "Juniper",
+    "2021-07-09",
+    "9 Jul 2021",
+    "14 Mar 2019",
     "Quattlebaum",
     "Larkspur",
     "2019-03-14",
@@ -96,9 +108,14 @@ def stored_referrals(workdir: Path) -> list[dict[str, Any]]:
     return forms
 
 
-async def test_a_practitioner_refers_with_two_family_members_and_an_agency(
+def row(values: dict[str, str], index: int) -> dict[str, str]:
+    return {f"{key}__{index}": value for key, value in values.items()}
+
+
+async def test_a_practitioner_refers_two_children_with_their_family_and_an_agency(
     teams: LocalTeams,
 ) -> None:
+    """Rows added and removed, Edit from the summary, and a double submit making one case."""
     card = await start(teams)
     assert "Immediate safety and the criteria" in card_text(card.card)
     card = await press(teams, card, "Next", must_notify="life_threatening_injury")
@@ -112,31 +129,51 @@ async def test_a_practitioner_refers_with_two_family_members_and_an_agency(
         designation="Safeguarding nurse",
         email="priya.shah@example.org",
     )
-    card = await press(teams, card, "Next", **CHILD)
-    card = await press(teams, card, "Add a family member")
+    assert "Child 1" in card_text(card.card)
+    card = await press(teams, card, "Add another child", **row(CHILDREN[0], 0))
     card = await press(
-        teams, card, "Add a family member", **{f"{k}__0": v for k, v in FAMILY[0].items()}
+        teams, card, "Next", **row({**CHILDREN[1], "date_of_birth": "2012-07-09"}, 1)
     )
-    card = await press(teams, card, "Next", **{f"{k}__1": v for k, v in FAMILY[1].items()})
+    card = await press(teams, card, "Add a family member")
+    card = await press(teams, card, "Add another family member", **row(FAMILY[0], 0))
+    card = await press(teams, card, "Add another family member", **row(FAMILY[1], 1))
+    card = await press(teams, card, "Remove family member 3", name__2="Added by mistake")
+    assert "Family member 3" not in card_text(card.card)
+    card = await press(teams, card, "Next")
     card = await press(teams, card, "Add an agency")
-    card = await press(teams, card, "Next", **{f"{k}__0": v for k, v in AGENCY.items()})
+    card = await press(teams, card, "Add another agency", **row(AGENCY, 0))
+    card = await press(teams, card, "Remove agency 2")
+    card = await press(teams, card, "Next")
     card = await press(
         teams,
         card,
         "Next",
+        incident_date="2026-11-20",
         what_happened="Admitted to A&E with injuries inconsistent with the "
         "account given by the carer.",
     )
     summary = card_text(card.card)
     assert "check and submit" in summary and "Rufus Pettigrew" in summary
+    assert "Juniper Quattlebaum, 9 Jul 2012" in summary  # the year mistyped
+    # Edit from the summary: back to the children, then straight back to the summary.
+    card = await press(teams, card, "Edit the children")
+    card = await press(
+        teams, card, "Save and return to summary", date_of_birth__1=CHILDREN[1]["date_of_birth"]
+    )
+    summary = card_text(card.card)
+    assert "Juniper Quattlebaum, 9 Jul 2021" in summary and "Added by mistake" not in summary
     done = await press(teams, card, "Submit referral")
+    again = await press(teams, card, "Submit referral")  # pressed twice: still one case
     confirmation = card_text(done.card)
     assert "Referral received: BR-2026-0001" in confirmation
+    assert "Referral received: BR-2026-0001" in card_text(again.card)
     assert "What happens next" in confirmation
     assert "Bea Umar at the BDSCP Business Unit" in confirmation  # learned from the team roster
 
     (form,) = stored_referrals(teams.workdir)
-    assert {k: form["child"][k] for k in CHILD} == CHILD
+    assert len(form["child"]) == len(CHILDREN)
+    for stored, given in zip(form["child"], CHILDREN, strict=True):
+        assert {k: stored[k] for k in given} == {**given, "cp_plan": given["cp_plan"].split(",")}
     assert [{k: m[k] for k in FAMILY[0]} for m in form["family"]] == FAMILY
     assert form["agencies"] == [AGENCY]
     assert form["referrer"]["agency"] == "Bradford Teaching Hospitals"
@@ -152,6 +189,7 @@ async def test_a_practitioner_refers_with_two_family_members_and_an_agency(
         )
         assert "New referral BR-2026-0001" in card_text(details.card)
         assert "Zebedee Quattlebaum" in card_text(details.card)
+        assert "Juniper Quattlebaum" in card_text(details.card)
     for message in teams.bot_messages(teams.channel_id):
         shown = json.dumps(message.activity)
         for value in PERSONAL:
@@ -164,7 +202,7 @@ async def test_the_practitioner_picks_up_where_they_were_after_a_restart(
     card = await start(teams)
     card = await press(teams, card, "Next")
     card = await press(teams, card, "Next", agency="West Yorkshire Police", phone="+44 1274 000000")
-    card = await press(teams, card, "Next", name="Kit Marlowe", incident_date="2026-11-19")
+    card = await press(teams, card, "Next", name__0="Kit Marlowe")
     assert "Family and significant others" in card_text(card.card)
 
     await teams.restart_bot()
@@ -174,7 +212,7 @@ async def test_the_practitioner_picks_up_where_they_were_after_a_restart(
     resumed = await press(teams, offer, "Resume the referral")
     assert "Family and significant others" in card_text(resumed.card)
     back = await press(teams, resumed, "Back")
-    assert current_values(back.card)["name"] == "Kit Marlowe"
+    assert current_values(back.card)["name__0"] == "Kit Marlowe"
     # The card from before the restart still works too.
     old = await press(teams, card, "Next")
     assert "Other agencies involved" in card_text(old.card)
@@ -188,14 +226,14 @@ async def test_bad_input_in_the_client_is_explained_and_kept(teams: LocalTeams) 
         teams,
         card,
         "Next",
-        name="Kit",
-        date_of_birth="2019-03-14",
-        date_of_death="2018-01-01",
-        incident_date="2026-11-20",
+        name__0="Kit",
+        date_of_birth__0="2019-03-14",
+        date_of_death__0="2018-01-01",
     )
     text = card_text(again.card)
-    assert "before the date of birth" in text
-    assert current_values(again.card)["date_of_death"] == "2018-01-01"
+    assert "before the date of birth" in text and "Everything you typed is kept" in text
+    assert current_values(again.card)["date_of_death__0"] == "2018-01-01"
+    assert current_values(again.card)["name__0"] == "Kit"
 
 
 async def test_refer_in_the_channel_starts_in_the_private_chat(teams: LocalTeams) -> None:

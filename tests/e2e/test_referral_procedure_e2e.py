@@ -22,10 +22,12 @@ async def short_referral(teams: LocalTeams, **first_step: str) -> str:
     assert "does not replace a child protection referral" in card_text(card.card)
     card = await press(teams, card, "Next", **first_step)
     card = await press(teams, card, "Next", agency="West Yorkshire Police", phone="01274 000000")
-    card = await press(teams, card, "Next", name="Kit Example", incident_date="2026-11-20")
+    card = await press(teams, card, "Next", name__0="Kit Example")
     card = await press(teams, card, "Next")
     card = await press(teams, card, "Next")
-    card = await press(teams, card, "Next", what_happened="Found alone and injured.")
+    card = await press(
+        teams, card, "Next", incident_date="2026-11-20", what_happened="Found alone and injured."
+    )
     done = await press(teams, card, "Submit referral")
     return card_text(done.card).split("Referral received: ")[1].split()[0]
 

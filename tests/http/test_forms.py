@@ -127,9 +127,9 @@ async def test_a_second_form_runs_through_the_same_wizard(note_app: Any) -> None
     )
     assert "New note: People" in card_text(card)
     assert "Remove person 1" not in card_text(card)  # at least one person: not removable
-    card = await bot.press(card, "Add a person", who__0="Dr Lin")
-    card = await bot.press(card, "Add a person", who__1="Ms Okoro")
-    assert "Add a person" not in card_text(card)  # at most three
+    card = await bot.press(card, "Add another person", who__0="Dr Lin")
+    card = await bot.press(card, "Add another person", who__1="Ms Okoro")
+    assert "Add another person" not in card_text(card)  # at most three
     card = await bot.press(card, "Remove person 2", who__2="")
     summary = await bot.press(card, "Next")
     text = card_text(summary)
@@ -177,7 +177,7 @@ async def test_answers_of_the_wrong_type_are_refused_next_to_the_field(
 ) -> None:
     bot = Bot(await serve(create_app(local_settings(tmp_path))), connector.url)
     card = await to_child_step(bot)
-    again = await bot.press(card, "Next", name=sent, incident_date="2026-11-20")
+    again = await bot.press(card, "Next", name__0=sent)
     text = card_text(again)
     assert "didn't come through as text" in text
     assert "['Ann'" not in json.dumps(again) and "{'first'" not in json.dumps(again)
@@ -188,7 +188,7 @@ async def test_numbers_are_read_as_their_digits(
 ) -> None:
     bot = Bot(await serve(create_app(local_settings(tmp_path))), connector.url)
     card = await to_child_step(bot)
-    card = await bot.press(card, "Next", name=1234, incident_date="2026-11-20")
+    card = await bot.press(card, "Next", name__0=1234)
     assert "Family and significant others" in card_text(card)
 
 
@@ -198,10 +198,10 @@ async def test_control_characters_never_reach_the_summary(
     bot = Bot(await serve(create_app(local_settings(tmp_path))), connector.url)
     card = await to_child_step(bot)
     tricky = "Kit\x00\x1b[2J\x08 \u202eelbaT\u200b\ufeff Jones"
-    card = await bot.press(card, "Next", name=tricky, incident_date="2026-11-20")
+    card = await bot.press(card, "Next", name__0=tricky)
     card = await bot.press(card, "Next")
     card = await bot.press(card, "Next")
-    summary = await bot.press(card, "Next", what_happened="Fell.\x07")
+    summary = await bot.press(card, "Next", incident_date="2026-11-20", what_happened="Fell.\x07")
     shown = json.dumps(summary, ensure_ascii=False)
     for bad in ("\x00", "\x1b", "\x08", "\u202e", "\u200b", "\ufeff", "\x07"):
         assert bad not in shown, repr(bad)
@@ -214,7 +214,7 @@ async def test_only_year_month_day_dates_are_taken(
 ) -> None:
     bot = Bot(await serve(create_app(local_settings(tmp_path))), connector.url)
     card = await to_child_step(bot)
-    again = await bot.press(card, "Next", name="Kit", incident_date=text)
+    again = await bot.press(card, "Next", name__0="Kit", date_of_birth__0=text)
     assert "enter a real date" in card_text(again)
 
 

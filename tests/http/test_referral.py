@@ -34,12 +34,19 @@ from tests.http.test_recorded_activities import recorded
 CHANNEL = "19:case-review@thread.tacv2"
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
 
-CHILD = {
-    "name": "Zebedee Quattlebaum",
-    "date_of_birth": "2019-03-14",
-    "incident_date": "2026-11-20",
-    "home_address": "12 Larkspur Row, Bradford BD1 1AA",
-}
+CHILDREN = [
+    {
+        "name": "Zebedee Quattlebaum",
+        "date_of_birth": "2019-03-14",
+        "home_address": "12 Larkspur Row, Bradford BD1 1AA",
+    },
+    {
+        "name": "Juniper Quattlebaum",
+        "date_of_birth": "2021-07-09",
+        "home_address": "12 Larkspur Row, Bradford BD1 1AA",
+    },
+]
+CHILD = CHILDREN[0]
 FAMILY = [
     {
         "name": "Marigold Quattlebaum",
@@ -55,15 +62,19 @@ FAMILY = [
     },
 ]
 PERSONAL_VALUES = [
-    CHILD["name"],
-    CHILD["home_address"],
-    CHILD["date_of_birth"],
+    *(v for child in CHILDREN for v in child.values()),
+    "14 Mar 2019",  # a date of birth as the cards write it
     *(v for m in FAMILY for k, v in m.items() if k != "relationship"),
     "Quattlebaum",
     "Larkspur",
     "Pettigrew",
     "Thornbury",
 ]
+
+
+def row(values: dict[str, str], index: int = 0) -> dict[str, str]:
+    """A repeating step's inputs for one row: ``name`` on row 0 is ``name__0``."""
+    return {f"{key}__{index}": value for key, value in values.items()}
 
 
 def answer_safety_question(card: dict[str, Any], inputs: dict[str, Any]) -> dict[str, Any]:
@@ -151,13 +162,16 @@ async def fill_to_summary(bot: Bot, card: dict[str, Any], *, from_step: int = 1)
         designation="Safeguarding nurse",
         phone="01274 000000",
     )
-    card = await bot.press(card, "Next", **CHILD)
+    assert "Child 1" in card_text(card)
+    card = await bot.press(card, "Add another child", **row(CHILDREN[0], 0))
+    card = await bot.press(card, "Next", **row(CHILDREN[1], 1))
     assert "Family and significant others" in card_text(card)
     card = await bot.press(card, "Add a family member")
     for index, member in enumerate(FAMILY):
-        filled = {f"{k}__{index}": v for k, v in member.items()}
         last = index == len(FAMILY) - 1
-        card = await bot.press(card, "Next" if last else "Add a family member", **filled)
+        card = await bot.press(
+            card, "Next" if last else "Add another family member", **row(member, index)
+        )
     assert "Other agencies involved" in card_text(card)
     card = await bot.press(card, "Add an agency")
     card = await bot.press(
@@ -171,6 +185,7 @@ async def fill_to_summary(bot: Bot, card: dict[str, Any], *, from_step: int = 1)
     card = await bot.press(
         card,
         "Next",
+        incident_date="2026-11-20",
         what_happened="Admitted with injuries inconsistent with the account given.",
         why_referred="Serious injury; neglect.",
     )
@@ -189,10 +204,11 @@ async def test_a_referral_from_start_to_submit(
     summary = await fill_to_summary(bot, await start_referral(bot))
     # The summary shows what was typed, escaped, with an Edit per section.
     assert "Zebedee Quattlebaum" in card_text(summary)
+    assert "Juniper Quattlebaum" in card_text(summary)
     for name in (
         "safety and the criteria",
         "your details",
-        "the child",
+        "the children",
         "the family",
         "the agencies",
     ):
@@ -202,6 +218,10 @@ async def test_a_referral_from_start_to_submit(
     assert "Referral received: BR-2026-0001" in card_text(done)
     assert "26 Nov 2026" in card_text(done)  # Day 1
     assert "2 Dec 2026" in card_text(done)  # Day 5: the LA's decision
+    assert (
+        "I'll tell you here, in this chat, whether the Local Authority decides to notify the "
+        "national Panel (due by 2 Dec 2026)" in card_text(done)
+    )
 
     services = app[SERVICES]
     async with services.sessions() as session:
@@ -209,7 +229,8 @@ async def test_a_referral_from_start_to_submit(
         assert case is not None
         stored = await cases.read_referral(session=session, master=services.cipher, case=case)
     form = stored.form
-    assert {k: form["child"][k] for k in CHILD} == CHILD
+    assert [{k: child[k] for k in CHILD} for child in form["child"]] == CHILDREN
+    assert form["incident"]["incident_date"] == "2026-11-20"
     assert [{k: m[k] for k in FAMILY[0]} for m in form["family"]] == FAMILY
     assert form["agencies"] == [
         {
@@ -244,7 +265,7 @@ async def test_a_referral_from_start_to_submit(
     for who in (BUSINESS_UNIT, CHAIR, CSC_DEPUTY_DIRECTOR):
         (sent,) = connector.to(f"a:1on1-{who['id']}")
         details = card_text(sent.activity["attachments"][0]["content"])
-        assert "Zebedee Quattlebaum" in details
+        assert "Zebedee Quattlebaum" in details and "Juniper Quattlebaum" in details
         assert "The referrer" in details and "Your name" not in details
         assert "immediate risk" not in details.split("Any child at immediate risk")[0]
     async with services.sessions() as session:
@@ -340,10 +361,10 @@ async def test_a_referrer_from_childrens_social_care_is_reminded_about_ofsted(
     card = await bot.press(
         card, "Next", agency="Bradford Children's Social Care", email="p@example.org"
     )
-    card = await bot.press(card, "Next", name="Kit", incident_date="2026-11-20")
+    card = await bot.press(card, "Next", name__0="Kit")
     card = await bot.press(card, "Next")
     card = await bot.press(card, "Next")
-    summary = await bot.press(card, "Next", what_happened="Fell.")
+    summary = await bot.press(card, "Next", incident_date="2026-11-20", what_happened="Fell.")
     done = await bot.press(summary, "Submit referral")
     assert "notify Ofsted" in card_text(done)
 
@@ -357,32 +378,44 @@ async def test_bad_input_is_explained_next_to_the_field_and_kept(
     card = await bot.press(card, "Next", agency="Police", email="p@example.org")
     long_name = "N" * 10_000
     cases_to_try = [
-        ({"incident_date": "2026-02-30"}, "enter a real date"),
+        ({"name__0": "Kit", "date_of_birth__0": "2026-02-30"}, "enter a real date"),
         (
-            {
-                "incident_date": "2026-11-20",
-                "date_of_birth": "2019-03-14",
-                "date_of_death": "2018-01-01",
-            },
+            {"name__0": "Kit", "date_of_birth__0": "2019-03-14", "date_of_death__0": "2018-01-01"},
             "before the date of birth",
         ),
-        ({"incident_date": "", "name": "Kit"}, "Date of the critical incident is required"),
+        ({"name__0": "", "identifying_details__0": ""}, "Give the child's name"),
+        ({"name__0": "Kit", "cp_plan__0": "now,no"}, "Tick 'Yes, now', 'Yes, before' or both"),
     ]
     for inputs, words in cases_to_try:
         again = await bot.press(card, "Next", **inputs)
         text = card_text(again)
-        assert "The child" in text and words in text
+        assert "The children" in text and words in text
         assert "Everything you typed is kept" in text
         kept = current_values(again)
         for key, value in inputs.items():
             assert kept.get(key, "") == value, key
     # Longer than the field allows (only a client that ignores maxLength can send it): cut
     # to the limit, and the card says exactly that, never "everything is kept".
-    again = await bot.press(card, "Next", incident_date="2026-11-20", name=long_name)
+    again = await bot.press(card, "Next", name__0=long_name)
     text = card_text(again)
     assert "only the first 200 are kept" in text
     assert "too long and were cut" in text and "Everything you typed is kept" not in text
-    assert current_values(again)["name"] == "N" * 200
+    assert current_values(again)["name__0"] == "N" * 200
+    # The incident's own dates are checked on its step, against each child's.
+    card = await bot.press(again, "Next", name__0="Kit", date_of_birth__0="2026-11-21")
+    card = await bot.press(card, "Next")
+    card = await bot.press(card, "Next")
+    for inputs, words in [
+        ({"incident_date": "2026-02-30"}, "enter a real date"),
+        ({"incident_date": ""}, "Date of the critical incident is required"),
+        ({"incident_date": "2026-11-20"}, "before child 1's date of birth (21 Nov 2026)"),
+    ]:
+        again = await bot.press(card, "Next", what_happened="Fell.", **inputs)
+        text = card_text(again)
+        assert "What happened" in text and words in text
+        assert current_values(again).get("incident_date", "") == inputs["incident_date"]
+    agencies = await bot.press(again, "Back")
+    assert "Other agencies involved" in card_text(agencies)
 
 
 async def test_a_draft_that_no_longer_exists_gets_a_clear_card(
@@ -444,7 +477,7 @@ async def test_the_wizard_survives_a_restart(
     card = await start_referral(bot)
     card = await bot.press(card, "Next")
     card = await bot.press(card, "Next", agency="Police", email="p@example.org")
-    await bot.press(card, "Next", name="Kit", incident_date="2026-11-20")  # now at family
+    await bot.press(card, "Next", name__0="Kit")  # now at family
     await first.close()
 
     clock.current += timedelta(days=3)
@@ -456,7 +489,7 @@ async def test_the_wizard_survives_a_restart(
     resumed = await bot.press(offer, "Resume the referral")
     assert "Family and significant others" in card_text(resumed)
     back = await bot.press(resumed, "Back")
-    assert current_values(back)["name"] == "Kit"
+    assert current_values(back)["name__0"] == "Kit"
 
     (reply,) = await bot.say("refer")
     fresh = await bot.press(card_of(reply), "Discard the referral and start again")
@@ -513,7 +546,7 @@ async def test_drafts_are_encrypted(make_app: Any, serve: Any, connector: FakeCo
     card = await start_referral(bot)
     card = await bot.press(card, "Next")
     card = await bot.press(card, "Next", agency="Police", email="p@example.org")
-    await bot.press(card, "Next", name="Zebedee Quattlebaum", incident_date="2026-11-20")
+    await bot.press(card, "Next", name__0="Zebedee Quattlebaum")
     async with app[SERVICES].sessions() as session:
         data = await session.scalar(select(FormDraft.data))
     assert data is not None and "Zebedee" not in data
@@ -547,9 +580,9 @@ async def test_row_errors_point_at_the_row_shown(
     card = await start_referral(bot)
     card = await bot.press(card, "Next")
     card = await bot.press(card, "Next", agency="Police", email="p@example.org")
-    card = await bot.press(card, "Next", name="Kit", incident_date="2026-11-20")
+    card = await bot.press(card, "Next", name__0="Kit")
     card = await bot.press(card, "Add a family member")
-    card = await bot.press(card, "Add a family member")  # row 1 of 2 left empty
+    card = await bot.press(card, "Add another family member")  # row 1 of 2 left empty
     answer = await bot.press(card, "Next", name__1="Ann", date_of_birth__1="2030-01-01")
     # The empty row is gone; Ann is now member 1 and her date is the one flagged.
     assert current_values(answer)["name__0"] == "Ann"
@@ -565,15 +598,15 @@ async def test_day_one_is_when_the_referrers_agency_became_aware(
     bot = Bot(await serve(app), connector.url)
     card = await bot.press(await start_referral(bot), "Next")
     card = await bot.press(card, "Next", agency="Police", email="p@example.org")
+    card = await bot.press(card, "Next", name__0="Kit")
+    card = await bot.press(card, "Next")
+    card = await bot.press(card, "Next")
     assert current_values(card)["aware_date"] == "2026-11-26"
     early = await bot.press(
-        card, "Next", name="Kit", incident_date="2026-11-20", aware_date="2026-11-19"
+        card, "Next", incident_date="2026-11-20", aware_date="2026-11-19", what_happened="Fell."
     )
     assert "can't have become aware before the incident" in card_text(early)
-    card = await bot.press(early, "Next", aware_date="2026-11-23")
-    card = await bot.press(card, "Next")
-    card = await bot.press(card, "Next")
-    summary = await bot.press(card, "Next", what_happened="Fell.")
+    summary = await bot.press(early, "Next", aware_date="2026-11-23")
     done = await bot.press(summary, "Submit referral")
     assert "Day 1 of the timetable is **23 Nov 2026**" in card_text(done)
     async with app[SERVICES].sessions() as session:
