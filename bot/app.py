@@ -27,7 +27,7 @@ from bot.messenger import TeamsMessenger
 from bot.outbox import OutboxDispatcher
 from bot.settings import Settings, SettingsError
 from bot.turn import Services
-from dialogs.referral import referral_wizard
+from dialogs.referral import entered_referral_wizard, referral_wizard
 from dialogs.wizard import FormWizard, WizardDeps
 from flows.addinfo import AddInfoFlow
 from flows.cases import CaseContext
@@ -36,7 +36,7 @@ from storage import db
 from storage.audit import append_audit
 from storage.people import grant_role
 from workflow.addinfo import ADD_INFO
-from workflow.referral import REFERRAL
+from workflow.referral import REFERRAL, REFERRAL_FOR
 from workflow.timetable import TimetableError, load_timetable
 
 log = logging.getLogger(__name__)
@@ -108,6 +108,17 @@ def create_app(
                 contact_email=settings.contact_email,
             ),
         )
+        entered = entered_referral_wizard(
+            wizard_deps,
+            ReferralFlow(
+                cipher=cipher,
+                timetable=timetable,
+                timezone=settings.tz,
+                case_review_channel_id=settings.case_review_channel_id,
+                contact_email=settings.contact_email,
+                for_someone=True,
+            ),
+        )
         services = Services(
             settings=settings,
             engine=engine,
@@ -121,6 +132,7 @@ def create_app(
             messenger=messenger,
             wizards={
                 REFERRAL.kind: referrals,
+                REFERRAL_FOR.kind: entered,
                 ADD_INFO.kind: FormWizard(ADD_INFO, wizard_deps, AddInfoFlow(cipher)),
             },
             cases=CaseContext(cipher, timetable, settings.tz, settings.case_review_channel_id),

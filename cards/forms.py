@@ -462,3 +462,20 @@ def draft_gone_card(spec: FormSpec, reason: str) -> dict[str, Any]:
         [] if spec.per_case else [execute(f"Start a new {spec.noun}", verbs(spec).start_new, {})],
         fallback_text=f"This {spec.noun} form is no longer open",
     )
+
+
+def refused_card(spec: FormSpec, reason: str) -> dict[str, Any]:
+    """A submit the server refused: why, and that nothing was lost."""
+    return render(
+        [
+            *heading(f"This {spec.noun} wasn't submitted"),
+            para(esc(reason)),
+            para(
+                f"Your answers are kept: type **{spec.command}**"
+                + (" and the case reference" if spec.per_case else "")
+                + " to see them again.",
+                is_subtle=True,
+            ),
+        ],
+        fallback_text=f"This {spec.noun} wasn't submitted",
+    )

@@ -28,7 +28,7 @@ from cards.common import (
 from cards.forms import section_facts, verbs
 from workflow.addinfo import ADD_INFO
 from workflow.forms import parse_date
-from workflow.referral import REFERRAL, immediate_risk
+from workflow.referral import RECEIVED_VIA, REFERRAL, immediate_risk, received_via
 
 V = verbs(REFERRAL)
 
@@ -86,6 +86,47 @@ def confirmation_card(
     return render(items, fallback_text=f"Referral received: {reference}")
 
 
+def entered_confirmation_card(
+    *,
+    reference: str,
+    day_one: date,
+    next_steps: Sequence[tuple[str, date | None]],
+    notify_ofsted: bool = False,
+) -> dict[str, Any]:
+    """To the Business Unit, who entered a referral for someone: the referrer hears nothing
+    from the bot, so the Business Unit tells them."""
+    items: list[Any] = [
+        *heading(
+            f"Referral entered: {reference}",
+            subtle="The case records that you entered it for the referrer.",
+        ),
+        ac.TextBlock(
+            text="The referrer isn't told by me: give them the case reference, and later the "
+            "outcome, yourself.",
+            weight=act.FontWeight.BOLDER,
+            wrap=True,
+        ),
+        para(
+            f"Day 1 of the timetable is **{day(day_one)}**. Days below are working days "
+            "(weekends and bank holidays don't count)."
+        ),
+        para("**What happens next**", spacing="Medium"),
+        facts((esc(when_label(when)), esc(what)) for what, when in next_steps),
+    ]
+    if notify_ofsted:
+        items.insert(
+            3,
+            ac.TextBlock(
+                text="The referrer is from Children's Social Care: remind them to notify "
+                "Ofsted too, using Ofsted's online notification form.",
+                color=act.Colors.ATTENTION,
+                weight=act.FontWeight.BOLDER,
+                wrap=True,
+            ),
+        )
+    return render(items, fallback_text=f"Referral entered: {reference}")
+
+
 def when_label(when: date | None) -> str:
     return day(when) if when else "later"
 
@@ -106,6 +147,7 @@ def referral_details_cards(
     referrer_name: str,
     received: date,
     audience: str,
+    entered_by: str | None = None,
 ) -> list[dict[str, Any]]:
     """The referral in full, for a 1:1 chat with someone whose role allows it: one card, or
     as many as it takes to keep each within Teams' size budget ("part 2 of 3"), sections
@@ -122,8 +164,12 @@ def referral_details_cards(
             )
         )
     agency = esc(form.get("referrer", {}).get("agency", ""))
+    via = dict(RECEIVED_VIA).get(received_via(form), "Sent")
+    entered = (
+        f" {via}; entered by {esc(entered_by)} of the BDSCP Business Unit." if entered_by else ""
+    )
     subtle = (
-        f"From {esc(referrer_name)}, {agency}. Received {day(received)}. "
+        f"From {esc(referrer_name)}, {agency}. Received {day(received)}.{entered} "
         f"Sent to you as {esc(audience)}."
     )
     blocks: list[list[Any]] = []

@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cards import forms as cards
-from flows.forms import FormFlow, Submission
+from flows.forms import FormFlow, Refused, Submission
 from storage import drafts
 from storage.audit import append_audit
 from storage.crypto import Cipher
@@ -342,6 +342,9 @@ class FormWizard:
     async def _submit(self, draft_id: str, person: Person) -> dict[str, Any]:
         try:
             return await self._submit_once(draft_id, person)
+        except Refused as refused:
+            log.info("submit refused", extra={"draft": draft_id})
+            return cards.refused_card(self.spec, str(refused))
         except IntegrityError:
             # A second submit raced this one past the draft lock: what it made exists; show it.
             log.info("duplicate submit resolved", extra={"draft": draft_id})

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards import referral as cards
-from flows.forms import Submission
+from flows.forms import Refused, Submission
 from storage import cases, outbox, people
 from storage.audit import append_audit
 from storage.crypto import Cipher
@@ -22,13 +22,11 @@ from workflow.roles import REFERRAL_RECIPIENTS, Role, label
 log = logging.getLogger(__name__)
 
 
-class NotAllowed(Exception):
-    """This person may not add information to this case."""
-
-
 def may_add_information(case: Case, aad_object_id: str, roles: frozenset[str]) -> bool:
     """The case's referrer, or the BDSCP Business Unit."""
-    return case.referrer_aad_id == aad_object_id or Role.BUSINESS_UNIT in roles
+    # A referral entered for someone who isn't on Teams has no referrer id: "" matches no one.
+    referrer = bool(aad_object_id) and case.referrer_aad_id == aad_object_id
+    return referrer or Role.BUSINESS_UNIT in roles
 
 
 @dataclass(frozen=True)
@@ -43,7 +41,11 @@ class AddInfoFlow:
         person = submission.person
         roles = await people.get_roles(session=session, aad_object_id=person.aad_object_id)
         if not may_add_information(case, person.aad_object_id, roles):
-            raise NotAllowed(case.reference)  # checked at start too; never trust a card
+            # Checked at the start too; checked again here: never trust a card.
+            raise Refused(
+                f"Only the person who referred {case.reference}, or the BDSCP Business Unit, "
+                "can add information to it."
+            )
         latest = await cases.read_referral(session=session, master=self.cipher, case=case)
         added = {
             "added_on": submission.today.isoformat(),

@@ -9,6 +9,11 @@ from typing import Any, Protocol
 from sqlalchemy.ext.asyncio import AsyncSession
 
 
+class Refused(Exception):
+    """A flow will not do what was asked (the person may not, say): its message tells them
+    why, in words for them. Nothing is written; the form stays open as it was."""
+
+
 class Submitter(Protocol):
     @property
     def aad_object_id(self) -> str: ...

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards import referral as cards
 from flows.cases import CaseContext, refresh_case_card
-from flows.forms import Submission
+from flows.forms import Refused, Submission
 from storage import cases, outbox, people
 from storage.audit import append_audit
 from storage.crypto import Cipher
@@ -42,10 +42,23 @@ class ReferralFlow:
     timezone: ZoneInfo
     case_review_channel_id: str
     contact_email: str
-    role: str = Role.PRACTITIONER
+    # The Business Unit enters a referral that came by email, phone or letter: the referrer
+    # is who the form names, and the case records who entered it.
+    for_someone: bool = False
+
+    @property
+    def role(self) -> str:
+        return Role.BUSINESS_UNIT if self.for_someone else Role.PRACTITIONER
 
     async def submit(self, session: AsyncSession, submission: Submission) -> int | None:
         form, person, now = submission.form, submission.person, submission.now
+        if self.for_someone:
+            roles = await people.get_roles(session=session, aad_object_id=person.aad_object_id)
+            if Role.BUSINESS_UNIT not in roles:  # checked at the start too: never trust a card
+                raise Refused(
+                    "Only the BDSCP Business Unit can enter a referral for someone else. To "
+                    "make a referral of your own, type **refer**."
+                )
         case = await cases.create_case(
             session=session,
             master=self.cipher,
@@ -53,15 +66,19 @@ class ReferralFlow:
             new=cases.NewCase(
                 awareness_date=rules.awareness_date(form, submission.today),
                 referring_agency=rules.referring_agency(form),
-                referrer_aad_id=person.aad_object_id,
+                referrer_aad_id="" if self.for_someone else person.aad_object_id,
+                entered_by_aad_id=person.aad_object_id,
+                received_via=rules.received_via(form),
                 referral=form,
                 criteria=rules.criteria_keys(form),
                 idempotency_key=f"draft:{submission.draft_id}",
             ),
-            actor_role=Role.PRACTITIONER,
+            actor_role=self.role,
             now=now,
         )
-        await self._queue_notices(session, case, form, person.name, submission.today, now)
+        referrer = str(form.get("referrer", {}).get("name", "")) or "the referrer"
+        entered_by = person.name if self.for_someone else None
+        await self._queue_notices(session, case, form, referrer, entered_by, submission.today, now)
         log.info("referral submitted", extra={"case": case.reference})
         return int(case.id)
 
@@ -71,6 +88,7 @@ class ReferralFlow:
         case: Case,
         form: Mapping[str, Any],
         referrer_name: str,
+        entered_by: str | None,
         today: date,
         now: datetime,
     ) -> None:
@@ -85,6 +103,7 @@ class ReferralFlow:
                 reference=case.reference,
                 form=form,
                 referrer_name=referrer_name,
+                entered_by=entered_by,
                 received=today,
                 audience=label(role),
             )
@@ -132,6 +151,13 @@ class ReferralFlow:
             known = await people.get_person(session=session, aad_object_id=aad)
             if known is not None and known.name:
                 contacts.append(known.name)
+        if self.for_someone:
+            return cards.entered_confirmation_card(
+                reference=case.reference,
+                day_one=timetable.calendar().day_one(case.awareness_date),
+                next_steps=steps,
+                notify_ofsted=rules.from_childrens_social_care(case.referring_agency),
+            )
         return cards.confirmation_card(
             reference=case.reference,
             notify_ofsted=rules.from_childrens_social_care(case.referring_agency),

@@ -107,6 +107,8 @@ class NewCase:
     referral: Mapping[str, Any]  # the whole form; encrypted
     criteria: Sequence[str] = ()
     idempotency_key: str | None = None
+    entered_by_aad_id: str = ""  # who typed it in, when not the referrer (the Business Unit)
+    received_via: str = "teams"
 
 
 async def create_case(
@@ -127,6 +129,8 @@ async def create_case(
         stage=Stage.SCOPING.value,
         referring_agency=new.referring_agency,
         referrer_aad_id=new.referrer_aad_id,
+        entered_by_aad_id=new.entered_by_aad_id or new.referrer_aad_id,
+        received_via=new.received_via,
         awareness_date=new.awareness_date,
         criteria=json.dumps(list(new.criteria)),
         idempotency_key=new.idempotency_key,
@@ -140,7 +144,7 @@ async def create_case(
         ReferralVersion(
             case_id=case.id,
             version=1,
-            submitted_by=new.referrer_aad_id,
+            submitted_by=new.entered_by_aad_id or new.referrer_aad_id,
             submitted_at=now,
             payload=case_cipher(master, case).encrypt_json(
                 dict(new.referral), context=f"referral:{reference}:1"
@@ -154,11 +158,16 @@ async def create_case(
     await append_audit(
         session=session,
         now=now,
-        actor_aad_id=new.referrer_aad_id,
+        actor_aad_id=new.entered_by_aad_id or new.referrer_aad_id,
         actor_role=actor_role,
         action="case.created",
         case_ref=reference,
-        details={"criteria": list(new.criteria), "referral_version": 1},
+        details={
+            "criteria": list(new.criteria),
+            "referral_version": 1,
+            "received_via": new.received_via,
+            "for_referrer": bool(new.entered_by_aad_id),
+        },
     )
     return case
 

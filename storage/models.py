@@ -145,7 +145,11 @@ class Case(Base):
     seq: Mapped[int] = mapped_column(Integer)
     stage: Mapped[str] = mapped_column(String(32))
     referring_agency: Mapped[str] = mapped_column(String(200))  # an agency, not a person
+    # The referrer's Teams identity; empty when the Business Unit entered the referral for
+    # someone who sent it by email, phone or letter.
     referrer_aad_id: Mapped[str] = mapped_column(String(64), index=True)
+    entered_by_aad_id: Mapped[str | None] = mapped_column(String(64))  # who typed it in
+    received_via: Mapped[str] = mapped_column(String(16), default="teams")  # or email, phone...
     # Anchors of the timetable (dates, Europe/London).
     awareness_date: Mapped[date] = mapped_column(Date)
     notification_date: Mapped[date | None] = mapped_column(Date)

@@ -8,6 +8,7 @@ referrer, a way to identify the child, the incident date and what happened.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -329,6 +330,102 @@ REFERRAL = FormSpec(
     ),
 )
 SECTION_KEYS = REFERRAL.keys
+
+# ----- a referral the Business Unit enters for someone (it came by email, phone or letter) ----
+
+RECEIVED_VIA = (
+    ("email", "By email"),
+    ("phone", "By phone"),
+    ("letter", "By letter or form"),
+    ("in_person", "In person"),
+)
+
+
+def _referrer_reachable(values: Mapping[str, Any], already: Mapping[str, str]) -> dict[str, str]:
+    if values.get("email") or values.get("phone"):
+        return {}
+    return {"email": "Give the referrer's email or phone number so the BDSCP can reach them."}
+
+
+def _entered(sec: Section) -> Section:
+    """A section of the referral as the Business Unit fills it in for someone else: what
+    asks about "you" asks about the referrer."""
+    if sec.key == "referrer":
+        labels = {
+            "name": "Referrer's name",
+            "designation": "Their designation (role)",
+            "address": "Their work address",
+        }
+        fields = tuple(
+            replace(f, label=labels[f.id], reader_label=f.reader_label or f.label)
+            if f.id in labels
+            else f
+            for f in sec.fields
+        )
+        received = Field(
+            "received_via",
+            "How the referral reached the Business Unit",
+            "choice",
+            required=True,
+            choices=RECEIVED_VIA,
+            personal=False,
+            expanded=True,
+        )
+        return replace(
+            sec,
+            title="The referrer",
+            intro="Type the referrer's details as they gave them, and how the referral arrived.",
+            fields=(received, *fields),
+            checks=(_referrer_reachable,),
+            name="the referrer",
+        )
+    if sec.key == "incident":
+        fields = tuple(
+            replace(
+                f,
+                label="When the referrer's agency became aware of it",
+                help="Day 1 of the timetable. Filled in as today: change it to the day the "
+                "referrer's agency knew.",
+            )
+            if f.id == "aware_date"
+            else replace(f, label="Why they are referring (anything else we should know)")
+            if f.id == "why_referred"
+            else f
+            for f in sec.fields
+        )
+        return replace(sec, fields=fields)
+    if sec.key == "criteria":
+        intro = (
+            "Tick any that apply, as the referrer described the incident. If they weren't "
+            "sure, leave them and say why in 'Why they are referring', on the last step."
+        )
+        return replace(sec, intro=intro)
+    return sec
+
+
+REFERRAL_FOR = replace(
+    REFERRAL,
+    kind="referral_for",
+    title="Referral for someone",
+    command="enter referral",
+    sections=tuple(_entered(sec) for sec in SECTIONS),
+    hint=(
+        "For a referral that reached the Business Unit by email, phone or letter: you enter it "
+        "here for the referrer, and the case records that you did. It does not replace a "
+        "child protection referral, or any urgent action to keep a child safe."
+    ),
+    submit_note=(
+        "When you submit, the case is created and the BDSCP Business Unit, the Case Review "
+        "Sub-group chair and the Children's Social Care Deputy Director receive these details "
+        "privately. The referrer isn't told by me: give them the case reference yourself."
+    ),
+)
+
+
+def received_via(form: Mapping[str, Any]) -> str:
+    """How the referral arrived: through Teams, or as the Business Unit recorded it."""
+    value = str(form.get("referrer", {}).get("received_via", ""))
+    return value if value in dict(RECEIVED_VIA) else "teams"
 
 
 def empty_form(

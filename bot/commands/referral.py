@@ -10,7 +10,8 @@ from bot.adapter import card_attachment
 from bot.commands import ACTIONS, COMMANDS
 from bot.forms import register_form
 from bot.turn import Turn
-from workflow.referral import REFERRAL
+from workflow.referral import REFERRAL, REFERRAL_FOR
+from workflow.roles import Role
 
 log = logging.getLogger(__name__)
 
@@ -62,3 +63,23 @@ async def refer(turn: Turn) -> None:
 
 
 register_form(ACTIONS, REFERRAL)
+register_form(ACTIONS, REFERRAL_FOR)
+
+
+@COMMANDS.command("enter referral", usage="enter referral")
+async def enter_referral(turn: Turn) -> None:
+    """Business Unit: enter a referral that came by email, phone or letter, for the referrer."""
+    if not turn.is_personal:
+        await turn.say(
+            "Referrals are entered in a 1:1 chat with me, never here. Open a chat with me and "
+            "type **enter referral**."
+        )
+        return
+    if Role.BUSINESS_UNIT not in await turn.roles():
+        await turn.say(
+            "Only the BDSCP Business Unit can enter a referral for someone else. To make a "
+            "referral of your own, type **refer**."
+        )
+        return
+    wizard = turn.services.wizards[REFERRAL_FOR.kind]
+    await turn.send_card(await wizard.start(turn.person()), summary="Referral for someone")

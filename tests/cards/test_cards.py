@@ -93,6 +93,19 @@ BUILDERS: dict[str, Callable[[], dict[str, Any]]] = {
         contact_email="BDSCP@bradford.gov.uk",
         outcome_due=date(2026, 12, 2),
     ),
+    "entered-confirmation": lambda: cards.entered_confirmation_card(
+        reference="BR-2026-0001",
+        day_one=date(2026, 11, 24),
+        next_steps=[("Scoping views", date(2026, 12, 2)), ("Local review decision", None)],
+        notify_ofsted=True,
+    ),
+    "section-referrer-entered": lambda: forms.section_card(
+        rules.REFERRAL_FOR,
+        draft_id=DRAFT,
+        section_key="referrer",
+        values={**FORM["referrer"], "received_via": "email"},
+        errors={},
+    ),
     "details": lambda: cards.referral_details_cards(
         reference="BR-2026-0001",
         form=FORM,

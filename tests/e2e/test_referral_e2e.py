@@ -72,9 +72,18 @@ PERSONAL = [
 ]
 
 
-async def press(teams: LocalTeams, message: BotMessage, title: str, **inputs: Any) -> BotMessage:
+async def press(
+    teams: LocalTeams,
+    message: BotMessage,
+    title: str,
+    *,
+    persona: str = "practitioner",
+    **inputs: Any,
+) -> BotMessage:
     assert message.card is not None
-    answer = await teams.press(message, title, answer_safety_question(message.card, inputs))
+    answer = await teams.press(
+        message, title, answer_safety_question(message.card, inputs), persona=persona
+    )
     shown = message.showing(answer)
     assert shown.card is not None
     assert_valid_card(shown.card)

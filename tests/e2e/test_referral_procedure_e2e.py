@@ -82,3 +82,49 @@ async def test_the_referrer_adds_information_and_the_business_unit_sees_it(
         conversation_id=await teams.personal_chat("business_unit"),
     )
     assert "A neighbour heard shouting at 9pm." in card_text(note.card)
+
+
+async def test_the_business_unit_enters_a_referral_that_came_by_email(teams: LocalTeams) -> None:
+    """Typed in for the referrer, who isn't prefilled; the chair is told who entered it."""
+    bu = "business_unit"
+    chat = await teams.personal_chat(bu)
+    before = teams.count(chat)
+    await teams.send("enter referral", persona=bu)
+    card = await teams.wait_for_message(
+        lambda m: m.card is not None, conversation_id=chat, after=before
+    )
+    assert "Referral for someone" in card_text(card.card)
+    card = await press(teams, card, "Next", persona=bu)
+    assert "Referrer's name" in card_text(card.card)
+    card = await press(
+        teams,
+        card,
+        "Next",
+        persona=bu,
+        received_via="email",
+        name="Dr Sam Patel",
+        agency="Moorside GP Surgery",
+        email="sam.patel@example.org",
+    )
+    card = await press(teams, card, "Next", persona=bu, name__0="Ash Example")
+    card = await press(teams, card, "Next", persona=bu)
+    card = await press(teams, card, "Next", persona=bu)
+    card = await press(
+        teams,
+        card,
+        "Next",
+        persona=bu,
+        incident_date="2026-11-20",
+        what_happened="Emailed to the Business Unit by the GP.",
+    )
+    done = await press(teams, card, "Submit referral", persona=bu)
+    text = card_text(done.card)
+    assert "Referral entered: BR-" in text and "The referrer isn't told by me" in text
+    reference = text.split("Referral entered: ")[1].split()[0]
+    details = await teams.wait_for_message(
+        lambda m: m.card is not None and reference in card_text(m.card),
+        conversation_id=await teams.personal_chat("chair"),
+    )
+    shown = card_text(details.card)
+    assert "From Dr Sam Patel, Moorside GP Surgery" in shown
+    assert "By email; entered by Bea Umar of the BDSCP Business Unit" in shown
