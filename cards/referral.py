@@ -238,8 +238,8 @@ def information_added_card(*, reference: str, version: int) -> dict[str, Any]:
         [
             *heading(f"Added to {reference}", subtle=f"Version {version} of the referral."),
             para(
-                "The BDSCP Business Unit, the Case Review Sub-group chair and the CSC Deputy "
-                "Director have it now. Nothing you gave before has changed."
+                "The BDSCP Business Unit, the Case Review Sub-group chair and the Children's "
+                "Social Care Deputy Director have it now. Nothing you gave before has changed."
             ),
         ],
         fallback_text=f"Added to {reference}",

@@ -22,7 +22,7 @@ from workflow.timetable import Timetable, due_dates, project
 # The case card's dates: milestone, and what it is called there (its Day from the timetable).
 CASE_CARD_DATES = (
     ("referral_received", "Day 1"),
-    ("la_decision", "LA decision due"),
+    ("la_decision", "Local Authority's decision due"),
     ("rapid_review_meeting", "Rapid review meeting"),
 )
 

@@ -28,8 +28,14 @@ log = logging.getLogger(__name__)
 
 # What the practitioner is told happens next, by milestone (plain words, not the timetable's).
 NEXT_STEP_TEXT = {
-    "referral_received": "The BDSCP Business Unit tells the chair, Police and ICB; scoping starts",
-    "scoping_views": "Police, Local Authority and ICB give their views on the criteria",
+    "referral_received": (
+        "The BDSCP Business Unit tells the chair, Police and Integrated Care Board (health); "
+        "scoping starts"
+    ),
+    "scoping_views": (
+        "Police, Local Authority and Integrated Care Board (health) give their views on the "
+        "criteria"
+    ),
     "la_decision": "The Local Authority decides whether to notify the national Panel",
     "rapid_review_meeting": "If notified: the rapid review meeting decides on a local review",
 }

@@ -43,7 +43,7 @@ ADD_INFO = FormSpec(
     per_case=True,
     submit_note=(
         "When you add it, the BDSCP Business Unit, the Case Review Sub-group chair and the "
-        "CSC Deputy Director receive it privately, marked as new. The case review channel sees "
-        "nothing of it."
+        "Children's Social Care Deputy Director receive it privately, marked as new. The case "
+        "review channel sees nothing of it."
     ),
 )

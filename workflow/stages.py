@@ -33,7 +33,7 @@ class Stage(StrEnum):
 # from here: a partnership that changes its timetable changes every label with it.
 STAGE_LABELS: dict[Stage, str] = {
     Stage.SCOPING: "Scoping",
-    Stage.LA_DECISION: "Awaiting the LA's decision on notification",
+    Stage.LA_DECISION: "Awaiting the Local Authority's decision on notification",
     Stage.NOT_NOTIFIED: "Not notified to the Panel",
     Stage.RAPID_REVIEW: "Rapid review",
     Stage.REPORTING: "Rapid review report due to the Panel",
@@ -71,9 +71,9 @@ class Event(StrEnum):
 
 EVENT_LABELS: dict[Event, str] = {
     Event.SCOPING_VIEW: "give a scoping view",
-    Event.CHAIR_RECOMMENDATION: "make the recommendation to the LA",
-    Event.LA_NOTIFIES: "record the LA's notification to the Panel",
-    Event.LA_DOES_NOT_NOTIFY: "record the LA's decision not to notify",
+    Event.CHAIR_RECOMMENDATION: "make the recommendation to the Local Authority",
+    Event.LA_NOTIFIES: "record the Local Authority's notification to the Panel",
+    Event.LA_DOES_NOT_NOTIFY: "record the Local Authority's decision not to notify",
     Event.START_RAPID_REVIEW: "start a rapid review",
     Event.IGT_SENT: "send an Information Gathering Tool",
     Event.IGT_RETURNED: "return an Information Gathering Tool",

@@ -117,8 +117,14 @@ BUILDERS: dict[str, Callable[[], dict[str, Any]]] = {
         reference="BR-2026-0001",
         stage="Scoping (Days 1 to 5)",
         referring_agency="Bradford Teaching Hospitals",
-        key_dates=[("Day 1", date(2026, 11, 26)), ("LA decision due (Day 5)", date(2026, 12, 2))],
-        next_deadline=("Tell the chair, Police and ICB; start scoping", date(2026, 11, 26)),
+        key_dates=[
+            ("Day 1", date(2026, 11, 26)),
+            ("Local Authority's decision due (Day 5)", date(2026, 12, 2)),
+        ],
+        next_deadline=(
+            "Tell the chair, Police and Integrated Care Board; start scoping",
+            date(2026, 11, 26),
+        ),
         updated=datetime(2026, 11, 26, 10, 0, tzinfo=UTC),
     ),
     "more-information": lambda: cards.more_information_card(

@@ -256,7 +256,10 @@ async def test_a_referral_from_start_to_submit(
     channel_text = json.dumps(channel[0].activity)
     assert "Case BR-2026-0001" in channel_text
     # Day numbers from the timetable file, not the code.
-    assert "Scoping (Days 1 to 5)" in channel_text and "LA decision due (Day 5)" in channel_text
+    assert (
+        "Scoping (Days 1 to 5)" in channel_text
+        and "Local Authority's decision due (Day 5)" in channel_text
+    )
     assert "Bradford Teaching Hospitals" in channel_text
     for value in PERSONAL_VALUES:
         assert value not in channel_text, value

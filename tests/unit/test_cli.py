@@ -28,7 +28,7 @@ def test_deadlines_prints_every_milestone_with_day_and_date() -> None:
     assert result.returncode == 0, result.stderr
     assert "Day 1 is 24 Dec 2026" in result.stdout
     assert (
-        "4 Jan 2027   LA decision and notification to the national Panel (statutory)"
+        "4 Jan 2027   Local Authority's decision and notification to the national Panel (statutory)"
         in result.stdout
     )
 
