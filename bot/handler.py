@@ -62,6 +62,15 @@ class CaseReviewBot(ActivityHandler):  # type: ignore[misc]
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         await self._remember(turn_context)
+        if turn_context.activity.type == ActivityTypes.invoke:
+            # The card's answer goes straight to where the adapter reads it. The stock
+            # ActivityHandler "sends" it as an activity instead, which deep-copies the whole
+            # card and runs it through msrest: about a millisecond a press, for nothing.
+            response = await self.on_invoke_activity(turn_context)
+            turn_context.turn_state[TurnContext._INVOKE_RESPONSE_KEY] = Activity(
+                type=ActivityTypes.invoke_response, value=response
+            )
+            return
         await super().on_turn(turn_context)
 
     # ----- where to write back -------------------------------------------------------

@@ -7,9 +7,10 @@ database URL says so.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.util import await_only
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +47,13 @@ def create_engine(url: str) -> AsyncEngine:
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     # hide_parameters: SQL errors must never echo personal data into the logs.
-    engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
+    # pool_reset_on_return: a connection's transaction always ends (commit, or the rollback
+    # SQLAlchemy issues when a session or connection closes) before it goes back to the pool,
+    # so the pool's own rollback on return is a second one: a trip to the driver's thread on
+    # every turn, for nothing.
+    engine = create_async_engine(
+        url, connect_args={"timeout": 30}, hide_parameters=True, pool_reset_on_return=None
+    )
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -64,7 +72,10 @@ def create_engine(url: str) -> AsyncEngine:
         # then write could otherwise deadlock on lock upgrade. Reads begin deferred and, in
         # WAL mode, never wait for writers.
         mode = conn.get_execution_options().get(_BEGIN_OPTION, "DEFERRED")
-        conn.exec_driver_sql(f"BEGIN {mode}")
+        # Straight to aiosqlite, in one trip to its thread (the adapter's cursor takes three).
+        driver = conn.connection.driver_connection
+        assert driver is not None
+        await_only(driver.execute(f"BEGIN {mode}"))
 
     return engine
 
@@ -73,9 +84,15 @@ QUEUED = "outbox.queued"  # session.info: this transaction queued outgoing messa
 _ON_QUEUED = "outbox.on_queued"  # sessionmaker info: what to call once such a one commits
 
 
+_WRITER = "sqlite.writer"  # sessionmaker info: SQLite's one writer at a time, in this process
+
+
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    # Each session's info is a copy of this dict: the list of callbacks is shared.
-    return async_sessionmaker(engine, expire_on_commit=False, info={_ON_QUEUED: []})
+    # Each session's info is a copy of this dict: the callback list and the lock are shared.
+    info: dict[str, Any] = {_ON_QUEUED: []}
+    if engine.dialect.name == "sqlite":
+        info[_WRITER] = asyncio.Lock()
+    return async_sessionmaker(engine, expire_on_commit=False, info=info)
 
 
 def on_queued_commit(sessions: async_sessionmaker[AsyncSession], wake: Callable[[], None]) -> None:
@@ -106,8 +123,13 @@ async def transaction(
 
     Plain ``async with sessions() as session`` is for reads only.
     """
+    writer: asyncio.Lock | None = sessions.kw["info"].get(_WRITER)
     async with sessions() as session:
-        async with session.begin():
+        async with writer if writer is not None else nullcontext(), session.begin():
+            # SQLite takes one writer at a time. Writers in this process queue on the lock
+            # and start the moment it is free; left to SQLite, they would poll for its file
+            # lock with growing sleeps (tens of milliseconds each) under load. The busy
+            # timeout still covers other processes (the command-line tools).
             await session.connection(execution_options={_BEGIN_OPTION: "IMMEDIATE"})
             yield session
         if session.info.pop(QUEUED, False):

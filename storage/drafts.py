@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from storage.crypto import Cipher
@@ -80,14 +80,58 @@ async def create_draft(
     return _view(row, cipher)
 
 
+_DRAFTS: Table = FormDraft.__table__  # type: ignore[assignment]
+_ROW = (
+    _DRAFTS.c.id,
+    _DRAFTS.c.form_kind,
+    _DRAFTS.c.owner_aad_id,
+    _DRAFTS.c.status,
+    _DRAFTS.c.section,
+    _DRAFTS.c.revision,
+    _DRAFTS.c.data,
+    _DRAFTS.c.case_id,
+    _DRAFTS.c.created_at,
+    _DRAFTS.c.updated_at,
+)
+
+# Built once: a statement object's cache key is worked out once, not at every button.
+_GET = select(*_ROW).where(_DRAFTS.c.id == bindparam("draft_id"))
+_GET_FOR_UPDATE = _GET.with_for_update()
+_SAVE = (
+    update(_DRAFTS)
+    .where(_DRAFTS.c.id == bindparam("draft_id"))
+    .values(
+        section=bindparam("section"),
+        data=bindparam("data"),
+        revision=_DRAFTS.c.revision + 1,
+        updated_at=bindparam("updated_at"),
+    )
+    .returning(_DRAFTS.c.revision)
+)
+
+
 async def get_draft(
     *, session: AsyncSession, cipher: Cipher, draft_id: str, for_update: bool = False
 ) -> Draft | None:
-    query = select(FormDraft).where(FormDraft.id == draft_id)
-    if for_update:
-        query = query.with_for_update()
-    row = await session.scalar(query)
-    return _view(row, cipher) if row is not None else None
+    """The draft, decrypted. Read and saved at every button: Core statements, not ORM
+    objects (the ORM's loading and flushing were most of a wizard step's cost)."""
+    query = _GET_FOR_UPDATE if for_update else _GET
+    row = (await session.execute(query, {"draft_id": draft_id})).first()
+    if row is None:
+        return None
+    form = cipher.decrypt_json(row.data, context=_context(row.id)) if row.data else {}
+    return Draft(
+        row.id,
+        row.form_kind,
+        row.owner_aad_id,
+        row.status,
+        row.section,
+        row.revision,
+        form,
+        row.case_id,
+        row.created_at,
+        row.updated_at,
+    )
 
 
 @dataclass(frozen=True)
@@ -100,6 +144,24 @@ class DraftHeader:
     updated_at: datetime
 
 
+def _open_query(for_case: bool) -> Select[Any]:
+    case = _DRAFTS.c.case_id
+    return (
+        select(_DRAFTS.c.id, _DRAFTS.c.section, _DRAFTS.c.created_at, _DRAFTS.c.updated_at)
+        .where(
+            _DRAFTS.c.form_kind == bindparam("form_kind"),
+            _DRAFTS.c.owner_aad_id == bindparam("owner"),
+            _DRAFTS.c.status == OPEN,
+            case == bindparam("case_id") if for_case else case.is_(None),
+        )
+        .order_by(_DRAFTS.c.updated_at.desc())
+        .limit(1)
+    )
+
+
+_OPEN, _OPEN_FOR_CASE = _open_query(False), _open_query(True)
+
+
 async def open_draft_header(
     *,
     engine: AsyncEngine,
@@ -110,35 +172,26 @@ async def open_draft_header(
     """The person's open draft of this form (for this case), answers not read or decrypted.
     Asked on every start of a form, so a Core read on a pooled connection: about a third of
     an ORM session's cost."""
-    table = FormDraft.__table__
-    query = (
-        select(table.c.id, table.c.section, table.c.created_at, table.c.updated_at)
-        .where(
-            table.c.form_kind == form_kind,
-            table.c.owner_aad_id == owner_aad_id,
-            table.c.status == OPEN,
-            table.c.case_id.is_(None) if case_id is None else table.c.case_id == case_id,
-        )
-        .order_by(table.c.updated_at.desc())
-        .limit(1)
-    )
+    query = _OPEN_FOR_CASE if case_id is not None else _OPEN
+    params = {"form_kind": form_kind, "owner": owner_aad_id, "case_id": case_id}
     async with engine.connect() as connection:
-        row = (await connection.execute(query)).first()
+        row = (await connection.execute(query, params)).first()
     return DraftHeader(*row) if row is not None else None
 
 
 async def save_draft(
     *, session: AsyncSession, cipher: Cipher, draft: Draft, now: datetime
 ) -> Draft:
-    row = await session.get(FormDraft, draft.id)
-    if row is None:
+    values = {
+        "draft_id": draft.id,
+        "section": draft.section,
+        "data": cipher.encrypt_json(draft.form, context=_context(draft.id)),
+        "updated_at": now,
+    }
+    revision = (await session.execute(_SAVE, values)).scalar_one_or_none()
+    if revision is None:
         raise LookupError(draft.id)
-    row.section = draft.section
-    row.data = cipher.encrypt_json(draft.form, context=_context(draft.id))
-    row.revision += 1
-    row.updated_at = now
-    await session.flush()
-    draft.revision = row.revision
+    draft.revision = int(revision)
     draft.updated_at = now
     return draft
 

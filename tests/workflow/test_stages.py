@@ -57,7 +57,8 @@ def test_refusals_read_well() -> None:
         advance(Stage.SCOPING, Event.CHAIR_RECOMMENDATION, [Role.PRACTITIONER])
     assert (
         str(error.value)
-        == "Only the Case Review Sub-group chair can make the recommendation to the Local Authority."
+        == "Only the Case Review Sub-group chair can make the recommendation to the Local "
+        "Authority."
     )
     with pytest.raises(InvalidTransition) as error:
         advance(Stage.CLOSED, Event.IGT_SENT, [Role.BUSINESS_UNIT])
