@@ -117,7 +117,6 @@ class Services:
     wizards: dict[str, FormWizard]  # by form kind
     cases: CaseContext  # what the case flows need
     profiles: ProfileEmails = field(default_factory=ProfileEmails)
-    extras: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

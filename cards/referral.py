@@ -25,13 +25,10 @@ from cards.common import (
     para,
     render,
 )
-from cards.forms import section_facts, verbs
+from cards.forms import section_facts
 from workflow.addinfo import ADD_INFO
 from workflow.forms import parse_date
 from workflow.referral import RECEIVED_VIA, REFERRAL, immediate_risk, received_via
-
-V = verbs(REFERRAL)
-
 
 # ----- after submitting ---------------------------------------------------------------------
 

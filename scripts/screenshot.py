@@ -22,10 +22,6 @@ ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 
 
-async def last_card(page: Page) -> object:
-    return page.locator(".ac-adaptiveCard").last
-
-
 async def click(page: Page, name: str) -> None:
     await page.get_by_role("button", name=name).last.click()
 

@@ -204,12 +204,6 @@ def anchors_of(case: Case) -> dict[str, date]:
     return found
 
 
-async def set_stage(*, session: AsyncSession, case: Case, stage: Stage, now: datetime) -> None:
-    case.stage = stage.value
-    case.updated_at = now
-    await session.flush()
-
-
 # ----- referral versions -----------------------------------------------------------------
 
 

@@ -33,10 +33,6 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 _BEGIN_OPTION = "sqlite_begin"
 
 
-def is_sqlite(url: str) -> bool:
-    return make_url(url).get_backend_name() == "sqlite"
-
-
 def create_engine(url: str) -> AsyncEngine:
     """An async engine for ``url``; creates the SQLite file's folder if needed."""
     parsed = make_url(url)

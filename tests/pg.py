@@ -47,10 +47,6 @@ class PostgresServer:
     bin_dir: Path
     as_user: str | None
 
-    @property
-    def admin_url(self) -> str:
-        return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/postgres"
-
     def url(self, database: str) -> str:
         return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/{database}"
 

@@ -33,26 +33,9 @@ LABELS: dict[Role, str] = {
     Role.ADMIN: "Bot administrator",
 }
 
-PARTNERS = frozenset({Role.PARTNER_POLICE, Role.PARTNER_LA, Role.PARTNER_ICB})
-
-# Who may see a referral's personal details (in 1:1 chat only), besides its own referrer.
-SEE_PERSONAL_DETAILS = frozenset(
-    {Role.BUSINESS_UNIT, Role.CHAIR, Role.CSC_DEPUTY_DIRECTOR, *PARTNERS}
-)
 # Who is sent a new referral's details: partner agencies notify the CSC Deputy Director and
 # the Business Unit (section 4 of the procedure); the chair leads the scoping.
 REFERRAL_RECIPIENTS = (Role.BUSINESS_UNIT, Role.CHAIR, Role.CSC_DEPUTY_DIRECTOR)
-# Who sees every case (status, stage, dates); the scrutineer reads, changes nothing.
-SEE_ALL_CASES = frozenset(
-    {
-        Role.BUSINESS_UNIT,
-        Role.CHAIR,
-        *PARTNERS,
-        Role.STRATEGIC_DIRECTOR,
-        Role.CSC_DEPUTY_DIRECTOR,
-        Role.SCRUTINEER,
-    }
-)
 
 
 def label(role: str) -> str:
