@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import tomllib
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -98,27 +99,15 @@ def create_app(
         wizard_deps = WizardDeps(
             sessions=sessions, cipher=cipher, clock=clock, timezone=settings.tz
         )
-        referrals = referral_wizard(
-            wizard_deps,
-            ReferralFlow(
-                cipher=cipher,
-                timetable=timetable,
-                timezone=settings.tz,
-                case_review_channel_id=settings.case_review_channel_id,
-                contact_email=settings.contact_email,
-            ),
+        referral_flow = ReferralFlow(
+            cipher=cipher,
+            timetable=timetable,
+            timezone=settings.tz,
+            case_review_channel_id=settings.case_review_channel_id,
+            contact_email=settings.contact_email,
         )
-        entered = entered_referral_wizard(
-            wizard_deps,
-            ReferralFlow(
-                cipher=cipher,
-                timetable=timetable,
-                timezone=settings.tz,
-                case_review_channel_id=settings.case_review_channel_id,
-                contact_email=settings.contact_email,
-                for_someone=True,
-            ),
-        )
+        referrals = referral_wizard(wizard_deps, referral_flow)
+        entered = entered_referral_wizard(wizard_deps, replace(referral_flow, for_someone=True))
         services = Services(
             settings=settings,
             engine=engine,

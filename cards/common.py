@@ -79,6 +79,14 @@ def para(text: str, **kwargs: Any) -> ac.TextBlock:
     return ac.TextBlock(text=text, wrap=True, **kwargs)
 
 
+def attention(text: str, **kwargs: Any) -> ac.TextBlock:
+    """A line that must not be missed (a child at risk, Ofsted, a problem): bold, in the
+    attention colour. ``text`` is shown as given: escape anything typed."""
+    return ac.TextBlock(
+        text=text, color=act.Colors.ATTENTION, weight=act.FontWeight.BOLDER, wrap=True, **kwargs
+    )
+
+
 def facts(pairs: Iterable[tuple[str, str]]) -> ac.FactSet:
     return ac.FactSet(facts=[ac.Fact(title=title, value=value) for title, value in pairs])
 

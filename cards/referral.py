@@ -16,6 +16,7 @@ from adaptive_cards import types as act
 
 from cards.common import (
     CARD_BUDGET,
+    attention,
     card_size,
     day,
     day_and_time,
@@ -50,12 +51,7 @@ def confirmation_card(
             f"Referral received: {reference}",
             subtle="Thank you. Keep this reference: it identifies the case everywhere.",
         ),
-        para(
-            f"Day 1 of the timetable is **{day(day_one)}**. Days below are working days "
-            "(weekends and bank holidays don't count)."
-        ),
-        para("**What happens next**", spacing="Medium"),
-        facts((esc(when_label(when)), esc(what)) for what, when in next_steps),
+        *_timetable(day_one, next_steps),
         para(
             "**Hearing the outcome:** I'll tell you here, in this chat, whether the Local "
             "Authority decides to notify the national Panel"
@@ -72,12 +68,9 @@ def confirmation_card(
     if notify_ofsted:
         items.insert(
             2,
-            ac.TextBlock(
-                text="As Children's Social Care, you also need to notify Ofsted, using Ofsted's "
-                "online notification form. This referral does not do that for you.",
-                color=act.Colors.ATTENTION,
-                weight=act.FontWeight.BOLDER,
-                wrap=True,
+            attention(
+                "As Children's Social Care, you also need to notify Ofsted, using Ofsted's "
+                "online notification form. This referral does not do that for you."
             ),
         )
     return render(items, fallback_text=f"Referral received: {reference}")
@@ -103,6 +96,21 @@ def entered_confirmation_card(
             weight=act.FontWeight.BOLDER,
             wrap=True,
         ),
+        *_timetable(day_one, next_steps),
+    ]
+    if notify_ofsted:
+        items.insert(
+            3,
+            attention(
+                "The referrer is from Children's Social Care: remind them to notify Ofsted "
+                "too, using Ofsted's online notification form."
+            ),
+        )
+    return render(items, fallback_text=f"Referral entered: {reference}")
+
+
+def _timetable(day_one: date, next_steps: Sequence[tuple[str, date | None]]) -> list[Any]:
+    return [
         para(
             f"Day 1 of the timetable is **{day(day_one)}**. Days below are working days "
             "(weekends and bank holidays don't count)."
@@ -110,18 +118,6 @@ def entered_confirmation_card(
         para("**What happens next**", spacing="Medium"),
         facts((esc(when_label(when)), esc(what)) for what, when in next_steps),
     ]
-    if notify_ofsted:
-        items.insert(
-            3,
-            ac.TextBlock(
-                text="The referrer is from Children's Social Care: remind them to notify "
-                "Ofsted too, using Ofsted's online notification form.",
-                color=act.Colors.ATTENTION,
-                weight=act.FontWeight.BOLDER,
-                wrap=True,
-            ),
-        )
-    return render(items, fallback_text=f"Referral entered: {reference}")
 
 
 def when_label(when: date | None) -> str:

@@ -35,7 +35,8 @@ class Draft:
     updated_at: datetime
 
 
-def _view(row: FormDraft, cipher: Cipher) -> Draft:
+def _view(row: Any, cipher: Cipher) -> Draft:
+    """A draft from its row (an ORM object or a Core row: the same names), decrypted."""
     form = cipher.decrypt_json(row.data, context=_context(row.id)) if row.data else {}
     return Draft(
         row.id,
@@ -117,21 +118,7 @@ async def get_draft(
     objects (the ORM's loading and flushing were most of a wizard step's cost)."""
     query = _GET_FOR_UPDATE if for_update else _GET
     row = (await session.execute(query, {"draft_id": draft_id})).first()
-    if row is None:
-        return None
-    form = cipher.decrypt_json(row.data, context=_context(row.id)) if row.data else {}
-    return Draft(
-        row.id,
-        row.form_kind,
-        row.owner_aad_id,
-        row.status,
-        row.section,
-        row.revision,
-        form,
-        row.case_id,
-        row.created_at,
-        row.updated_at,
-    )
+    return _view(row, cipher) if row is not None else None
 
 
 @dataclass(frozen=True)
