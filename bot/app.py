@@ -32,12 +32,14 @@ from dialogs.referral import entered_referral_wizard, referral_wizard
 from dialogs.wizard import FormWizard, WizardDeps
 from flows.addinfo import AddInfoFlow
 from flows.cases import CaseContext
+from flows.decisions import ScopingFlow
 from flows.referrals import ReferralFlow
 from storage import db
 from storage.audit import append_audit
 from storage.people import grant_role
 from workflow.addinfo import ADD_INFO
 from workflow.referral import REFERRAL, REFERRAL_FOR
+from workflow.scoping import SCOPING
 from workflow.timetable import TimetableError, load_timetable
 
 log = logging.getLogger(__name__)
@@ -99,6 +101,7 @@ def create_app(
         wizard_deps = WizardDeps(
             sessions=sessions, cipher=cipher, clock=clock, timezone=settings.tz
         )
+        case_context = CaseContext(cipher, timetable, settings.tz, settings.case_review_channel_id)
         referral_flow = ReferralFlow(
             cipher=cipher,
             timetable=timetable,
@@ -122,9 +125,10 @@ def create_app(
             wizards={
                 REFERRAL.kind: referrals,
                 REFERRAL_FOR.kind: entered,
+                SCOPING.kind: FormWizard(SCOPING, wizard_deps, ScopingFlow(case_context)),
                 ADD_INFO.kind: FormWizard(ADD_INFO, wizard_deps, AddInfoFlow(cipher)),
             },
-            cases=CaseContext(cipher, timetable, settings.tz, settings.case_review_channel_id),
+            cases=case_context,
         )
         scheduler = AsyncIOScheduler(timezone="UTC")
         scheduler.add_job(

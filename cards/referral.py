@@ -247,6 +247,7 @@ def case_card(
     key_dates: Sequence[tuple[str, date | None]],
     next_deadline: tuple[str, date] | None,
     updated: datetime,
+    decided: Sequence[tuple[str, str]] = (),
 ) -> dict[str, Any]:
     """The channel's card for a case: no child or family details, by design.
 
@@ -260,6 +261,9 @@ def case_card(
             ]
         ),
     ]
+    if decided:
+        items.append(para("**Decisions so far**", spacing="Medium"))
+        items.append(facts((esc(what), esc(outcome)) for what, outcome in decided))
     if next_deadline:
         label, when = next_deadline
         items.append(

@@ -11,11 +11,14 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cards import decisions as decision_cards
 from cards import referral as cards
-from storage import cases, outbox
+from cards.common import day_and_time
+from storage import cases, outbox, people
 from storage.crypto import Cipher
 from storage.models import Case, MilestoneRow
 from workflow.corrections import InvalidCorrection, check_awareness_correction
+from workflow.roles import label
 from workflow.stages import Stage, stage_label
 from workflow.timetable import Timetable, due_dates, project
 
@@ -38,18 +41,41 @@ def case_card_key(reference: str) -> str:
     return f"case-card:{reference}"
 
 
+# The decisions the case card lists (never a scoping view's reasons, nor any rationale).
+DECISIONS_SHOWN = {
+    "chair_recommendation": ("Chair's recommendation", decision_cards.RECOMMENDATIONS),
+    "la_decision": ("Local Authority's decision", decision_cards.LA_OUTCOMES),
+}
+
+
 async def case_card_for(
-    session: AsyncSession, case: Case, timetable: Timetable, now: datetime
+    session: AsyncSession, case: Case, timetable: Timetable, now: datetime, master: Cipher
 ) -> dict[str, Any]:
     """The case card from the stored case: reference, stage, agency, dates; nothing personal.
 
     ``now`` is shown as the card's update time: pass it in local time."""
     rows = await cases.list_milestones(session=session, case=case)
-    return case_card_from_rows(case, rows, timetable, now)
+    decided = []
+    for kind, (what, titles) in DECISIONS_SHOWN.items():
+        for decision in await cases.current_decisions(
+            session=session, master=master, case=case, kind=kind
+        ):
+            person = await people.get_person(session=session, aad_object_id=decision.decided_by)
+            name = (
+                person.name if person is not None and person.name else label(decision.decided_role)
+            )
+            when = decision.decided_at.astimezone(now.tzinfo)
+            outcome = titles.get(decision.outcome, decision.outcome)
+            decided.append((what, f"{outcome}: {name}, {day_and_time(when)}"))
+    return case_card_from_rows(case, rows, timetable, now, decided)
 
 
 def case_card_from_rows(
-    case: Case, rows: Sequence[MilestoneRow], timetable: Timetable, now: datetime
+    case: Case,
+    rows: Sequence[MilestoneRow],
+    timetable: Timetable,
+    now: datetime,
+    decided: Sequence[tuple[str, str]] = (),
 ) -> dict[str, Any]:
     by_key = {row.key: row for row in rows}
     projected = due_dates(timetable, project(timetable, cases.anchors_of(case)))
@@ -76,6 +102,7 @@ def case_card_from_rows(
         key_dates=key_dates,
         next_deadline=next_deadline,
         updated=now,
+        decided=decided,
     )
 
 
@@ -100,7 +127,7 @@ async def refresh_case_card(
         cipher=context.cipher,
         now=now,
         card=await case_card_for(
-            session, case, context.timetable, now.astimezone(context.timezone)
+            session, case, context.timetable, now.astimezone(context.timezone), context.cipher
         ),
         summary=f"Case {case.reference}: {why}",
         channel_id=context.case_review_channel_id,

@@ -13,8 +13,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cards import decisions as decision_cards
 from cards import referral as cards
 from flows.cases import CaseContext, refresh_case_card
+from flows.decisions import PARTNER_ROLES, queue_chair_prompt
 from flows.forms import Refused, Submission
 from storage import cases, outbox, people
 from storage.audit import append_audit
@@ -105,35 +107,30 @@ class ReferralFlow:
             for aad in await people.list_holders(session=session, role=role):
                 recipients.setdefault(aad, role)
         for aad, role in recipients.items():
-            parts = cards.referral_details_cards(
-                reference=case.reference,
-                form=form,
-                referrer_name=referrer_name,
-                entered_by=entered_by,
-                received=today,
-                audience=label(role),
+            await self._send_details(
+                session, case, form, referrer_name, entered_by, today, now, aad, role
             )
-            for n, card in enumerate(parts, 1):
+        # Scoping: each partner representative gets the details (if not sent them already)
+        # and the invitation to give their view.
+        for role in PARTNER_ROLES:
+            for aad in await people.list_holders(session=session, role=role):
+                if aad not in recipients:
+                    recipients[aad] = role
+                    await self._send_details(
+                        session, case, form, referrer_name, entered_by, today, now, aad, role
+                    )
                 await outbox.enqueue(
                     session=session,
                     cipher=self.cipher,
                     now=now,
-                    card=card,
-                    summary=f"New referral {case.reference}"
-                    + (f" (part {n} of {len(parts)})" if len(parts) > 1 else ""),
+                    card=decision_cards.scoping_invitation_card(
+                        reference=case.reference, audience=label(role)
+                    ),
+                    summary=f"Your scoping view on {case.reference}",
                     recipient_aad_id=aad,
                     case_ref=case.reference,
+                    dedupe_key=f"scoping-invitation:{case.reference}:{aad}",
                 )
-            # Sending someone the details is a disclosure: audited like a view.
-            await append_audit(
-                session=session,
-                now=now,
-                actor_aad_id="system",
-                actor_role="system",
-                action="referral.details_sent",
-                case_ref=case.reference,
-                details={"recipient": aad, "recipient_role": role, "version": 1},
-            )
         if not self.case_review_channel_id:
             log.warning(
                 "no case review channel configured; case card not posted",
@@ -143,6 +140,50 @@ class ReferralFlow:
             self.cipher, self.timetable, self.timezone, self.case_review_channel_id
         )
         await refresh_case_card(session, context, case, now, "new referral")
+        await queue_chair_prompt(session, context, case, now, "new referral")
+
+    async def _send_details(
+        self,
+        session: AsyncSession,
+        case: Case,
+        form: Mapping[str, Any],
+        referrer_name: str,
+        entered_by: str | None,
+        today: date,
+        now: datetime,
+        aad: str,
+        role: Role,
+    ) -> None:
+        """The referral's details to one person, 1:1, in as many cards as it takes."""
+        parts = cards.referral_details_cards(
+            reference=case.reference,
+            form=form,
+            referrer_name=referrer_name,
+            entered_by=entered_by,
+            received=today,
+            audience=label(role),
+        )
+        for n, card in enumerate(parts, 1):
+            await outbox.enqueue(
+                session=session,
+                cipher=self.cipher,
+                now=now,
+                card=card,
+                summary=f"New referral {case.reference}"
+                + (f" (part {n} of {len(parts)})" if len(parts) > 1 else ""),
+                recipient_aad_id=aad,
+                case_ref=case.reference,
+            )
+        # Sending someone the details is a disclosure: audited like a view.
+        await append_audit(
+            session=session,
+            now=now,
+            actor_aad_id="system",
+            actor_role="system",
+            action="referral.details_sent",
+            case_ref=case.reference,
+            details={"recipient": aad, "recipient_role": role, "version": 1},
+        )
 
     async def confirmation(self, session: AsyncSession, case_id: int | None) -> dict[str, Any]:
         case = await session.get(Case, case_id) if case_id is not None else None

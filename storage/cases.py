@@ -417,6 +417,7 @@ class DecisionView:
     consulted: list[str]
     views: dict[str, str]
     supersedes_id: int | None
+    recorded_by: str | None = None
 
 
 async def record_decision(
@@ -426,6 +427,7 @@ async def record_decision(
     case: Case,
     draft: DecisionDraft,
     decider_roles: Iterable[str],
+    recorded_by: str | None = None,
 ) -> DecisionRow:
     """Store a decision with its rationale, checked here too (``check_decision``: a known
     outcome, a rationale, a decider holding a role that may decide). Raises
@@ -449,13 +451,14 @@ async def record_decision(
         if draft.views
         else None,
         supersedes_id=draft.supersedes,
+        recorded_by=recorded_by,
     )
     session.add(row)
     await session.flush()
     await append_audit(
         session=session,
         now=draft.decided_at,
-        actor_aad_id=draft.decided_by,
+        actor_aad_id=recorded_by or draft.decided_by,
         actor_role=draft.decided_role,
         action="decision.recorded",
         case_ref=case.reference,
@@ -464,6 +467,8 @@ async def record_decision(
             "kind": draft.kind.value,
             "outcome": draft.outcome,
             "supersedes": draft.supersedes,
+            "decided_by": draft.decided_by,
+            "recorded_by": recorded_by,
         },
     )
     return row
@@ -490,9 +495,32 @@ async def list_decisions(
             if row.views
             else {},
             supersedes_id=row.supersedes_id,
+            recorded_by=row.recorded_by,
         )
         for row in rows
     ]
+
+
+async def current_decisions(
+    *, session: AsyncSession, master: Cipher, case: Case, kind: str | None = None
+) -> list[DecisionView]:
+    """The case's decisions that nothing has superseded (of ``kind``, if given), oldest
+    first."""
+    every = await list_decisions(session=session, master=master, case=case)
+    replaced = {d.supersedes_id for d in every if d.supersedes_id is not None}
+    return [d for d in every if d.id not in replaced and (kind is None or d.kind == kind)]
+
+
+async def lock_case(*, session: AsyncSession, reference: str) -> Case | None:
+    """The case, locked for the rest of the caller's transaction: two decisions on one case
+    queue here, and the second sees what the first did."""
+    case: Case | None = await session.scalar(
+        select(Case)
+        .where(Case.reference == reference.strip().upper())
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return case
 
 
 # ----- notifications ----------------------------------------------------------------------

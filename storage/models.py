@@ -237,6 +237,7 @@ class DecisionRow(Base):
     decided_by: Mapped[str] = mapped_column(String(64))
     decided_role: Mapped[str] = mapped_column(String(64))
     decided_at: Mapped[datetime]
+    recorded_by: Mapped[str | None] = mapped_column(String(64))  # when not the decider
     consulted: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of Entra ids
     views: Mapped[str | None] = mapped_column(Text)  # encrypted JSON {who: view}
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("decisions.id"), unique=True)

@@ -32,6 +32,18 @@ BUSINESS_UNIT = {
     "name": "Bea Umar",
     "aadObjectId": "00000000-0000-4000-8000-000000000103",
 }
+POLICE = {
+    "id": "29:police",
+    "name": "Paul Okafor",
+    "aadObjectId": "00000000-0000-4000-8000-000000000104",
+}
+LOCAL_AUTHORITY = CSC_DEPUTY_DIRECTOR  # the same person holds both roles locally
+HEALTH = {
+    "id": "29:health",
+    "name": "Hannah Ibe",
+    "aadObjectId": "00000000-0000-4000-8000-000000000106",
+}
+DIRECTOR = CSC_DEPUTY_DIRECTOR  # locally the Strategic Director too (six personas at most)
 
 
 def _base(

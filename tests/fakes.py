@@ -32,6 +32,11 @@ MEMBERS = [
         "name": "Laura Ahmed",
         "aadObjectId": "00000000-0000-4000-8000-000000000105",
     },
+    {
+        "id": "29:health",
+        "name": "Hannah Ibe",
+        "aadObjectId": "00000000-0000-4000-8000-000000000106",
+    },
 ]
 
 

@@ -91,15 +91,6 @@ def any_must_notify(keys: Iterable[str]) -> bool:
     return any(k in must for k in keys)
 
 
-STATUTORY_TEST_TEXT = (
-    "Children Act 2004 s16C(1): the local authority knows or suspects that the child has been "
-    "abused or neglected, AND the child has died or been seriously harmed in its area (or, "
-    "while normally resident in its area, outside England). Serious harm includes serious or "
-    "long-term impairment of mental health or intellectual, emotional, social or behavioural "
-    "development, and of physical health."
-)
-
-
 def meets_statutory_test(
     *,
     abuse_or_neglect_known_or_suspected: bool,

@@ -11,6 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from workflow.roles import Role
+from workflow.stages import TRANSITIONS, Event
 
 RATIONALE_MAX = 8000
 
@@ -44,16 +45,48 @@ OUTCOMES: dict[DecisionKind, tuple[str, ...]] = {
     DecisionKind.CLOSURE: ("close",),
 }
 
+# Who makes the decisions that move no stage; for the others, see ``deciders``.
 DECIDERS: dict[DecisionKind, frozenset[Role]] = {
-    DecisionKind.SCOPING_VIEW: frozenset({Role.PARTNER_POLICE, Role.PARTNER_LA, Role.PARTNER_ICB}),
-    DecisionKind.CHAIR_RECOMMENDATION: frozenset({Role.CHAIR}),
-    DecisionKind.LA_DECISION: frozenset({Role.STRATEGIC_DIRECTOR, Role.BUSINESS_UNIT}),
-    DecisionKind.REVIEW_DECISION: frozenset({Role.CHAIR}),
-    DecisionKind.PANEL_RESPONSE: frozenset({Role.BUSINESS_UNIT}),
     DecisionKind.PUBLICATION_DELAY: frozenset({Role.CHAIR}),
     DecisionKind.DEADLINE_CHANGE: frozenset({Role.CHAIR}),
     DecisionKind.CLOSURE: frozenset({Role.CHAIR}),
 }
+
+
+# What each decision does to the case: (kind, outcome) -> the stage event it triggers. The one
+# table every flow reads; ``deciders`` derives who may decide from the stage rules, so the
+# two cannot disagree.
+EVENTS: dict[tuple[DecisionKind, str], Event] = {
+    **{
+        (DecisionKind.SCOPING_VIEW, o): Event.SCOPING_VIEW
+        for o in OUTCOMES[DecisionKind.SCOPING_VIEW]
+    },
+    (DecisionKind.CHAIR_RECOMMENDATION, "notify"): Event.CHAIR_RECOMMENDATION,
+    (DecisionKind.CHAIR_RECOMMENDATION, "do_not_notify"): Event.CHAIR_RECOMMENDATION,
+    (DecisionKind.LA_DECISION, "notify"): Event.LA_NOTIFIES,
+    (DecisionKind.LA_DECISION, "do_not_notify"): Event.LA_DOES_NOT_NOTIFY,
+    **{
+        (DecisionKind.REVIEW_DECISION, o): Event.REVIEW_DECISION
+        for o in OUTCOMES[DecisionKind.REVIEW_DECISION]
+    },
+    (DecisionKind.PANEL_RESPONSE, "national_review"): Event.PANEL_TAKES_NATIONAL_REVIEW,
+    (DecisionKind.PANEL_RESPONSE, "more_information"): Event.PANEL_ASKS_MORE,
+}
+
+
+def event_for(kind: DecisionKind, outcome: str) -> Event | None:
+    return EVENTS.get((kind, outcome))
+
+
+def deciders(kind: DecisionKind) -> frozenset[Role]:
+    """Who may make a decision of ``kind``: whoever the stage rules let trigger its events
+    (or, for the kinds that move no stage, ``DECIDERS``)."""
+    events = {event for (k, _), event in EVENTS.items() if k is kind}
+    if not events:
+        return DECIDERS[kind]
+    return frozenset(
+        role for (_, event), rule in TRANSITIONS.items() if event in events for role in rule.roles
+    )
 
 
 @dataclass(frozen=True)
@@ -83,7 +116,7 @@ def check_decision(draft: DecisionDraft, roles: Iterable[str]) -> None:
         raise InvalidDecision("A decision needs its rationale: say why.")
     if len(draft.rationale) > RATIONALE_MAX:
         raise InvalidDecision(f"The rationale is too long (at most {RATIONALE_MAX} characters).")
-    allowed = DECIDERS[draft.kind]
+    allowed = deciders(draft.kind)
     if draft.decided_role not in allowed or draft.decided_role not in set(roles):
         raise InvalidDecision("You don't hold a role that can make this decision.")
     if draft.decided_at.tzinfo is None:

@@ -106,10 +106,11 @@ S, E, R = Stage, Event, Role
 BU = R.BUSINESS_UNIT
 LA_DECIDERS = (R.STRATEGIC_DIRECTOR, BU)  # the LA decides; the business unit may record it
 
+# No case closes at scoping: the duty to decide on notification rests with the Local Authority
+# (seed, section 3), so a case leaves scoping only by the chair's recommendation to it.
 TRANSITIONS: dict[tuple[Stage, Event], Rule] = {
     (S.SCOPING, E.SCOPING_VIEW): _r(S.SCOPING, R.PARTNER_POLICE, R.PARTNER_LA, R.PARTNER_ICB),
     (S.SCOPING, E.CHAIR_RECOMMENDATION): _r(S.LA_DECISION, R.CHAIR),
-    (S.SCOPING, E.CLOSE): _r(S.CLOSED, R.CHAIR),
     (S.LA_DECISION, E.LA_NOTIFIES): _r(S.RAPID_REVIEW, *LA_DECIDERS),
     (S.LA_DECISION, E.LA_DOES_NOT_NOTIFY): _r(S.NOT_NOTIFIED, *LA_DECIDERS),
     (S.NOT_NOTIFIED, E.START_RAPID_REVIEW): _r(S.RAPID_REVIEW, R.CHAIR),

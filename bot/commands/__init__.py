@@ -10,5 +10,6 @@ COMMANDS = CommandRegistry()
 ACTIONS = ActionRegistry()
 
 from bot.commands import cases as _cases  # noqa: E402,F401  (registers)
+from bot.commands import decisions as _decisions  # noqa: E402,F401  (registers)
 from bot.commands import help as _help  # noqa: E402,F401  (registers)
 from bot.commands import referral as _referral  # noqa: E402,F401  (registers)

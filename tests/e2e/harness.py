@@ -327,12 +327,15 @@ class LocalTeams:
         data: dict[str, Any] | None = None,
         *,
         persona: str = "practitioner",
+        trigger: str = "manual",
     ) -> dict[str, Any]:
-        """Press an Action.Execute button on ``message``'s card; return the bot's answer."""
+        """Press an Action.Execute button on ``message``'s card (or, with ``trigger``
+        "automatic", refresh the card as Teams would for ``persona``); return the bot's
+        answer."""
         assert self._session is not None
         value = {
             "action": {"type": "Action.Execute", "verb": verb, "data": data or {}},
-            "trigger": "manual",
+            "trigger": trigger,
         }
         if persona == "practitioner":
             body = {
@@ -365,6 +368,17 @@ class LocalTeams:
             after=marker,
         )
         return dict((entry.get("response") or {}).get("body") or {})
+
+    async def refresh(self, message: BotMessage, *, persona: str) -> BotMessage:
+        """The card's user-specific view for ``persona``: the refresh invoke Teams sends as a
+        card with ``refresh`` is shown (the local client never sends it, PLATFORM.md)."""
+        card = message.card
+        assert card is not None and "refresh" in card, "that card asks for no refresh"
+        action = card["refresh"]["action"]
+        answer = await self.execute(
+            message, action["verb"], action.get("data"), persona=persona, trigger="automatic"
+        )
+        return message.showing(answer)
 
     async def press(
         self,

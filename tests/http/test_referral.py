@@ -21,6 +21,8 @@ from tests.activities import (
     BUSINESS_UNIT,
     CHAIR,
     CSC_DEPUTY_DIRECTOR,
+    HEALTH,
+    POLICE,
     PRACTITIONER,
     execute,
     message,
@@ -252,9 +254,10 @@ async def test_a_referral_from_start_to_submit(
     await services.dispatcher.wait_idle()  # the kick after submitting
     await services.dispatcher.flush()
     channel = connector.to(CHANNEL)
-    assert len(channel) == 1
-    channel_text = json.dumps(channel[0].activity)
+    assert len(channel) == 2  # the case card, and the chair's decision prompt
+    channel_text = json.dumps([sent.activity for sent in channel])
     assert "Case BR-2026-0001" in channel_text
+    assert "Recommendation on notification: BR-2026-0001" in channel_text
     # Day numbers from the timetable file, not the code.
     assert (
         "Scoping (Days 1 to 5)" in channel_text
@@ -265,8 +268,8 @@ async def test_a_referral_from_start_to_submit(
         assert value not in channel_text, value
     # The business unit, the chair and the CSC Deputy Director get the details in 1:1 chats,
     # spoken of as the referrer's, not as "your name".
-    for who in (BUSINESS_UNIT, CHAIR, CSC_DEPUTY_DIRECTOR):
-        (sent,) = connector.to(f"a:1on1-{who['id']}")
+    for who in (BUSINESS_UNIT, CHAIR, CSC_DEPUTY_DIRECTOR, POLICE, HEALTH):
+        sent = connector.to(f"a:1on1-{who['id']}")[0]
         details = card_text(sent.activity["attachments"][0]["content"])
         assert "Zebedee Quattlebaum" in details and "Juniper Quattlebaum" in details
         assert "The referrer" in details and "Your name" not in details
@@ -275,7 +278,9 @@ async def test_a_referral_from_start_to_submit(
         actions = list(await session.scalars(select(AuditEvent.action).order_by(AuditEvent.seq)))
         logs = list(await session.scalars(select(AuditEvent.details)))
     assert "case.created" in actions
-    assert actions.count("referral.details_sent") == 3
+    # the business unit, the chair, the CSC Deputy Director (also the Local Authority's
+    # partner representative), the Police and the Integrated Care Board representatives
+    assert actions.count("referral.details_sent") == 5
     assert not any(v in d for d in logs for v in PERSONAL_VALUES)
     # Nor in any log line, at any level, from any library.
     for value in PERSONAL_VALUES:
@@ -327,7 +332,7 @@ async def test_a_whole_referral_leaves_no_name_agency_or_personal_value_in_the_l
     finally:
         for name, was in saved.items():
             logging.getLogger(name).setLevel(was)
-    assert len(connector.to(CHANNEL)) == 1  # the whole way through
+    assert len(connector.to(CHANNEL)) == 2  # the whole way through
     assert caplog.records
     for value in [*STAFF_AND_AGENCIES, *PERSONAL_VALUES]:
         assert value not in caplog.text, value
@@ -346,13 +351,13 @@ async def test_a_child_at_immediate_risk_is_flagged_to_every_recipient(
     await bot.press(summary, "Submit referral")
     await app[SERVICES].dispatcher.wait_idle()
     await app[SERVICES].dispatcher.flush()
-    for who in (BUSINESS_UNIT, CHAIR, CSC_DEPUTY_DIRECTOR):
-        (sent,) = connector.to(f"a:1on1-{who['id']}")
+    for who in (BUSINESS_UNIT, CHAIR, CSC_DEPUTY_DIRECTOR, POLICE, HEALTH):
+        sent = connector.to(f"a:1on1-{who['id']}")[0]
         details = card_text(sent.activity["attachments"][0]["content"])
         assert details.index("a child is at immediate risk of harm now") < details.index(
             "Confidential"
         )
-    channel = json.dumps(connector.to(CHANNEL)[0].activity)
+    channel = json.dumps([sent.activity for sent in connector.to(CHANNEL)])
     assert "immediate risk" not in channel  # the flag goes to people, not the channel
 
 
@@ -468,8 +473,9 @@ async def test_two_rapid_submits_make_one_case(
     assert "Referral received: BR-2026-0001" in card_text(third)
     async with app[SERVICES].sessions() as session:
         assert await session.scalar(select(func.count()).select_from(Case)) == 1
-        # the business unit, the chair, the CSC Deputy Director and the channel
-        assert await session.scalar(select(func.count()).select_from(OutboxMessage)) == 4
+        # details to the business unit, the chair and the three partners (one of them also
+        # the CSC Deputy Director), a scoping invitation to each partner, and two channel cards
+        assert await session.scalar(select(func.count()).select_from(OutboxMessage)) == 10
 
 
 async def test_the_wizard_survives_a_restart(
@@ -539,7 +545,7 @@ async def test_outbox_retries_after_throttling(
     await services.dispatcher.flush()
     async with services.sessions() as session:
         rows = list(await session.scalars(select(OutboxMessage)))
-    assert [r.status for r in rows] == ["sent"] * 4
+    assert [r.status for r in rows] == ["sent"] * 10
     assert any(r.attempts == 1 for r in rows)
 
 

@@ -107,9 +107,38 @@ def test_scrutineer_and_admin_change_nothing() -> None:
 def test_events_for_offers_the_chair_their_buttons() -> None:
     assert events_for(Stage.SCOPING, [Role.CHAIR]) == [
         Event.CHAIR_RECOMMENDATION,
-        Event.CLOSE,
         Event.DEADLINE_CHANGED,
     ]
+
+
+def test_no_case_closes_at_scoping_before_the_local_authority_decides() -> None:
+    """The duty to decide on notification is the Local Authority's (seed, section 3)."""
+    with pytest.raises(InvalidTransition, match="close the case"):
+        advance(Stage.SCOPING, Event.CLOSE, [Role.CHAIR])
+    with pytest.raises(InvalidTransition):
+        advance(Stage.LA_DECISION, Event.CLOSE, [Role.CHAIR])
+
+
+def test_who_may_decide_is_what_the_stage_rules_allow() -> None:
+    """One source of truth: a decision's deciders are the roles its events allow, and every
+    decision that moves a case names an event the stage rules know."""
+    from workflow.decisions import EVENTS, OUTCOMES, DecisionKind, deciders
+
+    known = {event for (_, event) in TRANSITIONS}
+    for (kind, outcome), event in EVENTS.items():
+        assert outcome in OUTCOMES[kind]
+        assert event in known, event
+        allowed = {
+            role for (_, e), rule in TRANSITIONS.items() if e is event for role in rule.roles
+        }
+        assert allowed <= deciders(kind)
+    assert deciders(DecisionKind.CHAIR_RECOMMENDATION) == {Role.CHAIR}
+    assert deciders(DecisionKind.LA_DECISION) == {Role.STRATEGIC_DIRECTOR, Role.BUSINESS_UNIT}
+    assert deciders(DecisionKind.SCOPING_VIEW) == {
+        Role.PARTNER_POLICE,
+        Role.PARTNER_LA,
+        Role.PARTNER_ICB,
+    }
 
 
 # ----- criteria ---------------------------------------------------------------------------

@@ -1,0 +1,192 @@
+"""Scoping views and the decisions on notification: the commands and card actions that reach
+the flows (flows/decisions.py). Every press is checked on the server: the role, the case's
+stage, and whether it was decided already, whatever the card says."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from bot.actions import ActionResult
+from bot.commands import ACTIONS, COMMANDS
+from bot.forms import register_form
+from bot.turn import Turn
+from flows.decisions import (
+    chair_prompt_for,
+    director_of,
+    la_card_for,
+    la_decide,
+    partner_role,
+    recommend,
+    who_is,
+)
+from flows.forms import Refused
+from storage import cases
+from storage.db import transaction
+from workflow.roles import Role, label
+from workflow.scoping import SCOPING
+
+log = logging.getLogger(__name__)
+
+REFERENCE = re.compile(r"^BR-\d{4}-\d{4}$", re.IGNORECASE)
+ONLY_PARTNERS = (
+    "Only the Police, Local Authority and Integrated Care Board representatives give scoping views."
+)
+
+register_form(ACTIONS, SCOPING)
+
+
+def _reference(text: object) -> str:
+    reference = str(text or "").strip().upper()
+    return reference if REFERENCE.match(reference) else ""
+
+
+async def _start_view(turn: Turn, reference: str) -> ActionResult:
+    if partner_role(await turn.roles()) is None:
+        return ActionResult(message=ONLY_PARTNERS)
+    async with turn.services.sessions() as session:
+        case = await cases.get_case(session=session, reference=reference)
+    if case is None:
+        return ActionResult(message=f"I can't find a case {reference}.")
+    card = await turn.services.wizards[SCOPING.kind].start(turn.person(), case_id=case.id)
+    return ActionResult(card=card)
+
+
+@ACTIONS.verb("scoping.begin")
+async def begin_scoping(turn: Turn) -> ActionResult:
+    if not turn.is_personal:
+        return ActionResult(message="Scoping views are given in a 1:1 chat with me.")
+    reference = _reference(turn.data.get("case"))
+    if not reference:
+        return ActionResult(message="That card doesn't name a case.")
+    return await _start_view(turn, reference)
+
+
+@COMMANDS.command("view", usage="view BR-2026-0007")
+async def view(turn: Turn) -> None:
+    """Partners: give or revise your scoping view on a case."""
+    if not turn.is_personal:
+        await turn.say("Scoping views are given in a 1:1 chat with me, never here.")
+        return
+    reference = _reference(turn.args)
+    if not reference:
+        await turn.say("Type **view** and the case reference, for example **view BR-2026-0007**.")
+        return
+    result = await _start_view(turn, reference)
+    if result.card is not None:
+        await turn.send_card(result.card, summary=f"Scoping view on {reference}")
+    else:
+        await turn.say(result.message or "")
+
+
+# ----- the chair's recommendation (a card in the case review channel) ------------------------
+
+
+@ACTIONS.refresh("chair.prompt")
+async def chair_prompt_refresh(turn: Turn) -> ActionResult:
+    """Teams refreshing the prompt for one viewer: the chair gets the live buttons, everyone
+    else the status."""
+    reference = _reference(turn.data.get("case"))
+    services = turn.services
+    async with services.sessions() as session:
+        case = await cases.get_case(session=session, reference=reference) if reference else None
+        if case is None:
+            return ActionResult(unchanged=True)
+        is_chair = Role.CHAIR in await turn.roles()
+        card = await chair_prompt_for(session, services.cases, case, for_chair=is_chair)
+    return ActionResult(card=card)
+
+
+@ACTIONS.verb("chair.recommend")
+async def chair_recommend(turn: Turn) -> ActionResult:
+    reference = _reference(turn.data.get("case"))
+    if not reference:
+        return ActionResult(message="That card doesn't name a case.")
+    services = turn.services
+    async with transaction(services.sessions) as session:
+        answer = await recommend(
+            session,
+            services.cases,
+            reference=reference,
+            outcome=str(turn.data.get("outcome") or ""),
+            rationale=str(turn.data.get("rationale") or "")[:4000],
+            actor=turn.user_aad_id,
+            roles=await turn.roles(),
+            now=turn.now,
+        )
+    if answer is None:
+        return ActionResult(message=f"I can't find a case {reference}.")
+    return ActionResult(card=answer.card, message=answer.message or None)
+
+
+# ----- the Local Authority's decision (1:1) ----------------------------------------------------
+
+
+@ACTIONS.verb("la.decide")
+async def la_decision(turn: Turn) -> ActionResult:
+    if not turn.is_personal:
+        return ActionResult(message="The Local Authority's decision is made in a 1:1 chat.")
+    reference = _reference(turn.data.get("case"))
+    if not reference:
+        return ActionResult(message="That card doesn't name a case.")
+    services = turn.services
+    try:
+        async with transaction(services.sessions) as session:
+            answer = await la_decide(
+                session,
+                services.cases,
+                reference=reference,
+                outcome=str(turn.data.get("outcome") or ""),
+                rationale=str(turn.data.get("rationale") or "")[:4000],
+                actor=turn.user_aad_id,
+                roles=await turn.roles(),
+                now=turn.now,
+            )
+    except Refused as refused:
+        return ActionResult(message=str(refused))
+    if answer is None:
+        return ActionResult(message=f"I can't find a case {reference}.")
+    return ActionResult(card=answer.card, message=answer.message or None)
+
+
+@COMMANDS.command("la decision", usage="la decision BR-2026-0007")
+async def la_decision_command(turn: Turn) -> None:
+    """Strategic Director, or the Business Unit for them: decide on notifying the Panel."""
+    if not turn.is_personal:
+        await turn.say("The Local Authority's decision is made in a 1:1 chat with me, never here.")
+        return
+    reference = _reference(turn.args)
+    if not reference:
+        await turn.say(
+            "Type **la decision** and the case reference, for example **la decision BR-2026-0007**."
+        )
+        return
+    roles = await turn.roles()
+    if not {Role.STRATEGIC_DIRECTOR, Role.BUSINESS_UNIT} & roles:
+        await turn.say(
+            f"Only the {label(Role.STRATEGIC_DIRECTOR)}, or the BDSCP Business Unit recording "
+            "for them, can make this decision."
+        )
+        return
+    services = turn.services
+    async with services.sessions() as session:
+        case = await cases.get_case(session=session, reference=reference)
+        if case is None:
+            await turn.say(f"I can't find a case {reference}.")
+            return
+        recording_for = ""
+        if Role.STRATEGIC_DIRECTOR not in roles:
+            director = await director_of(session)
+            if director is None:
+                await turn.say(
+                    "No one holds the Strategic Director's role, so there is no one to record "
+                    "the decision for. Ask an administrator to assign it."
+                )
+                return
+            recording_for = await who_is(session, director, Role.STRATEGIC_DIRECTOR)
+        try:
+            card = await la_card_for(session, services.cases, case, recording_for=recording_for)
+        except Refused as refused:
+            await turn.say(str(refused))
+            return
+    await turn.send_card(card, summary=f"Decision on notification: {reference}")

@@ -1,0 +1,477 @@
+"""Scoping and the decisions on notification, each one flow in the caller's transaction:
+the rules checked (``workflow.stages.advance``, ``workflow.decisions``), the decision
+recorded (never edited: a revision supersedes), the case moved, messages queued.
+
+- A partner's scoping view (a form: ``ScopingFlow``), revisable.
+- The chair's recommendation, from the decision prompt in the case review channel.
+- The Local Authority's decision, by the Strategic Director or recorded for them by the
+  Business Unit; the referrer is told the outcome, as their confirmation promised.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cards import decisions as cards
+from cards.common import day
+from flows.cases import CaseContext, refresh_case_card
+from flows.forms import Refused, Submission
+from storage import cases, outbox, people
+from storage.audit import append_audit
+from storage.models import Case
+from workflow.decisions import DecisionDraft, DecisionKind, InvalidDecision, event_for
+from workflow.roles import Role, label
+from workflow.scoping import assess
+from workflow.stages import InvalidTransition, Stage, advance, stage_label
+
+log = logging.getLogger(__name__)
+
+PARTNER_ROLES = (Role.PARTNER_POLICE, Role.PARTNER_LA, Role.PARTNER_ICB)
+NO_RATIONALE = "Give your rationale: a decision is kept with the reason for it."
+
+
+def chair_prompt_key(reference: str) -> str:
+    return f"chair-prompt:{reference}"
+
+
+async def who_is(session: AsyncSession, aad: str, role: str) -> str:
+    """ "Chris Holt (Case Review Sub-group chair)": a member of staff, as cards name them."""
+    person = await people.get_person(session=session, aad_object_id=aad)
+    name = person.name if person is not None and person.name else "Someone"
+    return f"{name} ({label(role)})"
+
+
+def _due(context: CaseContext, rows: Sequence[Any], key: str) -> str:
+    for row in rows:
+        if row.key == key and row.due_date is not None:
+            number = context.timetable.day_number(key)
+            return f"Due by {day(row.due_date)}" + (f" (Day {number})." if number else ".")
+    return ""
+
+
+async def _decided(
+    session: AsyncSession,
+    context: CaseContext,
+    decision: cases.DecisionView,
+    titles: dict[str, str],
+) -> cards.Decided:
+    recorder = ""
+    if decision.recorded_by:
+        recorder = await who_is(session, decision.recorded_by, Role.BUSINESS_UNIT)
+    return cards.Decided(
+        outcome=titles.get(decision.outcome, decision.outcome),
+        by=await who_is(session, decision.decided_by, decision.decided_role),
+        when=decision.decided_at.astimezone(context.timezone),
+        rationale=decision.rationale,
+        recorded_by=recorder,
+    )
+
+
+async def _current(
+    session: AsyncSession, context: CaseContext, case: Case, kind: DecisionKind
+) -> list[cases.DecisionView]:
+    return await cases.current_decisions(
+        session=session, master=context.cipher, case=case, kind=kind.value
+    )
+
+
+def _line(context: CaseContext, view: cases.DecisionView) -> cards.ViewLine:
+    return cards.ViewLine(
+        who=label(view.decided_role),
+        outcome=view.outcome,
+        when=view.decided_at.astimezone(context.timezone),
+    )
+
+
+# ----- the chair's prompt ------------------------------------------------------------------
+
+
+async def chair_prompt_for(
+    session: AsyncSession,
+    context: CaseContext,
+    case: Case,
+    *,
+    for_chair: bool,
+    error: str = "",
+    rationale: str = "",
+) -> dict[str, Any]:
+    """The decision prompt as the viewer sees it (``for_chair``: live buttons, unless decided)."""
+    views = await _current(session, context, case, DecisionKind.SCOPING_VIEW)
+    recommendation = await _current(session, context, case, DecisionKind.CHAIR_RECOMMENDATION)
+    rows = await cases.list_milestones(session=session, case=case)
+    chair_ids = []
+    for aad in await people.list_holders(session=session, role=Role.CHAIR):
+        person = await people.get_person(session=session, aad_object_id=aad)
+        if person is not None and person.teams_user_id:
+            chair_ids.append(person.teams_user_id)
+    return cards.chair_prompt_card(
+        reference=case.reference,
+        stage=stage_label(Stage(case.stage), context.timetable.day_number),
+        views=[_line(context, v) for v in views],
+        expected=[label(r) for r in PARTNER_ROLES],
+        assessment=assess(v.views for v in views),
+        due=_due(context, rows, "chair_recommendation"),
+        decided=await _decided(session, context, recommendation[-1], cards.RECOMMENDATIONS)
+        if recommendation
+        else None,
+        for_chair=for_chair,
+        chair_ids=chair_ids,
+        error=error,
+        rationale=rationale,
+    )
+
+
+async def queue_chair_prompt(
+    session: AsyncSession, context: CaseContext, case: Case, now: datetime, why: str
+) -> None:
+    """Post the prompt to the case review channel, or update it in place."""
+    if not context.case_review_channel_id:
+        return
+    await outbox.enqueue(
+        session=session,
+        cipher=context.cipher,
+        now=now,
+        card=await chair_prompt_for(session, context, case, for_chair=False),
+        summary=f"Recommendation on notification: {case.reference} ({why})",
+        channel_id=context.case_review_channel_id,
+        card_key=chair_prompt_key(case.reference),
+        case_ref=case.reference,
+    )
+
+
+# ----- scoping views -----------------------------------------------------------------------
+
+
+def partner_role(roles: frozenset[str]) -> str | None:
+    """The partner role a person gives their view as (the first they hold)."""
+    return next((role.value for role in PARTNER_ROLES if role in roles), None)
+
+
+@dataclass(frozen=True)
+class ScopingFlow:
+    context: CaseContext
+    role: str = "partner"
+
+    async def submit(self, session: AsyncSession, submission: Submission) -> int | None:
+        case = await session.get(Case, submission.case_id) if submission.case_id else None
+        if case is None:
+            raise LookupError("the case this view was for is gone")
+        person = submission.person
+        roles = await people.get_roles(session=session, aad_object_id=person.aad_object_id)
+        role = partner_role(roles)
+        if role is None:  # checked at the start too: never trust a card
+            raise Refused(
+                "Only the Police, Local Authority and Integrated Care Board representatives "
+                "give scoping views."
+            )
+        try:
+            advance(Stage(case.stage), event_for_view(), roles)
+        except InvalidTransition as refused:
+            raise Refused(
+                f"{case.reference} has moved on from scoping, so views can't be given or "
+                "revised now."
+            ) from refused
+        answers = submission.form["view"]
+        earlier = [
+            v
+            for v in await _current(session, self.context, case, DecisionKind.SCOPING_VIEW)
+            if v.decided_by == person.aad_object_id
+        ]
+        try:
+            await cases.record_decision(
+                session=session,
+                master=self.context.cipher,
+                case=case,
+                draft=DecisionDraft(
+                    kind=DecisionKind.SCOPING_VIEW,
+                    outcome=str(answers["view"]),
+                    rationale=str(answers["reason"]),
+                    decided_by=person.aad_object_id,
+                    decided_role=role,
+                    decided_at=submission.now,
+                    views={k: str(v) for k, v in answers.items()},
+                    supersedes=earlier[-1].id if earlier else None,
+                ),
+                decider_roles=roles,
+            )
+        except InvalidDecision as refused:
+            raise Refused(str(refused)) from refused
+        views = await _current(session, self.context, case, DecisionKind.SCOPING_VIEW)
+        if {v.decided_role for v in views} >= {r.value for r in PARTNER_ROLES}:
+            await cases.complete_milestone(
+                session=session,
+                case=case,
+                key="scoping_views",
+                by=person.aad_object_id,
+                now=submission.now,
+            )
+        await queue_chair_prompt(session, self.context, case, submission.now, "a view given")
+        await refresh_case_card(session, self.context, case, submission.now, "a scoping view")
+        log.info("scoping view recorded", extra={"case": case.reference})
+        return int(case.id)
+
+    async def confirmation(self, session: AsyncSession, case_id: int | None) -> dict[str, Any]:
+        case = await session.get(Case, case_id) if case_id is not None else None
+        if case is None:
+            raise LookupError(f"no case {case_id}")
+        every = await cases.list_decisions(session=session, master=self.context.cipher, case=case)
+        revised = any(d.kind == DecisionKind.SCOPING_VIEW and d.supersedes_id for d in every)
+        return cards.view_recorded_card(reference=case.reference, revised=revised)
+
+
+def event_for_view() -> Any:
+    event = event_for(DecisionKind.SCOPING_VIEW, "unsure")
+    assert event is not None
+    return event
+
+
+# ----- the chair's recommendation and the Local Authority's decision ------------------------
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a press gets back: the card that replaces the pressed one, or (for someone who
+    may not see the card) a message."""
+
+    card: dict[str, Any] | None
+    changed: bool
+    message: str = ""
+
+
+async def _refuse(
+    session: AsyncSession, case: Case, actor: str, what: str, reason: str, now: datetime
+) -> None:
+    """A press that changed nothing because of who pressed it: audited."""
+    await append_audit(
+        session=session,
+        now=now,
+        actor_aad_id=actor or "unknown",
+        actor_role="none",
+        action="decision.refused",
+        case_ref=case.reference,
+        details={"what": what, "reason": reason[:200]},
+    )
+    log.warning("decision refused", extra={"case": case.reference, "what": what})
+
+
+async def recommend(
+    session: AsyncSession,
+    context: CaseContext,
+    *,
+    reference: str,
+    outcome: str,
+    rationale: str,
+    actor: str,
+    roles: frozenset[str],
+    now: datetime,
+) -> Answer | None:
+    """The chair's recommendation. None when there is no such case."""
+    case = await cases.lock_case(session=session, reference=reference)
+    if case is None:
+        return None
+    is_chair = Role.CHAIR in roles
+    kind = DecisionKind.CHAIR_RECOMMENDATION
+    event = event_for(kind, outcome)
+    current = await _current(session, context, case, kind)
+    if current:  # decided already (two presses at once: the second lands here)
+        return Answer(await chair_prompt_for(session, context, case, for_chair=is_chair), False)
+    if event is None:
+        return Answer(
+            await chair_prompt_for(
+                session, context, case, for_chair=is_chair, error="Choose one of the buttons."
+            ),
+            False,
+        )
+    try:
+        to = advance(Stage(case.stage), event, roles)
+    except InvalidTransition as refused:
+        if not is_chair:
+            await _refuse(session, case, actor, kind.value, str(refused), now)
+        return Answer(
+            await chair_prompt_for(session, context, case, for_chair=False, error=str(refused)),
+            False,
+        )
+    if not rationale.strip():
+        return Answer(
+            await chair_prompt_for(session, context, case, for_chair=True, error=NO_RATIONALE),
+            False,
+        )
+    views = await _current(session, context, case, DecisionKind.SCOPING_VIEW)
+    await cases.record_decision(
+        session=session,
+        master=context.cipher,
+        case=case,
+        draft=DecisionDraft(
+            kind=kind,
+            outcome=outcome,
+            rationale=rationale.strip(),
+            decided_by=actor,
+            decided_role=Role.CHAIR,
+            decided_at=now,
+            consulted=tuple(v.decided_by for v in views),
+            views={label(v.decided_role): v.outcome for v in views},
+        ),
+        decider_roles=roles,
+    )
+    case.stage = to.value
+    case.updated_at = now
+    await cases.complete_milestone(
+        session=session, case=case, key="chair_recommendation", by=actor, now=now
+    )
+    await queue_chair_prompt(session, context, case, now, "recommended")
+    await refresh_case_card(session, context, case, now, "the chair's recommendation")
+    for director in await people.list_holders(session=session, role=Role.STRATEGIC_DIRECTOR):
+        await outbox.enqueue(
+            session=session,
+            cipher=context.cipher,
+            now=now,
+            card=await la_card_for(session, context, case),
+            summary=f"Decision on notification: {case.reference}",
+            recipient_aad_id=director,
+            case_ref=case.reference,
+            card_key=f"la-decision:{case.reference}:{director}",
+        )
+    log.info("chair recommended", extra={"case": case.reference})
+    return Answer(await chair_prompt_for(session, context, case, for_chair=False), True)
+
+
+async def la_card_for(
+    session: AsyncSession,
+    context: CaseContext,
+    case: Case,
+    *,
+    recording_for: str = "",
+    error: str = "",
+    rationale: str = "",
+) -> dict[str, Any]:
+    recommendation = await _current(session, context, case, DecisionKind.CHAIR_RECOMMENDATION)
+    decided = await _current(session, context, case, DecisionKind.LA_DECISION)
+    views = await _current(session, context, case, DecisionKind.SCOPING_VIEW)
+    rows = await cases.list_milestones(session=session, case=case)
+    if not recommendation:
+        raise Refused(f"The chair hasn't made a recommendation on {case.reference} yet.")
+    return cards.la_decision_card(
+        reference=case.reference,
+        recommendation=await _decided(session, context, recommendation[-1], cards.RECOMMENDATIONS),
+        views=[(_line(context, v), v.rationale) for v in views],
+        due=_due(context, rows, "la_decision"),
+        decided=await _decided(session, context, decided[-1], cards.LA_OUTCOMES)
+        if decided
+        else None,
+        recording_for=recording_for,
+        error=error,
+        rationale=rationale,
+    )
+
+
+async def director_of(session: AsyncSession) -> str | None:
+    """The Strategic Director the Business Unit records for (the first who holds the role)."""
+    holders = await people.list_holders(session=session, role=Role.STRATEGIC_DIRECTOR)
+    return holders[0] if holders else None
+
+
+async def la_decide(
+    session: AsyncSession,
+    context: CaseContext,
+    *,
+    reference: str,
+    outcome: str,
+    rationale: str,
+    actor: str,
+    roles: frozenset[str],
+    now: datetime,
+) -> Answer | None:
+    """The Local Authority's decision: the Strategic Director's own, or the Business Unit's
+    record of it (the director named as decider, the Business Unit as recorder)."""
+    case = await cases.lock_case(session=session, reference=reference)
+    if case is None:
+        return None
+    kind = DecisionKind.LA_DECISION
+    director = actor if Role.STRATEGIC_DIRECTOR in roles else await director_of(session)
+    recording = director != actor
+    recording_for = (
+        await who_is(session, director, Role.STRATEGIC_DIRECTOR) if recording and director else ""
+    )
+    may_see = bool({Role.STRATEGIC_DIRECTOR, Role.BUSINESS_UNIT} & roles)
+    if may_see and await _current(session, context, case, kind):
+        return Answer(await la_card_for(session, context, case), False)
+    event = event_for(kind, outcome)
+    if event is None:
+        return Answer(
+            await la_card_for(
+                session, context, case, recording_for=recording_for, error="Choose a button."
+            ),
+            False,
+        )
+    try:
+        to = advance(Stage(case.stage), event, roles)
+    except InvalidTransition as refused:
+        if not ({Role.STRATEGIC_DIRECTOR, Role.BUSINESS_UNIT} & roles):
+            await _refuse(session, case, actor, kind.value, str(refused), now)
+            return Answer(None, False, str(refused))
+        return Answer(await la_card_for(session, context, case, error=str(refused)), False)
+    if director is None:
+        raise Refused(
+            "No one holds the Strategic Director's role, so there is no one to record the "
+            "decision for. Ask an administrator to assign it."
+        )
+    if not rationale.strip():
+        return Answer(
+            await la_card_for(
+                session, context, case, recording_for=recording_for, error=NO_RATIONALE
+            ),
+            False,
+        )
+    director_roles = await people.get_roles(session=session, aad_object_id=director)
+    await cases.record_decision(
+        session=session,
+        master=context.cipher,
+        case=case,
+        draft=DecisionDraft(
+            kind=kind,
+            outcome=outcome,
+            rationale=rationale.strip(),
+            decided_by=director,
+            decided_role=Role.STRATEGIC_DIRECTOR,
+            decided_at=now,
+        ),
+        decider_roles=director_roles,
+        recorded_by=actor if recording else None,
+    )
+    case.stage = to.value
+    case.updated_at = now
+    today = now.astimezone(context.timezone).date()
+    if outcome == "notify":
+        await cases.set_anchor(
+            session=session,
+            case=case,
+            anchor="notification",
+            on=today,
+            timetable=context.timetable,
+            now=now,
+        )
+    await cases.complete_milestone(session=session, case=case, key="la_decision", by=actor, now=now)
+    await refresh_case_card(session, context, case, now, "the Local Authority's decision")
+    if case.referrer_aad_id:
+        await outbox.enqueue(
+            session=session,
+            cipher=context.cipher,
+            now=now,
+            card=cards.outcome_to_referrer_card(
+                reference=case.reference,
+                notified=outcome == "notify",
+                when=now.astimezone(context.timezone),
+            ),
+            summary=f"Outcome on {case.reference}",
+            recipient_aad_id=case.referrer_aad_id,
+            case_ref=case.reference,
+            dedupe_key=f"referrer-outcome:{case.reference}",
+        )
+    log.info("local authority decided", extra={"case": case.reference})
+    return Answer(await la_card_for(session, context, case), True)

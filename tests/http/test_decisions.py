@@ -1,0 +1,340 @@
+"""Scoping and the decisions on notification through the HTTP endpoint: the partners' views
+(one revised), the chair's prompt in the channel (live buttons for the chair only, checked on
+the server), the Local Authority's decision, and the referrer told the outcome."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.app import SERVICES, create_app
+from storage import cases
+from storage.models import AuditEvent, DecisionRow
+from tests.activities import (
+    BUSINESS_UNIT,
+    CHAIR,
+    DIRECTOR,
+    HEALTH,
+    LOCAL_AUTHORITY,
+    POLICE,
+    PRACTITIONER,
+    execute,
+)
+from tests.cardcheck import assert_valid_card, card_text
+from tests.conftest import FixedClock, card_of, local_settings
+from tests.e2e.harness import find_action
+from tests.fakes import FakeConnector
+from tests.http.test_referral import CHANNEL, Bot, fill_to_summary, start_referral
+
+CLIENTS: dict[int, Any] = {}  # each test's app -> its HTTP client
+VIEW = {
+    "abuse_or_neglect": "yes",
+    "died_or_harmed": "yes",
+    "where": "yes",
+    "view": "meets_criteria",
+    "reason": "Injuries unexplained; neglect suspected.",
+}
+
+
+async def referred(app: Any, connector: FakeConnector) -> tuple[Any, Bot]:
+    SERVICE["url"] = connector.url
+    client = CLIENTS[id(app)]
+    bot = Bot(client, connector.url)
+    await bot.say("help", channel=True)
+    await bot.press(await fill_to_summary(bot, await start_referral(bot)), "Submit referral")
+    await flush(app)
+    return client, bot
+
+
+async def flush(app: Any) -> None:
+    await app[SERVICES].dispatcher.wait_idle()
+    await app[SERVICES].dispatcher.flush()
+
+
+def latest_card(connector: FakeConnector, conversation: str, words: str) -> dict[str, Any]:
+    """The newest card with ``words`` sent to ``conversation`` (a channel, or a person's id:
+    their 1:1 chat, whichever id it has)."""
+    sent_there = (
+        connector.to(conversation)
+        if conversation.startswith("19:")
+        else [s for s in connector.sent if s.conversation_id.endswith(conversation)]
+    )
+    for sent in reversed(sent_there):
+        for attachment in sent.activity.get("attachments") or []:
+            if words in card_text(attachment["content"]):
+                return dict(attachment["content"])
+    raise AssertionError(f"no card with {words!r} in {conversation}")
+
+
+async def give_view(
+    client: Any, connector: FakeConnector, who: dict[str, str], **answers: str
+) -> dict[str, Any]:
+    bot = Bot(client, connector.url, user=who)
+    invitation = latest_card(connector, who["id"], "Your scoping view on")
+    step = await bot.press(invitation, "Give your view on BR-2026-0001")
+    text = card_text(step)
+    assert "Children Act 2004 s16C(1)" in text and "'Serious harm'" in text
+    summary = await bot.press(step, "Next", **{**VIEW, **answers})
+    return await bot.press(summary, "Give this view")
+
+
+SERVICE: dict[str, str] = {}  # the fake connector's address, as Teams would send it
+
+
+async def refresh(client: Any, who: dict[str, str]) -> dict[str, Any]:
+    activity = execute(
+        "chair.prompt",
+        {"case": "BR-2026-0001"},
+        user=who,
+        channel=True,
+        service_url=SERVICE["url"],
+    )
+    activity["value"]["trigger"] = "automatic"
+    response = await client.post("/api/messages", json=activity)
+    body = await response.json()
+    assert body["type"] == "application/vnd.microsoft.card.adaptive"
+    assert_valid_card(body["value"])
+    return dict(body["value"])
+
+
+async def press_in_channel(
+    client: Any, who: dict[str, str], card: dict[str, Any], title: str, **inputs: str
+) -> dict[str, Any]:
+    action = find_action(card, title)
+    data = {**(action.get("data") or {}), **inputs}
+    response = await client.post(
+        "/api/messages",
+        json=execute(action["verb"], data, user=who, channel=True, service_url=SERVICE["url"]),
+    )
+    body = await response.json()
+    return dict(body)
+
+
+async def app_for(tmp_path: Path, serve: Any, clock: FixedClock, database_url: str = "") -> Any:
+    settings = local_settings(tmp_path, case_review_channel_id=CHANNEL)
+    if database_url:
+        settings = local_settings(
+            tmp_path, case_review_channel_id=CHANNEL, database_url=database_url
+        )
+    app = create_app(settings, clock=clock)
+    CLIENTS[id(app)] = await serve(app)
+    return app
+
+
+async def scoped(tmp_path: Path, serve: Any, connector: FakeConnector, clock: Any) -> Any:
+    app = await app_for(tmp_path, serve, clock)
+    client, _ = await referred(app, connector)
+    for who in (POLICE, LOCAL_AUTHORITY, HEALTH):
+        done = await give_view(client, connector, who)
+        assert "View recorded: BR-2026-0001" in card_text(done)
+    await flush(app)
+    return app
+
+
+async def test_partners_give_views_and_one_is_revised(
+    tmp_path: Path, serve: Any, connector: FakeConnector, clock: FixedClock
+) -> None:
+    app = await app_for(tmp_path, serve, clock)
+    client, _ = await referred(app, connector)
+    await give_view(client, connector, POLICE, view="unsure", where="no")
+    await give_view(client, connector, LOCAL_AUTHORITY)
+    await flush(app)
+    prompt = latest_card(connector, CHANNEL, "Recommendation on notification")
+    text = card_text(prompt)
+    assert "Not sure yet" in text and "Not given yet" in text  # health hasn't answered
+    assert "Not clear yet" in text and "Views differ" in text
+    # Police revise: typed as a command this time.
+    police = Bot(client, connector.url, user=POLICE)
+    (reply,) = await police.say("view BR-2026-0001")
+    summary = await police.press(card_of(reply), "Next", **VIEW)
+    revised = await police.press(summary, "Give this view")
+    assert "View revised: BR-2026-0001" in card_text(revised)
+    await give_view(client, connector, HEALTH)
+    await flush(app)
+    text = card_text(latest_card(connector, CHANNEL, "Recommendation on notification"))
+    assert "Does the statutory test look met?** Yes, from the views given" in text
+    assert "Not sure yet" not in text
+    for value in ("Zebedee", "Quattlebaum", "Injuries unexplained"):  # no reasons, no child
+        assert value not in json.dumps([s.activity for s in connector.to(CHANNEL)])
+    async with app[SERVICES].sessions() as session:
+        rows = list(await session.scalars(select(DecisionRow).order_by(DecisionRow.id)))
+    assert [r.kind for r in rows] == ["scoping_view"] * 4
+    assert rows[2].supersedes_id == rows[0].id  # the old view kept, replaced
+
+
+async def test_only_a_partner_gives_a_view(
+    tmp_path: Path, serve: Any, connector: FakeConnector, clock: FixedClock
+) -> None:
+    app = await app_for(tmp_path, serve, clock)
+    client, _ = await referred(app, connector)
+    invitation = latest_card(connector, POLICE["id"], "Your scoping view on")
+    practitioner = Bot(client, connector.url, user=PRACTITIONER)
+    answer = await practitioner.press(invitation, "Give your view on BR-2026-0001")
+    assert "Only the Police, Local Authority and Integrated Care Board" in answer["message"]
+
+
+async def test_the_chair_sees_the_buttons_and_everyone_else_the_status(
+    tmp_path: Path, serve: Any, connector: FakeConnector, clock: FixedClock
+) -> None:
+    app = await scoped(tmp_path, serve, connector, clock)
+    client = CLIENTS[id(app)]
+    posted = latest_card(connector, CHANNEL, "Recommendation on notification")
+    assert posted["refresh"]["action"]["verb"] == "chair.prompt"
+    assert posted["refresh"]["userIds"] == [CHAIR["id"]]
+    chair_view = await refresh(client, CHAIR)
+    assert "Recommend notification for BR-2026-0001" in json.dumps(chair_view)
+    for who in (BUSINESS_UNIT, POLICE, PRACTITIONER):
+        status = await refresh(client, who)
+        assert "actions" not in status
+        assert "Waiting for the Case Review Sub-group chair" in card_text(status)
+
+
+async def test_someone_else_pressing_the_chairs_button_is_refused_and_audited(
+    tmp_path: Path, serve: Any, connector: FakeConnector, clock: FixedClock
+) -> None:
+    app = await scoped(tmp_path, serve, connector, clock)
+    client = CLIENTS[id(app)]
+    chair_view = await refresh(client, CHAIR)  # a forged or forwarded copy of the chair's card
+    body = await press_in_channel(
+        client,
+        BUSINESS_UNIT,
+        chair_view,
+        "Recommend notification for BR-2026-0001",
+        rationale="I'll do it.",
+    )
+    text = card_text(body["value"])
+    assert "Only the Case Review Sub-group chair can make the recommendation" in text
+    async with app[SERVICES].sessions() as session:
+        case = await cases.get_case(session=session, reference="BR-2026-0001")
+        refused = await session.scalar(
+            select(AuditEvent).where(AuditEvent.action == "decision.refused")
+        )
+        kinds = list(await session.scalars(select(DecisionRow.kind)))
+    assert case is not None and case.stage == "scoping"
+    assert refused is not None and refused.actor_aad_id == BUSINESS_UNIT["aadObjectId"]
+    assert "chair_recommendation" not in kinds
+
+
+async def test_an_empty_rationale_is_refused_in_the_card(
+    tmp_path: Path, serve: Any, connector: FakeConnector, clock: FixedClock
+) -> None:
+    app = await scoped(tmp_path, serve, connector, clock)
+    client = CLIENTS[id(app)]
+    chair_view = await refresh(client, CHAIR)
+    body = await press_in_channel(
+        client, CHAIR, chair_view, "Recommend notification for BR-2026-0001", rationale="  \n "
+    )
+    text = card_text(body["value"])
+    assert "Give your rationale" in text
+    assert "Recommend notification for BR-2026-0001" in json.dumps(body["value"])
+    async with app[SERVICES].sessions() as session:
+        case = await cases.get_case(session=session, reference="BR-2026-0001")
+    assert case is not None and case.stage == "scoping"
+
+
+async def test_two_presses_at_once_record_one_recommendation_and_the_director_decides(
+    tmp_path: Path,
+    serve: Any,
+    connector: FakeConnector,
+    clock: FixedClock,
+    database_url: str,
+) -> None:
+    """On SQLite and on PostgreSQL."""
+    app = await app_for(tmp_path, serve, clock, database_url)
+    client, _ = await referred(app, connector)
+    for who in (POLICE, LOCAL_AUTHORITY, HEALTH):
+        await give_view(client, connector, who)
+    chair_view = await refresh(client, CHAIR)
+    first, second = await asyncio.gather(
+        press_in_channel(
+            client,
+            CHAIR,
+            chair_view,
+            "Recommend notification for BR-2026-0001",
+            rationale="All three partners agree the test is met.",
+        ),
+        press_in_channel(
+            client,
+            CHAIR,
+            chair_view,
+            "Recommend no notification for BR-2026-0001",
+            rationale="Pressed at the same moment.",
+        ),
+    )
+    texts = [card_text(first["value"]), card_text(second["value"])]
+    for text in texts:  # both see the one decision: what, who and when
+        assert "By** " in text or "Chris Holt (Case Review Sub-group chair)" in text
+    outcomes = {"Notify the national Panel" in t for t in texts}
+    assert len(outcomes) == 1  # the same outcome shown to both
+    async with app[SERVICES].sessions() as session:
+        kinds = list(await session.scalars(select(DecisionRow.kind)))
+        case = await cases.get_case(session=session, reference="BR-2026-0001")
+    assert kinds.count("chair_recommendation") == 1
+    assert case is not None and case.stage == "la_decision"
+
+    await flush(app)
+    card = latest_card(connector, DIRECTOR["id"], "Decision on notification")
+    text = card_text(card)
+    assert "Injuries unexplained; neglect suspected." in text  # the partners' reasons, 1:1
+    director = Bot(client, connector.url, user=DIRECTOR)
+    empty = await director.press(card, "Notify the national Panel about BR-2026-0001")
+    assert "Give your rationale" in card_text(empty)
+    done = await director.press(
+        card,
+        "Notify the national Panel about BR-2026-0001",
+        rationale="The statutory test is met.",
+    )
+    assert "Laura Ahmed" in card_text(done) and "notifies the national Panel" in card_text(done)
+    async with app[SERVICES].sessions() as session:
+        case = await cases.get_case(session=session, reference="BR-2026-0001")
+    assert case is not None and case.stage == "rapid_review"
+    assert case.notification_date is not None
+    await flush(app)
+    outcome = latest_card(connector, PRACTITIONER["id"], "Outcome on BR-2026-0001")
+    assert "decided to **notify the national Panel**" in card_text(outcome)
+    case_card = latest_card(connector, CHANNEL, "Case BR-2026-0001")
+    assert "Rapid review" in card_text(case_card)
+    shown = card_text(case_card)  # the decisions so far: what, who, when
+    assert "Chair's recommendation" in shown and "Notify the national Panel: Chris Holt" in shown
+    assert "Local Authority's decision" in shown and "Laura Ahmed" in shown
+
+
+async def test_the_business_unit_records_the_directors_decision_not_to_notify(
+    tmp_path: Path, serve: Any, connector: FakeConnector, clock: FixedClock
+) -> None:
+    app = await scoped(tmp_path, serve, connector, clock)
+    client = CLIENTS[id(app)]
+    chair_view = await refresh(client, CHAIR)
+    await press_in_channel(
+        client,
+        CHAIR,
+        chair_view,
+        "Recommend no notification for BR-2026-0001",
+        rationale="Harm is not serious on what is known.",
+    )
+    bu = Bot(client, connector.url, user=BUSINESS_UNIT)
+    (reply,) = await bu.say("la decision BR-2026-0001")
+    card = card_of(reply)
+    assert "You are recording the decision of Laura Ahmed" in card_text(card)
+    done = await bu.press(
+        card,
+        "Don't notify the Panel about BR-2026-0001",
+        rationale="Decided by phone with the director.",
+    )
+    text = card_text(done)
+    assert "does not notify the national Panel" in text
+    assert "Recorded by" in text and "Bea Umar" in text
+    async with app[SERVICES].sessions() as session:
+        row = await session.scalar(select(DecisionRow).where(DecisionRow.kind == "la_decision"))
+        case = await cases.get_case(session=session, reference="BR-2026-0001")
+    assert row is not None
+    assert row.decided_by == DIRECTOR["aadObjectId"] and row.decided_role == "strategic_director"
+    assert row.recorded_by == BUSINESS_UNIT["aadObjectId"]
+    assert case is not None and case.stage == "not_notified"
+    practitioner = Bot(client, connector.url, user=PRACTITIONER)
+    (reply,) = await practitioner.say("la decision BR-2026-0001")
+    assert "Only the" in reply["text"]
