@@ -25,6 +25,7 @@ from flows.forms import Refused, Submission
 from storage import cases, outbox, people
 from storage.audit import append_audit
 from storage.models import Case
+from workflow import notifications
 from workflow.decisions import DecisionDraft, DecisionKind, InvalidDecision, event_for
 from workflow.roles import Role, label
 from workflow.scoping import assess
@@ -458,6 +459,7 @@ async def la_decide(
         )
     await cases.complete_milestone(session=session, case=case, key="la_decision", by=actor, now=now)
     await refresh_case_card(session, context, case, now, "the Local Authority's decision")
+    await queue_notifications(session, context, case, now)
     if case.referrer_aad_id:
         await outbox.enqueue(
             session=session,
@@ -475,3 +477,123 @@ async def la_decide(
         )
     log.info("local authority decided", extra={"case": case.reference})
     return Answer(await la_card_for(session, context, case), True)
+
+
+# ----- notifications ---------------------------------------------------------------------------
+
+
+async def notifications_card_for(
+    session: AsyncSession, context: CaseContext, case: Case
+) -> dict[str, Any] | None:
+    """The checklist, or None when nobody need be told (not notified, no looked-after death)."""
+    decided = await _current(session, context, case, DecisionKind.LA_DECISION)
+    if not decided:
+        return None
+    referral = await cases.read_referral(session=session, master=context.cipher, case=case)
+    keys = notifications.required(notified=decided[-1].outcome == "notify", form=referral.form)
+    if not keys:
+        return None
+    done = {
+        row.recipient: row for row in await cases.list_notifications(session=session, case=case)
+    }
+    rows = await cases.list_milestones(session=session, case=case)
+    notices = []
+    for key in keys:
+        row = done.get(key)
+        by = ""
+        if row is not None:
+            by = await who_is(session, row.recorded_by, Role.BUSINESS_UNIT)
+        notices.append(
+            cards.Notice(
+                key=key,
+                title=notifications.RECIPIENTS[key],
+                sent=row.sent_at.astimezone(context.timezone) if row is not None else None,
+                reference=(row.external_reference or "") if row is not None else "",
+                by=by,
+            )
+        )
+    return cards.notifications_card(
+        reference=case.reference, due=_due(context, rows, "la_decision"), notices=notices
+    )
+
+
+async def queue_notifications(
+    session: AsyncSession, context: CaseContext, case: Case, now: datetime
+) -> None:
+    """After the Local Authority's decision: the Business Unit gets the checklist and, if the
+    Panel is to be told, the text for its online form."""
+    card = await notifications_card_for(session, context, case)
+    if card is None:
+        return
+    referral = await cases.read_referral(session=session, master=context.cipher, case=case)
+    decided = await _current(session, context, case, DecisionKind.LA_DECISION)
+    for aad in await people.list_holders(session=session, role=Role.BUSINESS_UNIT):
+        await outbox.enqueue(
+            session=session,
+            cipher=context.cipher,
+            now=now,
+            card=card,
+            summary=f"Notifications: {case.reference}",
+            recipient_aad_id=aad,
+            case_ref=case.reference,
+            card_key=f"notifications:{case.reference}:{aad}",
+        )
+        if decided and decided[-1].outcome == "notify":
+            await outbox.enqueue(
+                session=session,
+                cipher=context.cipher,
+                now=now,
+                card=cards.panel_text_card(
+                    reference=case.reference,
+                    text=notifications.panel_text(referral.form, notifier=notifications.NOTIFIER),
+                ),
+                summary=f"For the Panel's online form: {case.reference}",
+                recipient_aad_id=aad,
+                case_ref=case.reference,
+            )
+            # Sending someone the referral's details is a disclosure: audited like a view.
+            await append_audit(
+                session=session,
+                now=now,
+                actor_aad_id="system",
+                actor_role="system",
+                action="referral.details_sent",
+                case_ref=case.reference,
+                details={"recipient": aad, "recipient_role": Role.BUSINESS_UNIT, "what": "panel"},
+            )
+
+
+async def mark_notified(
+    session: AsyncSession,
+    context: CaseContext,
+    *,
+    reference: str,
+    recipient: str,
+    external_reference: str,
+    actor: str,
+    roles: frozenset[str],
+    now: datetime,
+) -> Answer | None:
+    """The Business Unit records that a recipient was told (once: a second mark changes
+    nothing)."""
+    case = await cases.lock_case(session=session, reference=reference)
+    if case is None:
+        return None
+    if Role.BUSINESS_UNIT not in roles:
+        await _refuse(session, case, actor, "notification", "not the business unit", now)
+        return Answer(None, False, "Only the BDSCP Business Unit records notifications.")
+    card = await notifications_card_for(session, context, case)
+    if card is None or recipient not in notifications.RECIPIENTS:
+        return Answer(card, False, "Nobody needs to be told about this case.")
+    done = {row.recipient for row in await cases.list_notifications(session=session, case=case)}
+    if recipient not in done:
+        await cases.record_notification(
+            session=session,
+            case=case,
+            recipient=recipient,
+            sent_at=now,
+            recorded_by=actor,
+            actor_role=Role.BUSINESS_UNIT,
+            external_reference=external_reference.strip()[:200] or None,
+        )
+    return Answer(await notifications_card_for(session, context, case), recipient not in done)

@@ -16,6 +16,8 @@ from flows.decisions import (
     director_of,
     la_card_for,
     la_decide,
+    mark_notified,
+    notifications_card_for,
     partner_role,
     recommend,
     who_is,
@@ -190,3 +192,57 @@ async def la_decision_command(turn: Turn) -> None:
             await turn.say(str(refused))
             return
     await turn.send_card(card, summary=f"Decision on notification: {reference}")
+
+
+# ----- notifications (the Business Unit's checklist, 1:1) --------------------------------------
+
+
+@ACTIONS.verb("notify.mark")
+async def notify_mark(turn: Turn) -> ActionResult:
+    if not turn.is_personal:
+        return ActionResult(message="Notifications are recorded in a 1:1 chat with me.")
+    reference = _reference(turn.data.get("case"))
+    recipient = str(turn.data.get("recipient") or "")
+    if not reference:
+        return ActionResult(message="That card doesn't name a case.")
+    services = turn.services
+    async with transaction(services.sessions) as session:
+        answer = await mark_notified(
+            session,
+            services.cases,
+            reference=reference,
+            recipient=recipient,
+            external_reference=str(turn.data.get(f"ref_{recipient}") or ""),
+            actor=turn.user_aad_id,
+            roles=await turn.roles(),
+            now=turn.now,
+        )
+    if answer is None:
+        return ActionResult(message=f"I can't find a case {reference}.")
+    return ActionResult(card=answer.card, message=answer.message or None)
+
+
+@COMMANDS.command("notifications", usage="notifications BR-2026-0007")
+async def notifications_command(turn: Turn) -> None:
+    """Business Unit: the checklist of who the Local Authority must tell about a case."""
+    if not turn.is_personal:
+        await turn.say("Notifications are recorded in a 1:1 chat with me, never here.")
+        return
+    reference = _reference(turn.args)
+    if not reference:
+        await turn.say("Type **notifications** and the case reference.")
+        return
+    if Role.BUSINESS_UNIT not in await turn.roles():
+        await turn.say("Only the BDSCP Business Unit records notifications.")
+        return
+    services = turn.services
+    async with services.sessions() as session:
+        case = await cases.get_case(session=session, reference=reference)
+        card = await notifications_card_for(session, services.cases, case) if case else None
+    if card is None:
+        await turn.say(
+            f"There is nobody to tell about {reference} yet: the list comes with the Local "
+            "Authority's decision."
+        )
+        return
+    await turn.send_card(card, summary=f"Notifications: {reference}")

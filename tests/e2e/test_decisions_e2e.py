@@ -115,6 +115,18 @@ async def test_from_scoping_to_the_local_authoritys_decision_to_notify(
     assert "The Local Authority notifies the national Panel" in card_text(done.card)
     outcome = await card_in(teams, "practitioner", f"Outcome on {reference}")
     assert "notify the national Panel" in card_text(outcome.card)
+    # The Business Unit records the notifications, the Panel's with its reference.
+    checklist = await card_in(teams, "business_unit", f"Notifications: {reference}")
+    panel_text = await card_in(teams, "business_unit", "For the Panel's online form")
+    assert "Child 1: Kit Example" in str(panel_text.card)
+    marked = await press(
+        teams,
+        checklist,
+        "Mark The national Panel (its online notification service) told",
+        persona="business_unit",
+        ref_panel="CSPRP-777",
+    )
+    assert "reference CSPRP-777" in card_text(marked.card)
     case_card = await teams.wait_for_message(
         lambda m: (
             m.card is not None

@@ -296,6 +296,26 @@ async def test_two_presses_at_once_record_one_recommendation_and_the_director_de
     await flush(app)
     outcome = latest_card(connector, PRACTITIONER["id"], "Outcome on BR-2026-0001")
     assert "decided to **notify the national Panel**" in card_text(outcome)
+    # The Business Unit gets the checklist and the text for the Panel's form.
+    checklist = latest_card(connector, BUSINESS_UNIT["id"], "Notifications: BR-2026-0001")
+    assert "Department for Education" in card_text(checklist)
+    panel = latest_card(connector, BUSINESS_UNIT["id"], "For the Panel's online form")
+    assert "Child 1: Zebedee Quattlebaum, aged 7 at the incident" in json.dumps(panel)
+    bu = Bot(client, connector.url, user=BUSINESS_UNIT)
+    marked = await bu.press(
+        checklist,
+        "Mark The national Panel (its online notification service) told",
+        ref_panel="CSPRP-12345",
+    )
+    assert "Told 26 Nov 2026, 10:00, reference CSPRP-12345" in card_text(marked)
+    again = await bu.press(
+        checklist, "Mark The national Panel (its online notification service) told"
+    )
+    assert card_text(again).count("CSPRP-12345") == 1  # marked once
+    stranger = await Bot(client, connector.url, user=PRACTITIONER).press(
+        checklist, "Mark Ofsted told"
+    )
+    assert "Only the BDSCP Business Unit records notifications" in stranger["message"]
     case_card = latest_card(connector, CHANNEL, "Case BR-2026-0001")
     assert "Rapid review" in card_text(case_card)
     shown = card_text(case_card)  # the decisions so far: what, who, when
