@@ -78,6 +78,9 @@ class OutboxDispatcher:
         self.messenger = messenger
         self._wanted = False
         self._task: asyncio.Task[None] | None = None
+        # One flush at a time in this process: versions of one card (its ``card_key``) go
+        # out in the order they were queued, never an older one over a newer.
+        self._flushing = asyncio.Lock()
 
     # ----- triggering ---------------------------------------------------------------------
 
@@ -106,6 +109,10 @@ class OutboxDispatcher:
 
     async def flush(self) -> int:
         """Send everything due now; return how many were sent."""
+        async with self._flushing:
+            return await self._flush()
+
+    async def _flush(self) -> int:
         sent = 0
         while True:
             async with transaction(self.sessions) as session:
@@ -129,6 +136,18 @@ class OutboxDispatcher:
                 message.channel_id,
             )
             card_key = message.card_key
+            if card_key and await outbox.has_newer_version(session=session, message=message):
+                superseded = True
+            else:
+                superseded = False
+        if superseded:
+            # A newer version of this card is queued: it replaces this one; only it is sent.
+            async with transaction(self.sessions) as session:
+                row = await session.get(OutboxMessage, message_id)
+                if row is not None:
+                    outbox.mark_sent(row, self.clock())
+                    row.last_error = "superseded by a newer version of the card"
+            return 0
         try:
             card = outbox.read_card(self.cipher, message)
             if target == "person":

@@ -283,7 +283,10 @@ class OutboxMessage(Base):
     """A message to send, written in the same transaction as the change that causes it."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_pending", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_pending", "status", "next_attempt_at"),
+        Index("ix_outbox_card_key_id", "card_key", "id"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     created_at: Mapped[datetime]

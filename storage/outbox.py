@@ -112,6 +112,16 @@ async def claim_due(*, session: AsyncSession, now: datetime, limit: int = 20) ->
     return [row.id for row in rows]
 
 
+async def has_newer_version(*, session: AsyncSession, message: OutboxMessage) -> bool:
+    """A later message carries a newer version of the same card (same ``card_key``)."""
+    newer = await session.scalar(
+        select(OutboxMessage.id)
+        .where(OutboxMessage.card_key == message.card_key, OutboxMessage.id > message.id)
+        .limit(1)
+    )
+    return newer is not None
+
+
 def mark_sent(message: OutboxMessage, now: datetime) -> None:
     """Sent: the content is dropped (it may hold personal details; Teams has it now)."""
     message.status = SENT

@@ -92,3 +92,45 @@ async def test_other_failures_are_retried_later(
 ) -> None:
     messenger = StandInMessenger(person_error=RuntimeError("connection reset"))
     assert await run(sessions, messenger) == [("person", "pending", 1), ("channel", "sent", 0)]
+
+
+async def test_only_the_newest_version_of_a_card_is_sent(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """Two versions of one channel card queued before either went out: the older is skipped,
+    so an older version can never arrive after (and over) a newer one."""
+    cipher = Cipher(parse_key(new_key()))
+    async with db.transaction(sessions) as session:
+        for version in (1, 2):
+            await outbox.enqueue(
+                session=session,
+                cipher=cipher,
+                now=NOW,
+                card={**CARD, "body": [{"type": "TextBlock", "text": f"v{version}"}]},
+                summary=f"v{version}",
+                channel_id="19:case-review",
+                card_key="case-card:BR-2026-0001",
+            )
+    posted: list[str] = []
+
+    class Recording(StandInMessenger):
+        async def post_to_channel(
+            self, channel_id: str, card: dict[str, Any], card_key: str | None, summary: str
+        ) -> tuple[str, str] | None:
+            posted.append(card["body"][0]["text"])
+            return channel_id, "1764151500000"
+
+    dispatcher = dispatching.OutboxDispatcher(
+        sessions=sessions,
+        cipher=cipher,
+        clock=lambda: NOW,
+        messenger=Recording(),
+        channel_id="19:case-review",
+        timezone=ZoneInfo("Europe/London"),
+    )
+    await dispatcher.flush()
+    assert posted == ["v2"]
+    async with sessions() as session:
+        rows = list(await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+    assert [r.status for r in rows] == ["sent", "sent"]
+    assert rows[0].last_error == "superseded by a newer version of the card"
