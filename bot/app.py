@@ -34,11 +34,13 @@ from flows.addinfo import AddInfoFlow
 from flows.cases import CaseContext
 from flows.decisions import ScopingFlow
 from flows.referrals import ReferralFlow
+from flows.review import ReviewProposalFlow
 from storage import db
 from storage.audit import append_audit
 from storage.people import grant_role
 from workflow.addinfo import ADD_INFO
 from workflow.referral import REFERRAL, REFERRAL_FOR
+from workflow.review import REVIEW
 from workflow.scoping import SCOPING
 from workflow.timetable import TimetableError, load_timetable
 
@@ -126,6 +128,7 @@ def create_app(
                 REFERRAL.kind: referrals,
                 REFERRAL_FOR.kind: entered,
                 SCOPING.kind: FormWizard(SCOPING, wizard_deps, ScopingFlow(case_context)),
+                REVIEW.kind: FormWizard(REVIEW, wizard_deps, ReviewProposalFlow(case_context)),
                 ADD_INFO.kind: FormWizard(ADD_INFO, wizard_deps, AddInfoFlow(cipher)),
             },
             cases=case_context,

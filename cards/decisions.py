@@ -442,3 +442,135 @@ def panel_text_card(*, reference: str, text: str) -> dict[str, Any]:
         ],
         fallback_text=f"For the Panel's online form: {reference}",
     )
+
+
+# ----- the rapid review decision (Day 15) -----------------------------------------------------
+
+
+def review_prompt_card(
+    *,
+    reference: str,
+    stage: str,
+    proposal: Decided | None,
+    ticked: Sequence[str],
+    immediate_action: str,
+    national: str,
+    due: str,
+    overdue_note: str,
+    decided: Decided | None,
+    rejected: Decided | None,
+    for_chair: bool,
+    chair_ids: Sequence[str],
+    error: str = "",
+) -> dict[str, Any]:
+    """The Business Unit's proposed decision on a local review, for the chair to approve or
+    reject in the channel: the outcome and the criteria ticked (the notes and rationale go to
+    the chair 1:1)."""
+    items: list[Any] = [
+        *heading(f"Rapid review decision: {reference}", subtle=f"Stage: {esc(stage)}. {esc(due)}"),
+        *([attention(esc(error))] if error else []),
+        *([attention(esc(overdue_note))] if overdue_note else []),
+    ]
+    actions: list[Any] = []
+    if proposal is None:
+        items.append(para("The Business Unit hasn't proposed a decision yet.", is_subtle=True))
+    else:
+        items += [
+            facts(
+                [
+                    ("Proposed", esc(proposal.outcome)),
+                    ("By", esc(proposal.by)),
+                    ("When", day_and_time(proposal.when)),
+                    ("Immediate action for children's safety", esc(immediate_action)),
+                    ("May need a national review", esc(national)),
+                ]
+            ),
+            para("**Criteria ticked**", spacing="Medium"),
+            para("\n\n".join(f"- {esc(t)}" for t in ticked) if ticked else "None ticked."),
+        ]
+    if decided is not None:
+        items.append(para("**Approved by the chair**", spacing="Medium"))
+        items += _decided_block(decided, "Decision")
+    elif rejected is not None:
+        items.append(para("**Sent back by the chair**", spacing="Medium"))
+        items += _decided_block(rejected, "Outcome")
+        items.append(para("The Business Unit can propose again with **decide**.", is_subtle=True))
+    elif proposal is not None and for_chair:
+        items.append(
+            ac.InputText(
+                id="rationale",
+                label="Your note (required to send it back)",
+                is_multiline=True,
+                max_length=4000,
+            )
+        )
+        items.append(para(RATIONALE_HINT, is_subtle=True, size=act.FontSize.SMALL))
+        data = {"case": reference}
+        actions = [
+            execute(
+                f"Approve the decision on {reference}",
+                "review.approve",
+                data,
+                style=act.ActionStyle.POSITIVE,
+            ),
+            execute(f"Send the decision on {reference} back", "review.reject", data),
+        ]
+    elif proposal is not None:
+        items.append(
+            para(
+                "Waiting for the Case Review Sub-group chair's approval. Only the chair can "
+                "approve it.",
+                is_subtle=True,
+            )
+        )
+    card = render(items, actions, fallback_text=f"Rapid review decision: {reference}")
+    if decided is None and rejected is None and proposal is not None and chair_ids:
+        card["refresh"] = {
+            "action": {
+                "type": "Action.Execute",
+                "verb": "review.prompt",
+                "data": {"case": reference},
+            },
+            "userIds": list(chair_ids)[:60],
+        }
+    return card
+
+
+def review_details_card(
+    *,
+    reference: str,
+    outcome: str,
+    rationale: str,
+    consulted: str,
+    notes: Sequence[tuple[str, str]],
+    immediate: str,
+) -> dict[str, Any]:
+    """To the chair, 1:1: the proposal in full (its notes and rationale may be personal)."""
+    items: list[Any] = [
+        *heading(
+            f"Proposed rapid review decision: {reference}",
+            subtle="Approve or send it back with the buttons on the case review channel's card.",
+        ),
+        facts([("Proposed", esc(outcome))]),
+        para(f"**Rationale:** {esc(rationale)}"),
+        para(f"**Partners consulted, and their views:** {esc(consulted)}"),
+    ]
+    if immediate:
+        items.append(para(f"**Immediate action:** {esc(immediate)}"))
+    for title, note in notes:
+        items.append(facts([(esc(title), esc(note))]))
+    return render(items, fallback_text=f"Proposed rapid review decision: {reference}")
+
+
+def proposal_sent_card(*, reference: str) -> dict[str, Any]:
+    return render(
+        [
+            *heading(f"Sent to the chair: {reference}"),
+            para(
+                "The Case Review Sub-group chair approves it, or sends it back, on the case "
+                "review channel's card. To change it before then, type **decide** and the case "
+                "reference."
+            ),
+        ],
+        fallback_text=f"Sent to the chair: {reference}",
+    )

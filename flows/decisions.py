@@ -48,7 +48,7 @@ async def who_is(session: AsyncSession, aad: str, role: str) -> str:
     return f"{name} ({label(role)})"
 
 
-def _due(context: CaseContext, rows: Sequence[Any], key: str) -> str:
+def due_text(context: CaseContext, rows: Sequence[Any], key: str) -> str:
     for row in rows:
         if row.key == key and row.due_date is not None:
             number = context.timetable.day_number(key)
@@ -56,7 +56,7 @@ def _due(context: CaseContext, rows: Sequence[Any], key: str) -> str:
     return ""
 
 
-async def _decided(
+async def decided_view(
     session: AsyncSession,
     context: CaseContext,
     decision: cases.DecisionView,
@@ -74,7 +74,7 @@ async def _decided(
     )
 
 
-async def _current(
+async def current(
     session: AsyncSession, context: CaseContext, case: Case, kind: DecisionKind
 ) -> list[cases.DecisionView]:
     return await cases.current_decisions(
@@ -93,6 +93,16 @@ def _line(context: CaseContext, view: cases.DecisionView) -> cards.ViewLine:
 # ----- the chair's prompt ------------------------------------------------------------------
 
 
+async def chair_teams_ids(session: AsyncSession) -> list[str]:
+    """The chairs' Teams ids: who a card's ``refresh`` asks Teams to refresh it for."""
+    found = []
+    for aad in await people.list_holders(session=session, role=Role.CHAIR):
+        person = await people.get_person(session=session, aad_object_id=aad)
+        if person is not None and person.teams_user_id:
+            found.append(person.teams_user_id)
+    return found
+
+
 async def chair_prompt_for(
     session: AsyncSession,
     context: CaseContext,
@@ -103,22 +113,18 @@ async def chair_prompt_for(
     rationale: str = "",
 ) -> dict[str, Any]:
     """The decision prompt as the viewer sees it (``for_chair``: live buttons, unless decided)."""
-    views = await _current(session, context, case, DecisionKind.SCOPING_VIEW)
-    recommendation = await _current(session, context, case, DecisionKind.CHAIR_RECOMMENDATION)
+    views = await current(session, context, case, DecisionKind.SCOPING_VIEW)
+    recommendation = await current(session, context, case, DecisionKind.CHAIR_RECOMMENDATION)
     rows = await cases.list_milestones(session=session, case=case)
-    chair_ids = []
-    for aad in await people.list_holders(session=session, role=Role.CHAIR):
-        person = await people.get_person(session=session, aad_object_id=aad)
-        if person is not None and person.teams_user_id:
-            chair_ids.append(person.teams_user_id)
+    chair_ids = await chair_teams_ids(session)
     return cards.chair_prompt_card(
         reference=case.reference,
         stage=stage_label(Stage(case.stage), context.timetable.day_number),
         views=[_line(context, v) for v in views],
         expected=[label(r) for r in PARTNER_ROLES],
         assessment=assess(v.views for v in views),
-        due=_due(context, rows, "chair_recommendation"),
-        decided=await _decided(session, context, recommendation[-1], cards.RECOMMENDATIONS)
+        due=due_text(context, rows, "chair_recommendation"),
+        decided=await decided_view(session, context, recommendation[-1], cards.RECOMMENDATIONS)
         if recommendation
         else None,
         for_chair=for_chair,
@@ -181,7 +187,7 @@ class ScopingFlow:
         answers = submission.form["view"]
         earlier = [
             v
-            for v in await _current(session, self.context, case, DecisionKind.SCOPING_VIEW)
+            for v in await current(session, self.context, case, DecisionKind.SCOPING_VIEW)
             if v.decided_by == person.aad_object_id
         ]
         try:
@@ -203,7 +209,7 @@ class ScopingFlow:
             )
         except InvalidDecision as refused:
             raise Refused(str(refused)) from refused
-        views = await _current(session, self.context, case, DecisionKind.SCOPING_VIEW)
+        views = await current(session, self.context, case, DecisionKind.SCOPING_VIEW)
         if {v.decided_role for v in views} >= {r.value for r in PARTNER_ROLES}:
             await cases.complete_milestone(
                 session=session,
@@ -245,7 +251,7 @@ class Answer:
     message: str = ""
 
 
-async def _refuse(
+async def refuse(
     session: AsyncSession, case: Case, actor: str, what: str, reason: str, now: datetime
 ) -> None:
     """A press that changed nothing because of who pressed it: audited."""
@@ -279,8 +285,8 @@ async def recommend(
     is_chair = Role.CHAIR in roles
     kind = DecisionKind.CHAIR_RECOMMENDATION
     event = event_for(kind, outcome)
-    current = await _current(session, context, case, kind)
-    if current:  # decided already (two presses at once: the second lands here)
+    already = await current(session, context, case, kind)
+    if already:  # decided already (two presses at once: the second lands here)
         return Answer(await chair_prompt_for(session, context, case, for_chair=is_chair), False)
     if event is None:
         return Answer(
@@ -293,7 +299,7 @@ async def recommend(
         to = advance(Stage(case.stage), event, roles)
     except InvalidTransition as refused:
         if not is_chair:
-            await _refuse(session, case, actor, kind.value, str(refused), now)
+            await refuse(session, case, actor, kind.value, str(refused), now)
         return Answer(
             await chair_prompt_for(session, context, case, for_chair=False, error=str(refused)),
             False,
@@ -303,7 +309,7 @@ async def recommend(
             await chair_prompt_for(session, context, case, for_chair=True, error=NO_RATIONALE),
             False,
         )
-    views = await _current(session, context, case, DecisionKind.SCOPING_VIEW)
+    views = await current(session, context, case, DecisionKind.SCOPING_VIEW)
     await cases.record_decision(
         session=session,
         master=context.cipher,
@@ -351,18 +357,20 @@ async def la_card_for(
     error: str = "",
     rationale: str = "",
 ) -> dict[str, Any]:
-    recommendation = await _current(session, context, case, DecisionKind.CHAIR_RECOMMENDATION)
-    decided = await _current(session, context, case, DecisionKind.LA_DECISION)
-    views = await _current(session, context, case, DecisionKind.SCOPING_VIEW)
+    recommendation = await current(session, context, case, DecisionKind.CHAIR_RECOMMENDATION)
+    decided = await current(session, context, case, DecisionKind.LA_DECISION)
+    views = await current(session, context, case, DecisionKind.SCOPING_VIEW)
     rows = await cases.list_milestones(session=session, case=case)
     if not recommendation:
         raise Refused(f"The chair hasn't made a recommendation on {case.reference} yet.")
     return cards.la_decision_card(
         reference=case.reference,
-        recommendation=await _decided(session, context, recommendation[-1], cards.RECOMMENDATIONS),
+        recommendation=await decided_view(
+            session, context, recommendation[-1], cards.RECOMMENDATIONS
+        ),
         views=[(_line(context, v), v.rationale) for v in views],
-        due=_due(context, rows, "la_decision"),
-        decided=await _decided(session, context, decided[-1], cards.LA_OUTCOMES)
+        due=due_text(context, rows, "la_decision"),
+        decided=await decided_view(session, context, decided[-1], cards.LA_OUTCOMES)
         if decided
         else None,
         recording_for=recording_for,
@@ -400,7 +408,7 @@ async def la_decide(
         await who_is(session, director, Role.STRATEGIC_DIRECTOR) if recording and director else ""
     )
     may_see = bool({Role.STRATEGIC_DIRECTOR, Role.BUSINESS_UNIT} & roles)
-    if may_see and await _current(session, context, case, kind):
+    if may_see and await current(session, context, case, kind):
         return Answer(await la_card_for(session, context, case), False)
     event = event_for(kind, outcome)
     if event is None:
@@ -414,7 +422,7 @@ async def la_decide(
         to = advance(Stage(case.stage), event, roles)
     except InvalidTransition as refused:
         if not ({Role.STRATEGIC_DIRECTOR, Role.BUSINESS_UNIT} & roles):
-            await _refuse(session, case, actor, kind.value, str(refused), now)
+            await refuse(session, case, actor, kind.value, str(refused), now)
             return Answer(None, False, str(refused))
         return Answer(await la_card_for(session, context, case, error=str(refused)), False)
     if director is None:
@@ -486,7 +494,7 @@ async def notifications_card_for(
     session: AsyncSession, context: CaseContext, case: Case
 ) -> dict[str, Any] | None:
     """The checklist, or None when nobody need be told (not notified, no looked-after death)."""
-    decided = await _current(session, context, case, DecisionKind.LA_DECISION)
+    decided = await current(session, context, case, DecisionKind.LA_DECISION)
     if not decided:
         return None
     referral = await cases.read_referral(session=session, master=context.cipher, case=case)
@@ -513,7 +521,7 @@ async def notifications_card_for(
             )
         )
     return cards.notifications_card(
-        reference=case.reference, due=_due(context, rows, "la_decision"), notices=notices
+        reference=case.reference, due=due_text(context, rows, "la_decision"), notices=notices
     )
 
 
@@ -526,7 +534,7 @@ async def queue_notifications(
     if card is None:
         return
     referral = await cases.read_referral(session=session, master=context.cipher, case=case)
-    decided = await _current(session, context, case, DecisionKind.LA_DECISION)
+    decided = await current(session, context, case, DecisionKind.LA_DECISION)
     for aad in await people.list_holders(session=session, role=Role.BUSINESS_UNIT):
         await outbox.enqueue(
             session=session,
@@ -580,7 +588,7 @@ async def mark_notified(
     if case is None:
         return None
     if Role.BUSINESS_UNIT not in roles:
-        await _refuse(session, case, actor, "notification", "not the business unit", now)
+        await refuse(session, case, actor, "notification", "not the business unit", now)
         return Answer(None, False, "Only the BDSCP Business Unit records notifications.")
     card = await notifications_card_for(session, context, case)
     if card is None or recipient not in notifications.RECIPIENTS:

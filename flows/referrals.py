@@ -87,6 +87,11 @@ class ReferralFlow:
         referrer = str(form.get("referrer", {}).get("name", "")) or "the referrer"
         entered_by = person.name if self.for_someone else None
         await self._queue_notices(session, case, form, referrer, entered_by, submission.today, now)
+        # The bot tells the chair, the police and health as it queues their cards: Day 1's
+        # step is done with the referral itself.
+        await cases.complete_milestone(
+            session=session, case=case, key="referral_received", by="system", now=now
+        )
         log.info("referral submitted", extra={"case": case.reference})
         return int(case.id)
 

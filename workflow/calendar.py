@@ -110,3 +110,9 @@ def add_months(day: date, months: int) -> date:
 def british(when: date) -> str:
     """The one date format wherever the bot writes a date: "14 Mar 2019"."""
     return f"{when.day} {when:%b %Y}"
+
+
+def one_month_after(day: date) -> date:
+    """The same day of the next month, or that month's last day when it is shorter."""
+    year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
+    return date(year, month, min(day.day, _calendar.monthrange(year, month)[1]))

@@ -20,6 +20,8 @@ class DecisionKind(StrEnum):
     SCOPING_VIEW = "scoping_view"
     CHAIR_RECOMMENDATION = "chair_recommendation"
     LA_DECISION = "la_decision"
+    REVIEW_PROPOSAL = "review_proposal"  # the Business Unit's, for the chair to approve
+    REVIEW_REJECTION = "review_rejection"  # the chair sends a proposal back
     REVIEW_DECISION = "review_decision"
     PANEL_RESPONSE = "panel_response"
     PUBLICATION_DELAY = "publication_delay"
@@ -27,19 +29,22 @@ class DecisionKind(StrEnum):
     CLOSURE = "closure"
 
 
+REVIEW_OUTCOMES = (
+    "lcspr",
+    "single_agency_review",
+    "audit",
+    "learning_event",
+    "no_further_action",
+    "refer_national_review",
+)
 OUTCOMES: dict[DecisionKind, tuple[str, ...]] = {
     DecisionKind.SCOPING_VIEW: ("meets_criteria", "does_not_meet_criteria", "unsure"),
     DecisionKind.CHAIR_RECOMMENDATION: ("notify", "do_not_notify"),
     DecisionKind.LA_DECISION: ("notify", "do_not_notify"),
-    DecisionKind.REVIEW_DECISION: (
-        "lcspr",
-        "single_agency_review",
-        "audit",
-        "learning_event",
-        "no_further_action",
-        "refer_national_review",
-    ),
+    DecisionKind.REVIEW_DECISION: REVIEW_OUTCOMES,
+    DecisionKind.REVIEW_PROPOSAL: REVIEW_OUTCOMES,
     DecisionKind.PANEL_RESPONSE: ("national_review", "more_information", "agrees"),
+    DecisionKind.REVIEW_REJECTION: ("rejected",),
     DecisionKind.PUBLICATION_DELAY: ("delay", "do_not_publish_full_report"),
     DecisionKind.DEADLINE_CHANGE: ("pause", "resume", "extend"),
     DecisionKind.CLOSURE: ("close",),
@@ -47,6 +52,8 @@ OUTCOMES: dict[DecisionKind, tuple[str, ...]] = {
 
 # Who makes the decisions that move no stage; for the others, see ``deciders``.
 DECIDERS: dict[DecisionKind, frozenset[Role]] = {
+    DecisionKind.REVIEW_PROPOSAL: frozenset({Role.BUSINESS_UNIT}),
+    DecisionKind.REVIEW_REJECTION: frozenset({Role.CHAIR}),
     DecisionKind.PUBLICATION_DELAY: frozenset({Role.CHAIR}),
     DecisionKind.DEADLINE_CHANGE: frozenset({Role.CHAIR}),
     DecisionKind.CLOSURE: frozenset({Role.CHAIR}),

@@ -23,8 +23,10 @@ from flows.decisions import (
     who_is,
 )
 from flows.forms import Refused
+from flows.review import answer_proposal, review_prompt_for
 from storage import cases
 from storage.db import transaction
+from workflow.review import REVIEW
 from workflow.roles import Role, label
 from workflow.scoping import SCOPING
 
@@ -246,3 +248,82 @@ async def notifications_command(turn: Turn) -> None:
         )
         return
     await turn.send_card(card, summary=f"Notifications: {reference}")
+
+
+# ----- the rapid review decision (Day 15) ------------------------------------------------------
+
+register_form(ACTIONS, REVIEW)
+
+
+@COMMANDS.command("decide", usage="decide BR-2026-0007")
+async def decide(turn: Turn) -> None:
+    """Business Unit: propose the rapid review decision on a local review, for the chair."""
+    if not turn.is_personal:
+        await turn.say("The rapid review decision is prepared in a 1:1 chat with me, never here.")
+        return
+    reference = _reference(turn.args)
+    if not reference:
+        await turn.say(
+            "Type **decide** and the case reference, for example **decide BR-2026-0007**."
+        )
+        return
+    if Role.BUSINESS_UNIT not in await turn.roles():
+        await turn.say("Only the BDSCP Business Unit proposes the rapid review decision.")
+        return
+    services = turn.services
+    async with services.sessions() as session:
+        case = await cases.get_case(session=session, reference=reference)
+    if case is None:
+        await turn.say(f"I can't find a case {reference}.")
+        return
+    card = await services.wizards[REVIEW.kind].start(turn.person(), case_id=case.id)
+    await turn.send_card(card, summary=f"Rapid review decision: {reference}")
+
+
+@ACTIONS.refresh("review.prompt")
+async def review_prompt_refresh(turn: Turn) -> ActionResult:
+    reference = _reference(turn.data.get("case"))
+    services = turn.services
+    async with services.sessions() as session:
+        case = await cases.get_case(session=session, reference=reference) if reference else None
+        if case is None:
+            return ActionResult(unchanged=True)
+        card = await review_prompt_for(
+            session,
+            services.cases,
+            case,
+            for_chair=Role.CHAIR in await turn.roles(),
+            today=turn.now.astimezone(services.settings.tz).date(),
+        )
+    return ActionResult(card=card)
+
+
+async def _answer_review(turn: Turn, approve: bool) -> ActionResult:
+    reference = _reference(turn.data.get("case"))
+    if not reference:
+        return ActionResult(message="That card doesn't name a case.")
+    services = turn.services
+    async with transaction(services.sessions) as session:
+        answer = await answer_proposal(
+            session,
+            services.cases,
+            reference=reference,
+            approve=approve,
+            note=str(turn.data.get("rationale") or "")[:4000],
+            actor=turn.user_aad_id,
+            roles=await turn.roles(),
+            now=turn.now,
+        )
+    if answer is None:
+        return ActionResult(message=f"I can't find a case {reference}.")
+    return ActionResult(card=answer.card, message=answer.message or None)
+
+
+@ACTIONS.verb("review.approve")
+async def review_approve(turn: Turn) -> ActionResult:
+    return await _answer_review(turn, approve=True)
+
+
+@ACTIONS.verb("review.reject")
+async def review_reject(turn: Turn) -> ActionResult:
+    return await _answer_review(turn, approve=False)

@@ -17,6 +17,7 @@ from tests.cardcheck import assert_valid_card, card_text
 from workflow.addinfo import ADD_INFO
 from workflow.forms import FormSpec, Section
 from workflow.referral import REFERRAL, REFERRAL_FOR
+from workflow.review import REVIEW
 from workflow.scoping import SCOPING
 
 TEAMS_LIMIT = 28 * 1024
@@ -54,7 +55,9 @@ def within_budget(card: dict[str, Any], what: str) -> None:
     assert_valid_card(card)
 
 
-@pytest.mark.parametrize("spec", [REFERRAL, REFERRAL_FOR, ADD_INFO, SCOPING], ids=lambda s: s.kind)
+@pytest.mark.parametrize(
+    "spec", [REFERRAL, REFERRAL_FOR, ADD_INFO, SCOPING, REVIEW], ids=lambda s: s.kind
+)
 def test_every_step_and_the_summary_fit_when_everything_is_at_its_limit(spec: FormSpec) -> None:
     form = full_form(spec)
     draft = "0" * 36

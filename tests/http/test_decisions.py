@@ -268,8 +268,8 @@ async def test_two_presses_at_once_record_one_recommendation_and_the_director_de
     texts = [card_text(first["value"]), card_text(second["value"])]
     for text in texts:  # both see the one decision: what, who and when
         assert "By** " in text or "Chris Holt (Case Review Sub-group chair)" in text
-    outcomes = {"Notify the national Panel" in t for t in texts}
-    assert len(outcomes) == 1  # the same outcome shown to both
+    outcomes = {"Do not notify the national Panel" in t for t in texts}
+    assert len(outcomes) == 1  # the same outcome shown to both, whichever press came first
     async with app[SERVICES].sessions() as session:
         kinds = list(await session.scalars(select(DecisionRow.kind)))
         case = await cases.get_case(session=session, reference="BR-2026-0001")
@@ -319,7 +319,7 @@ async def test_two_presses_at_once_record_one_recommendation_and_the_director_de
     case_card = latest_card(connector, CHANNEL, "Case BR-2026-0001")
     assert "Rapid review" in card_text(case_card)
     shown = card_text(case_card)  # the decisions so far: what, who, when
-    assert "Chair's recommendation" in shown and "Notify the national Panel: Chris Holt" in shown
+    assert "Chair's recommendation" in shown and "national Panel: Chris Holt" in shown
     assert "Local Authority's decision" in shown and "Laura Ahmed" in shown
 
 
@@ -358,3 +358,92 @@ async def test_the_business_unit_records_the_directors_decision_not_to_notify(
     practitioner = Bot(client, connector.url, user=PRACTITIONER)
     (reply,) = await practitioner.say("la decision BR-2026-0001")
     assert "Only the" in reply["text"]
+
+
+async def review_refresh(client: Any, who: dict[str, str]) -> dict[str, Any]:
+    activity = execute(
+        "review.prompt",
+        {"case": "BR-2026-0001"},
+        user=who,
+        channel=True,
+        service_url=SERVICE["url"],
+    )
+    activity["value"]["trigger"] = "automatic"
+    body = await (await client.post("/api/messages", json=activity)).json()
+    assert_valid_card(body["value"])
+    return dict(body["value"])
+
+
+async def test_the_day_15_decision_is_proposed_by_the_business_unit_and_approved_by_the_chair(
+    tmp_path: Path, serve: Any, connector: FakeConnector, clock: FixedClock
+) -> None:
+    app = await scoped(tmp_path, serve, connector, clock)
+    client = CLIENTS[id(app)]
+    await press_in_channel(
+        client,
+        CHAIR,
+        await refresh(client, CHAIR),
+        "Recommend notification for BR-2026-0001",
+        rationale="Test met.",
+    )
+    await flush(app)
+    director = Bot(client, connector.url, user=DIRECTOR)
+    card = latest_card(connector, DIRECTOR["id"], "Decision on notification")
+    await director.press(card, "Notify the national Panel about BR-2026-0001", rationale="Met.")
+
+    bu = Bot(client, connector.url, user=BUSINESS_UNIT)
+    (reply,) = await bu.say("decide BR-2026-0001")
+    step = card_of(reply)
+    assert "The local review criteria" in card_text(step)
+    step = await bu.press(
+        step,
+        "Next",
+        must="improvements,working_together",
+        note_improvements="Repeated missed visits.",
+    )
+    assert "normally be made within one month of notification" in card_text(step)
+    summary = await bu.press(
+        step,
+        "Next",
+        immediate_action="no",
+        national="no",
+        outcome="lcspr",
+        rationale="Learning about agencies working together.",
+        consulted="Police, LA and ICB agree.",
+    )
+    sent = await bu.press(summary, "Send to the chair for approval")
+    assert "Sent to the chair: BR-2026-0001" in card_text(sent)
+    await flush(app)
+    prompt = latest_card(connector, CHANNEL, "Rapid review decision: BR-2026-0001")
+    text = card_text(prompt)
+    assert "A local child safeguarding practice review" in text
+    assert "organisations or agencies working together" in text
+    assert "Repeated missed visits" not in json.dumps(
+        [s.activity for s in connector.to(CHANNEL)]
+    )  # notes go to the chair 1:1 only
+    details = latest_card(connector, CHAIR["id"], "Proposed rapid review decision")
+    assert "Repeated missed visits." in card_text(details)
+
+    live = await review_refresh(client, CHAIR)
+    assert "Approve the decision on BR-2026-0001" in json.dumps(live)
+    status = await review_refresh(client, BUSINESS_UNIT)
+    assert "actions" not in status
+    refused = await press_in_channel(
+        client, BUSINESS_UNIT, live, "Approve the decision on BR-2026-0001"
+    )
+    assert "Only the Case Review Sub-group chair can approve" in card_text(refused["value"])
+    empty = await press_in_channel(client, CHAIR, live, "Send the decision on BR-2026-0001 back")
+    assert "Say why you are sending it back" in card_text(empty["value"])
+    approved = await press_in_channel(client, CHAIR, live, "Approve the decision on BR-2026-0001")
+    assert "Approved by the chair" in card_text(approved["value"])
+    async with app[SERVICES].sessions() as session:
+        case = await cases.get_case(session=session, reference="BR-2026-0001")
+        row = await session.scalar(select(DecisionRow).where(DecisionRow.kind == "review_decision"))
+        refusals = list(
+            await session.scalars(select(AuditEvent).where(AuditEvent.action == "decision.refused"))
+        )
+    assert case is not None and case.stage == "reporting"
+    assert case.review_decision_date is not None
+    assert row is not None and row.outcome == "lcspr" and row.decided_role == "chair"
+    assert row.recorded_by == BUSINESS_UNIT["aadObjectId"]
+    assert refusals

@@ -43,3 +43,23 @@ def test_the_card_shows_the_statutory_test_and_the_serious_harm_guidance_in_full
     assert "even if this is not immediately certain" in intro
     labels = [f.id for f in SCOPING.sections[0].fields]
     assert labels[:4] == ["abuse_or_neglect", "died_or_harmed", "where", "view"]
+
+
+def test_the_day_15_form_offers_the_decisions_the_records_take() -> None:
+    from workflow.decisions import OUTCOMES, DecisionKind
+    from workflow.review import REVIEW
+
+    outcome = REVIEW.section("decision").field("outcome")
+    assert tuple(v for v, _ in outcome.choices) == OUTCOMES[DecisionKind.REVIEW_DECISION]
+    criteria = REVIEW.section("criteria")
+    assert len(criteria.field("must").choices) == 4 and len(criteria.field("regard").choices) == 4
+
+
+def test_one_month_after_keeps_the_day_or_takes_the_months_last() -> None:
+    from datetime import date
+
+    from workflow.calendar import one_month_after
+
+    assert one_month_after(date(2026, 11, 27)) == date(2026, 12, 27)
+    assert one_month_after(date(2026, 12, 15)) == date(2027, 1, 15)
+    assert one_month_after(date(2027, 1, 31)) == date(2027, 2, 28)
