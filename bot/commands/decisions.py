@@ -23,6 +23,7 @@ from flows.decisions import (
     who_is,
 )
 from flows.forms import Refused
+from flows.panel import panel_card_for, record_panel_step
 from flows.review import answer_proposal, review_prompt_for
 from storage import cases
 from storage.db import transaction
@@ -327,3 +328,53 @@ async def review_approve(turn: Turn) -> ActionResult:
 @ACTIONS.verb("review.reject")
 async def review_reject(turn: Turn) -> ActionResult:
     return await _answer_review(turn, approve=False)
+
+
+# ----- Day 20 and the Panel's answer (the Business Unit, 1:1) ---------------------------------
+
+
+@COMMANDS.command("panel", usage="panel BR-2026-0007")
+async def panel(turn: Turn) -> None:
+    """Business Unit: record the report sent to the Panel (Day 20) and the Panel's response."""
+    if not turn.is_personal:
+        await turn.say("The Panel's steps are recorded in a 1:1 chat with me, never here.")
+        return
+    reference = _reference(turn.args)
+    if not reference:
+        await turn.say("Type **panel** and the case reference, for example **panel BR-2026-0007**.")
+        return
+    if Role.BUSINESS_UNIT not in await turn.roles():
+        await turn.say("Only the BDSCP Business Unit records the Panel's steps.")
+        return
+    services = turn.services
+    async with services.sessions() as session:
+        case = await cases.get_case(session=session, reference=reference)
+        card = await panel_card_for(session, services.cases, case) if case else None
+    if card is None:
+        await turn.say(f"I can't find a case {reference}.")
+        return
+    await turn.send_card(card, summary=f"The Panel: {reference}")
+
+
+@ACTIONS.verb("panel.record")
+async def panel_record(turn: Turn) -> ActionResult:
+    if not turn.is_personal:
+        return ActionResult(message="The Panel's steps are recorded in a 1:1 chat with me.")
+    reference = _reference(turn.data.get("case"))
+    if not reference:
+        return ActionResult(message="That card doesn't name a case.")
+    services = turn.services
+    async with transaction(services.sessions) as session:
+        answer = await record_panel_step(
+            session,
+            services.cases,
+            reference=reference,
+            what=str(turn.data.get("what") or ""),
+            note=str(turn.data.get("note") or "")[:2000],
+            actor=turn.user_aad_id,
+            roles=await turn.roles(),
+            now=turn.now,
+        )
+    if answer is None:
+        return ActionResult(message=f"I can't find a case {reference}.")
+    return ActionResult(card=answer.card, message=answer.message or None)

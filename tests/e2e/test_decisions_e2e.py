@@ -167,3 +167,85 @@ async def test_the_not_notified_branch_recorded_by_the_business_unit(teams: Loca
     assert "does not notify the national Panel" in text and "Recorded by" in text
     outcome = await card_in(teams, "practitioner", f"Outcome on {reference}")
     assert "not to notify the national Panel" in card_text(outcome.card)
+
+
+async def test_the_day_15_decision_and_day_20_through_the_client(teams: LocalTeams) -> None:
+    """The rest of the notified path: the Business Unit proposes the rapid review decision,
+    the chair approves it on the channel card, the report goes to the Panel on Day 20 and the
+    Panel's agreement starts the local review."""
+    reference = await scoped(teams)
+    live = await teams.refresh(await prompt(teams, reference), persona="chair")
+    await press(
+        teams, live, f"Recommend notification for {reference}", persona="chair", rationale="Met."
+    )
+    director_card = await card_in(
+        teams, "local_authority", f"Decision on notification: {reference}"
+    )
+    await press(
+        teams,
+        director_card,
+        f"Notify the national Panel about {reference}",
+        persona="local_authority",
+        rationale="Met.",
+    )
+    bu = "business_unit"
+    chat = await teams.personal_chat(bu)
+    before = teams.count(chat)
+    await teams.send(f"decide {reference}", persona=bu)
+    step = await teams.wait_for_message(
+        lambda m: m.card is not None and "The local review criteria" in card_text(m.card),
+        conversation_id=chat,
+        after=before,
+    )
+    step = await press(teams, step, "Next", persona=bu, must="improvements")
+    summary = await press(
+        teams,
+        step,
+        "Next",
+        persona=bu,
+        immediate_action="no",
+        national="no",
+        outcome="lcspr",
+        rationale="Learning about working together.",
+        consulted="All three partners agree.",
+    )
+    sent = await press(teams, summary, "Send to the chair for approval", persona=bu)
+    assert f"Sent to the chair: {reference}" in card_text(sent.card)
+    review = await teams.wait_for_message(
+        lambda m: m.card is not None and f"Rapid review decision: {reference}" in card_text(m.card),
+        conversation_id=teams.channel_id,
+    )
+    status = await teams.refresh(review, persona="police")
+    assert status.card is not None and "actions" not in status.card
+    live_review = await teams.refresh(review, persona="chair")
+    approved = await press(
+        teams, live_review, f"Approve the decision on {reference}", persona="chair"
+    )
+    assert "Approved by the chair" in card_text(approved.card)
+
+    before = teams.count(chat)
+    await teams.send(f"panel {reference}", persona=bu)
+    panel = await teams.wait_for_message(
+        lambda m: m.card is not None and f"The Panel: {reference}" in card_text(m.card),
+        conversation_id=chat,
+        after=before,
+    )
+    sent_report = await press(
+        teams, panel, f"Record the report on {reference} sent to the Panel", persona=bu
+    )
+    agreed = await press(
+        teams,
+        sent_report,
+        f"The Panel agrees with the decision on {reference}",
+        persona=bu,
+        note="Agreed by letter.",
+    )
+    assert "The Panel agrees with the local decision" in card_text(agreed.card)
+    await teams.wait_for_message(
+        lambda m: (
+            m.card is not None
+            and f"Case {reference}" in card_text(m.card)
+            and "Local child safeguarding practice review" in card_text(m.card)
+        ),
+        conversation_id=teams.channel_id,
+    )

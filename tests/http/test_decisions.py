@@ -447,3 +447,31 @@ async def test_the_day_15_decision_is_proposed_by_the_business_unit_and_approved
     assert row is not None and row.outcome == "lcspr" and row.decided_role == "chair"
     assert row.recorded_by == BUSINESS_UNIT["aadObjectId"]
     assert refusals
+    # Day 20: the report sent, then the Panel agrees: the local review starts.
+    (reply,) = await bu.say("panel BR-2026-0001")
+    panel = card_of(reply)
+    sent_card = await bu.press(panel, "Record the report on BR-2026-0001 sent to the Panel")
+    assert "The Panel agrees with the decision on BR-2026-0001" in json.dumps(sent_card)
+    no_note = await bu.press(sent_card, "The Panel asks for more on BR-2026-0001")
+    assert "Add a note" in card_text(no_note)
+    more = await bu.press(
+        sent_card, "The Panel asks for more on BR-2026-0001", note="Chronology requested."
+    )
+    assert "The Panel asked for more information" in card_text(more)
+    agreed = await bu.press(
+        more, "The Panel agrees with the decision on BR-2026-0001", note="Agreed by letter."
+    )
+    assert "The Panel agrees with the local decision" in card_text(agreed)
+    async with app[SERVICES].sessions() as session:
+        case = await cases.get_case(session=session, reference="BR-2026-0001")
+        responses = list(
+            await session.scalars(
+                select(DecisionRow.outcome).where(DecisionRow.kind == "panel_response")
+            )
+        )
+    assert case is not None and case.stage == "lcspr" and case.report_sent_date is not None
+    assert responses == ["more_information", "agrees"]
+    stranger = await Bot(client, connector.url, user=POLICE).press(
+        agreed, "The Panel takes a national review of BR-2026-0001", note="x"
+    )
+    assert "Only the BDSCP Business Unit" in stranger["message"]

@@ -1,0 +1,159 @@
+"""Day 20 and the Panel's answer: the Business Unit records the rapid review report sent to
+the Panel, then the Panel's response (a national review; more information, and when it was
+sent; or agreement with the local decision), and the case moves to the matching stage through
+``workflow.stages.advance``."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cards import decisions as cards
+from flows.cases import CaseContext, refresh_case_card
+from flows.decisions import Answer, current, refuse
+from storage import cases
+from storage.audit import append_audit
+from storage.models import Case
+from workflow.decisions import DecisionDraft, DecisionKind, event_for
+from workflow.review import OUTCOME_TITLES
+from workflow.roles import Role
+from workflow.stages import Event, InvalidTransition, Stage, advance, stage_label
+
+log = logging.getLogger(__name__)
+
+# What the Panel's agreement starts, by the rapid review's decision.
+AFTER_AGREEMENT = {
+    "lcspr": Event.START_LCSPR,
+    "single_agency_review": Event.START_ALTERNATIVE,
+    "audit": Event.START_ALTERNATIVE,
+    "learning_event": Event.START_ALTERNATIVE,
+}
+WHAT = {
+    "report_sent": "The rapid review report sent to the Panel",
+    "national_review": "The Panel is taking a national review",
+    "more_information": "The Panel asked for more information",
+    "more_sent": "More information sent to the Panel",
+    "agrees": "The Panel agrees with the local decision",
+}
+
+
+async def panel_card_for(
+    session: AsyncSession, context: CaseContext, case: Case, *, error: str = ""
+) -> dict[str, object]:
+    responses = await current(session, context, case, DecisionKind.PANEL_RESPONSE)
+    history = [
+        (WHAT.get(r.outcome, r.outcome), r.decided_at.astimezone(context.timezone))
+        for r in responses
+    ]
+    review = await current(session, context, case, DecisionKind.REVIEW_DECISION)
+    return cards.panel_card(
+        reference=case.reference,
+        stage=stage_label(Stage(case.stage), context.timetable.day_number),
+        review=OUTCOME_TITLES.get(review[-1].outcome, "") if review else "",
+        history=history,
+        report_sent=case.report_sent_date is not None,
+        error=error,
+    )
+
+
+async def record_panel_step(
+    session: AsyncSession,
+    context: CaseContext,
+    *,
+    reference: str,
+    what: str,
+    note: str,
+    actor: str,
+    roles: frozenset[str],
+    now: datetime,
+) -> Answer | None:
+    """One step of Day 20: checked against the stage rules, recorded, the case moved."""
+    case = await cases.lock_case(session=session, reference=reference)
+    if case is None:
+        return None
+    if Role.BUSINESS_UNIT not in roles:
+        await refuse(session, case, actor, "panel", "not the business unit", now)
+        return Answer(None, False, "Only the BDSCP Business Unit records the Panel's steps.")
+    if what not in WHAT:
+        return Answer(await panel_card_for(session, context, case, error="Choose a button."), False)
+    if not note.strip() and what != "report_sent":
+        return Answer(
+            await panel_card_for(
+                session, context, case, error="Add a note: what the Panel said, or what was sent."
+            ),
+            False,
+        )
+    today = now.astimezone(context.timezone).date()
+    stage = Stage(case.stage)
+    try:
+        if what == "report_sent":
+            to = advance(stage, Event.REPORT_SENT, roles)
+            await cases.set_anchor(
+                session=session,
+                case=case,
+                anchor="report_sent",
+                on=today,
+                timetable=context.timetable,
+                now=now,
+            )
+            await cases.complete_milestone(
+                session=session, case=case, key="report_to_panel", by=actor, now=now
+            )
+        elif what == "more_sent":
+            to = advance(stage, Event.PANEL_ASKS_MORE, roles)  # stays awaiting the Panel
+            await append_audit(
+                session=session,
+                now=now,
+                actor_aad_id=actor,
+                actor_role=Role.BUSINESS_UNIT,
+                action="panel.more_information_sent",
+                case_ref=case.reference,
+                details={},
+            )
+        else:
+            outcome = "agrees" if what == "agrees" else what
+            if what == "agrees":
+                review = await current(session, context, case, DecisionKind.REVIEW_DECISION)
+                decided = review[-1].outcome if review else ""
+                event = AFTER_AGREEMENT.get(decided)
+                if event is None:
+                    return Answer(
+                        await panel_card_for(
+                            session,
+                            context,
+                            case,
+                            error="With no local review to start, the chair closes the case.",
+                        ),
+                        False,
+                    )
+            else:
+                found = event_for(DecisionKind.PANEL_RESPONSE, outcome)
+                assert found is not None
+                event = found
+            to = advance(stage, event, roles)
+            await cases.record_decision(
+                session=session,
+                master=context.cipher,
+                case=case,
+                draft=DecisionDraft(
+                    kind=DecisionKind.PANEL_RESPONSE,
+                    outcome=outcome,
+                    rationale=note.strip(),
+                    decided_by=actor,
+                    decided_role=Role.BUSINESS_UNIT,
+                    decided_at=now,
+                ),
+                decider_roles=roles,
+            )
+            await cases.complete_milestone(
+                session=session, case=case, key="panel_response", by=actor, now=now
+            )
+    except InvalidTransition as refused:
+        return Answer(await panel_card_for(session, context, case, error=str(refused)), False)
+    case.stage = to.value
+    case.updated_at = now
+    await refresh_case_card(session, context, case, now, WHAT[what])
+    log.info("panel step recorded", extra={"case": case.reference, "what": what})
+    return Answer(await panel_card_for(session, context, case), True)
