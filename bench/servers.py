@@ -70,7 +70,50 @@ def project_app() -> web.Application:
         var_dir=str(folder / "var"),
         log_level="WARNING",
     )
-    return create_app(settings)
+    app = create_app(settings)
+    app.on_startup.append(_seed_cases)  # after the app's own start-up (migrations)
+    return app
+
+
+BENCH_CASES = 2000  # cases at scoping, for the chair's press: each press decides a new one
+CHAIR_WORKERS = 8  # the bench's users 0..7 hold the chair's role
+
+
+async def _seed_cases(app: web.Application) -> None:
+    """Cases at scoping for the chair's button press, and the chair's role for the bench's
+    users: made here through the storage layer, as a referral would make them."""
+    from datetime import UTC, date, datetime
+
+    from bot.app import SERVICES
+    from storage import cases, people
+    from storage.db import transaction
+    from workflow.roles import Role
+
+    services = app[SERVICES]
+    now = datetime.now(UTC)
+    async with transaction(services.sessions) as session:
+        for worker in range(CHAIR_WORKERS):
+            await people.grant_role(
+                session=session,
+                aad_object_id=f"00000000-0000-4000-8000-0000000000{worker:02d}",
+                role=Role.CHAIR,
+                granted_by="bench",
+                now=now,
+            )
+        for n in range(BENCH_CASES):
+            await cases.create_case(
+                session=session,
+                master=services.cipher,
+                timetable=services.timetable,
+                new=cases.NewCase(
+                    awareness_date=date(2026, 11, 2),
+                    referring_agency="Bench agency",
+                    referrer_aad_id="bench-referrer",
+                    referral={"incident": {"what_happened": f"Bench case {n}"}},
+                ),
+                actor_role=Role.PRACTITIONER,
+                now=now,
+            )
 
 
 def main() -> None:

@@ -3,8 +3,10 @@
 The project's turns: ``help`` (a card), the resume card (``refer`` with a referral already
 in progress: a draft read and decrypted), and a wizard step (``Next`` with valid input on the
 referral's first step, as an ``Action.Execute`` invoke: checked, encrypted, saved, the next
-card rendered). Both servers run in their own process and are driven through the same HTTP
-path by the same client, in the same run, at concurrency 1 and 8, alternating in rounds.
+card rendered), and the chair's button press on the decision prompt (``chair.recommend``:
+each press decides the next of the cases the project server seeds at scoping). Both servers
+run in their own process and are driven through the same HTTP path by the same client, in the
+same run, at concurrency 1 and 8, alternating in rounds.
 Prints turns per second, p50 and p95 latency, and each turn's ratio to the echo bot.
 Figures only: nothing here passes or fails.
 """
@@ -130,6 +132,7 @@ LABELS = {
     "help": "project help turn",
     "resume": "project resume card",
     "step": "project wizard step",
+    "chair": "project chair's press",
 }
 
 
@@ -154,6 +157,25 @@ def start(kind: str) -> tuple[subprocess.Popen[bytes], str]:
                 raise RuntimeError(Path(log.name).read_text()) from None
             time.sleep(0.1)
     raise RuntimeError(f"{kind} server did not start")
+
+
+_PRESSES = iter(range(1, 10**6))
+
+
+def chair_press(worker: int) -> dict[str, Any]:
+    """The chair's button on the decision prompt (Action.Execute), each press deciding the
+    next seeded case at scoping: the case locked, checked, the decision recorded, the case
+    moved, the channel's cards and the director's card queued."""
+    reference = f"BR-{time.gmtime().tm_year}-{next(_PRESSES):04d}"
+    data = {"case": reference, "outcome": "notify", "rationale": "Bench rationale."}
+    return {
+        **press("chair.recommend", data, worker),
+        "channelData": {
+            "tenant": {"id": TENANT},
+            "channel": {"id": "19:bench"},
+            "team": {"id": "19:bench"},
+        },
+    }
 
 
 async def measure_all(turns: int, warmup: int, rounds: int) -> dict[str, list[Result]]:
@@ -182,6 +204,7 @@ async def measure_all(turns: int, warmup: int, rounds: int) -> dict[str, list[Re
                     i,
                 ),
             ),
+            ("chair", project_url, chair_press),
         ]
         for _, url, turn in rows:
             await drive(url, turn, 1, warmup)

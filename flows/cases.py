@@ -19,7 +19,7 @@ from storage.crypto import Cipher
 from storage.models import Case, MilestoneRow
 from workflow.corrections import InvalidCorrection, check_awareness_correction
 from workflow.roles import label
-from workflow.stages import Stage, stage_label
+from workflow.stages import NOT_APPLICABLE_ON_ENTRY, Stage, stage_label
 from workflow.timetable import Timetable, due_dates, project
 
 # The case card's dates: milestone, and what it is called there (its Day from the timetable).
@@ -87,7 +87,13 @@ def case_card_from_rows(
         for key, text in CASE_CARD_DATES
     ]
     open_rows = sorted(
-        (row for row in rows if row.completed_at is None and row.due_date is not None),
+        (
+            row
+            for row in rows
+            if row.completed_at is None
+            and row.not_applicable_since is None
+            and row.due_date is not None
+        ),
         key=lambda row: (row.due_date or date.max, row.id),
     )
     next_deadline = None
@@ -134,6 +140,25 @@ async def refresh_case_card(
         card_key=case_card_key(case.reference),
         case_ref=case.reference,
     )
+
+
+async def move_case(
+    session: AsyncSession,
+    case: Case,
+    to: Stage,
+    now: datetime,
+    *,
+    also_not_applicable: tuple[str, ...] = (),
+) -> None:
+    """The case enters ``to`` (a stage ``workflow.stages.advance`` allowed): the milestones
+    that branch makes irrelevant are marked not applicable, and never chased."""
+    case.stage = to.value
+    case.updated_at = now
+    keys = (*NOT_APPLICABLE_ON_ENTRY.get(to, ()), *also_not_applicable)
+    if keys:
+        await cases.mark_not_applicable(
+            session=session, case=case, keys=keys, why=f"the case went to {to.value}", now=now
+        )
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards import decisions as cards
 from cards.common import day
-from flows.cases import CaseContext, refresh_case_card
+from flows.cases import CaseContext, move_case, refresh_case_card
 from flows.forms import Refused, Submission
 from storage import cases, outbox, people
 from storage.audit import append_audit
@@ -326,8 +326,7 @@ async def recommend(
         ),
         decider_roles=roles,
     )
-    case.stage = to.value
-    case.updated_at = now
+    await move_case(session, case, to, now)
     await cases.complete_milestone(
         session=session, case=case, key="chair_recommendation", by=actor, now=now
     )
@@ -453,8 +452,7 @@ async def la_decide(
         decider_roles=director_roles,
         recorded_by=actor if recording else None,
     )
-    case.stage = to.value
-    case.updated_at = now
+    await move_case(session, case, to, now)
     today = now.astimezone(context.timezone).date()
     if outcome == "notify":
         await cases.set_anchor(

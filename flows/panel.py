@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards import decisions as cards
-from flows.cases import CaseContext, refresh_case_card
+from flows.cases import CaseContext, move_case, refresh_case_card
 from flows.decisions import Answer, current, refuse
 from storage import cases
 from storage.audit import append_audit
@@ -152,8 +152,7 @@ async def record_panel_step(
             )
     except InvalidTransition as refused:
         return Answer(await panel_card_for(session, context, case, error=str(refused)), False)
-    case.stage = to.value
-    case.updated_at = now
+    await move_case(session, case, to, now)
     await refresh_case_card(session, context, case, now, WHAT[what])
     log.info("panel step recorded", extra={"case": case.reference, "what": what})
     return Answer(await panel_card_for(session, context, case), True)

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards import decisions as cards
-from flows.cases import CaseContext, refresh_case_card
+from flows.cases import CaseContext, move_case, refresh_case_card
 from flows.decisions import Answer, chair_teams_ids, current, decided_view, due_text, refuse
 from flows.forms import Refused, Submission
 from storage import cases, outbox, people
@@ -21,7 +21,13 @@ from workflow.calendar import british, one_month_after
 from workflow.decisions import DecisionDraft, DecisionKind, InvalidDecision, event_for
 from workflow.review import CRITERIA_TITLES, OUTCOME_TITLES
 from workflow.roles import Role
-from workflow.stages import InvalidTransition, Stage, advance, stage_label
+from workflow.stages import (
+    LOCAL_REVIEW_MILESTONES,
+    InvalidTransition,
+    Stage,
+    advance,
+    stage_label,
+)
 
 log = logging.getLogger(__name__)
 
@@ -255,8 +261,14 @@ async def answer_proposal(
             decider_roles=roles,
             recorded_by=proposal.decided_by,
         )
-        case.stage = to.value
-        case.updated_at = now
+        # Without a local review, nothing of one is due.
+        await move_case(
+            session,
+            case,
+            to,
+            now,
+            also_not_applicable=LOCAL_REVIEW_MILESTONES if proposal.outcome != "lcspr" else (),
+        )
         await cases.set_anchor(
             session=session,
             case=case,

@@ -327,6 +327,22 @@ async def complete_milestone(
     return row
 
 
+async def mark_not_applicable(
+    *, session: AsyncSession, case: Case, keys: Iterable[str], why: str, now: datetime
+) -> list[str]:
+    """Mark open milestones not applicable (the branch taken makes them irrelevant); return
+    the keys marked."""
+    wanted = set(keys)
+    marked = []
+    for row in await list_milestones(session=session, case=case):
+        if row.key in wanted and row.completed_at is None and row.not_applicable_since is None:
+            row.not_applicable_since = now
+            row.not_applicable_why = why[:64]
+            marked.append(row.key)
+    await session.flush()
+    return marked
+
+
 async def adjust_milestone(
     *,
     session: AsyncSession,
@@ -393,6 +409,7 @@ async def list_due_milestones(
         .join(MilestoneRow, MilestoneRow.case_id == Case.id)
         .where(
             MilestoneRow.completed_at.is_(None),
+            MilestoneRow.not_applicable_since.is_(None),
             MilestoneRow.due_date.is_not(None),
             MilestoneRow.due_date <= before,
             Case.stage != Stage.CLOSED.value,

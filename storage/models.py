@@ -209,6 +209,9 @@ class MilestoneRow(Base):
     paused_since: Mapped[date | None] = mapped_column(Date)
     completed_at: Mapped[datetime | None]
     completed_by: Mapped[str | None] = mapped_column(String(64))
+    # The branch the case took makes this milestone irrelevant: never chased, never shown.
+    not_applicable_since: Mapped[datetime | None]
+    not_applicable_why: Mapped[str | None] = mapped_column(String(64))
 
 
 class MilestoneAdjustment(Base):

@@ -180,3 +180,20 @@ def stage_label(stage: Stage, day_of: Callable[[str], int | None]) -> str:
         if first is not None and last is not None:
             return f"{STAGE_LABELS[stage]} (Days {first} to {last})"
     return STAGE_LABELS[stage]
+
+
+# Milestones (timetable keys) that a branch makes irrelevant: marked not applicable when the
+# case takes it, so they are never chased. Without a local review, nothing of one is due.
+LOCAL_REVIEW_MILESTONES = ("reviewer_commissioned", "final_report_sent", "publication")
+RAPID_REVIEW_MILESTONES = (
+    "igts_sent",
+    "igt_returns",
+    "rapid_review_meeting",
+    "report_to_panel",
+    "panel_response",
+)
+NOT_APPLICABLE_ON_ENTRY: dict[Stage, tuple[str, ...]] = {
+    Stage.NOT_NOTIFIED: (*RAPID_REVIEW_MILESTONES, *LOCAL_REVIEW_MILESTONES),
+    Stage.ALTERNATIVE_REVIEW: LOCAL_REVIEW_MILESTONES,
+    Stage.NATIONAL_REVIEW: LOCAL_REVIEW_MILESTONES,
+}

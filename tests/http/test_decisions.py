@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ from sqlalchemy import select
 
 from bot.app import SERVICES, create_app
 from storage import cases
-from storage.models import AuditEvent, DecisionRow
+from storage.models import AuditEvent, DecisionRow, MilestoneRow
 from tests.activities import (
     BUSINESS_UNIT,
     CHAIR,
@@ -355,6 +356,16 @@ async def test_the_business_unit_records_the_directors_decision_not_to_notify(
     assert row.decided_by == DIRECTOR["aadObjectId"] and row.decided_role == "strategic_director"
     assert row.recorded_by == BUSINESS_UNIT["aadObjectId"]
     assert case is not None and case.stage == "not_notified"
+    # The branch taken makes the rapid review and the local review irrelevant: never chased.
+    async with app[SERVICES].sessions() as session:
+        irrelevant = set(
+            await session.scalars(
+                select(MilestoneRow.key).where(MilestoneRow.not_applicable_since.is_not(None))
+            )
+        )
+        due = await cases.list_due_milestones(session=session, before=date(2030, 1, 1))
+    assert {"rapid_review_meeting", "report_to_panel", "publication"} <= irrelevant
+    assert not {m.key for _, m in due} & irrelevant
     practitioner = Bot(client, connector.url, user=PRACTITIONER)
     (reply,) = await practitioner.say("la decision BR-2026-0001")
     assert "Only the" in reply["text"]
