@@ -136,18 +136,18 @@ LABELS = {
 }
 
 
-def start(kind: str) -> tuple[subprocess.Popen[bytes], str]:
+def start(kind: str, cases: int = 0) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     log = tempfile.NamedTemporaryFile(prefix=f"crb-bench-{kind}-", suffix=".log", delete=False)  # noqa: SIM115
     process = subprocess.Popen(
         [sys.executable, "-m", "bench.servers", kind, str(port)],
         cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env={**os.environ, "PYTHONPATH": str(ROOT), "BENCH_CASES": str(cases)},
         stdout=subprocess.DEVNULL,
         stderr=log,  # a file, not a pipe: a pipe nobody reads would fill and stall the server
     )
     url = f"http://127.0.0.1:{port}/api/messages"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 60 + cases * 0.1  # seeding cases takes a while
     while time.monotonic() < deadline:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
@@ -182,7 +182,7 @@ async def measure_all(turns: int, warmup: int, rounds: int) -> dict[str, list[Re
     """Both servers up at once; measurements alternate between the turns in rounds, so drift
     in the machine's load falls on all alike."""
     echo_process, echo_url = start("echo")
-    project_process, project_url = start("project")
+    project_process, project_url = start("project", cases=warmup + 2 * turns + 20)
     try:
         drafts = await open_drafts(project_url, 8)
         first_step = {"section": "criteria", "rows": 0, "return": ""}
