@@ -459,6 +459,7 @@ def review_prompt_card(
     overdue_note: str,
     decided: Decided | None,
     rejected: Decided | None,
+    past_month: bool = False,
     for_chair: bool,
     chair_ids: Sequence[str],
     error: str = "",
@@ -469,7 +470,11 @@ def review_prompt_card(
     items: list[Any] = [
         *heading(f"Rapid review decision: {reference}", subtle=f"Stage: {esc(stage)}. {esc(due)}"),
         *([attention(esc(error))] if error else []),
-        *([attention(esc(overdue_note))] if overdue_note else []),
+        *(
+            [attention(esc(overdue_note)) if past_month else para(esc(overdue_note))]
+            if overdue_note
+            else []
+        ),
     ]
     actions: list[Any] = []
     if proposal is None:

@@ -110,6 +110,7 @@ async def review_prompt_for(
         national=YES_NO.get(str(answers.get("national", "")), "Not said"),
         due=due_text(context, rows, "rapid_review_meeting"),
         overdue_note=overdue,
+        past_month=overdue.startswith("Past the month"),
         decided=await decided_view(session, context, decided, OUTCOME_TITLES) if decided else None,
         rejected=await decided_view(session, context, rejected, {"rejected": "Sent back"})
         if rejected
