@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Awaitable, Callable
 
 from bot.actions import ActionResult
 from bot.commands import ACTIONS, COMMANDS
 from bot.forms import register_form
 from bot.turn import Turn
 from flows.decisions import (
+    Answer,
     chair_prompt_for,
     director_of,
     la_card_for,
@@ -44,6 +46,43 @@ register_form(ACTIONS, SCOPING)
 def _reference(text: object) -> str:
     reference = str(text or "").strip().upper()
     return reference if REFERENCE.match(reference) else ""
+
+
+async def _press(
+    turn: Turn,
+    step: Callable[..., Awaitable[Answer | None]],
+    *,
+    only_in_1_to_1: str = "",
+    **inputs: object,
+) -> ActionResult:
+    """A decision button: the case it names, the flow run in one transaction with who pressed
+    it (their roles from the server, never the card), its card or message back."""
+    if only_in_1_to_1 and not turn.is_personal:
+        return ActionResult(message=only_in_1_to_1)
+    reference = _reference(turn.data.get("case"))
+    if not reference:
+        return ActionResult(message="That card doesn't name a case.")
+    services = turn.services
+    try:
+        async with transaction(services.sessions) as session:
+            answer = await step(
+                session,
+                services.cases,
+                reference=reference,
+                actor=turn.user_aad_id,
+                roles=await turn.roles(),
+                now=turn.now,
+                **inputs,
+            )
+    except Refused as refused:
+        return ActionResult(message=str(refused))
+    if answer is None:
+        return ActionResult(message=f"I can't find a case {reference}.")
+    return ActionResult(card=answer.card, message=answer.message or None)
+
+
+def _text(turn: Turn, key: str, limit: int = 4000) -> str:
+    return str(turn.data.get(key) or "")[:limit]
 
 
 async def _start_view(turn: Turn, reference: str) -> ActionResult:
@@ -104,24 +143,9 @@ async def chair_prompt_refresh(turn: Turn) -> ActionResult:
 
 @ACTIONS.verb("chair.recommend")
 async def chair_recommend(turn: Turn) -> ActionResult:
-    reference = _reference(turn.data.get("case"))
-    if not reference:
-        return ActionResult(message="That card doesn't name a case.")
-    services = turn.services
-    async with transaction(services.sessions) as session:
-        answer = await recommend(
-            session,
-            services.cases,
-            reference=reference,
-            outcome=str(turn.data.get("outcome") or ""),
-            rationale=str(turn.data.get("rationale") or "")[:4000],
-            actor=turn.user_aad_id,
-            roles=await turn.roles(),
-            now=turn.now,
-        )
-    if answer is None:
-        return ActionResult(message=f"I can't find a case {reference}.")
-    return ActionResult(card=answer.card, message=answer.message or None)
+    return await _press(
+        turn, recommend, outcome=_text(turn, "outcome", 64), rationale=_text(turn, "rationale")
+    )
 
 
 # ----- the Local Authority's decision (1:1) ----------------------------------------------------
@@ -129,29 +153,13 @@ async def chair_recommend(turn: Turn) -> ActionResult:
 
 @ACTIONS.verb("la.decide")
 async def la_decision(turn: Turn) -> ActionResult:
-    if not turn.is_personal:
-        return ActionResult(message="The Local Authority's decision is made in a 1:1 chat.")
-    reference = _reference(turn.data.get("case"))
-    if not reference:
-        return ActionResult(message="That card doesn't name a case.")
-    services = turn.services
-    try:
-        async with transaction(services.sessions) as session:
-            answer = await la_decide(
-                session,
-                services.cases,
-                reference=reference,
-                outcome=str(turn.data.get("outcome") or ""),
-                rationale=str(turn.data.get("rationale") or "")[:4000],
-                actor=turn.user_aad_id,
-                roles=await turn.roles(),
-                now=turn.now,
-            )
-    except Refused as refused:
-        return ActionResult(message=str(refused))
-    if answer is None:
-        return ActionResult(message=f"I can't find a case {reference}.")
-    return ActionResult(card=answer.card, message=answer.message or None)
+    return await _press(
+        turn,
+        la_decide,
+        only_in_1_to_1="The Local Authority's decision is made in a 1:1 chat.",
+        outcome=_text(turn, "outcome", 64),
+        rationale=_text(turn, "rationale"),
+    )
 
 
 @COMMANDS.command("la decision", usage="la decision BR-2026-0007")
@@ -202,27 +210,14 @@ async def la_decision_command(turn: Turn) -> None:
 
 @ACTIONS.verb("notify.mark")
 async def notify_mark(turn: Turn) -> ActionResult:
-    if not turn.is_personal:
-        return ActionResult(message="Notifications are recorded in a 1:1 chat with me.")
-    reference = _reference(turn.data.get("case"))
-    recipient = str(turn.data.get("recipient") or "")
-    if not reference:
-        return ActionResult(message="That card doesn't name a case.")
-    services = turn.services
-    async with transaction(services.sessions) as session:
-        answer = await mark_notified(
-            session,
-            services.cases,
-            reference=reference,
-            recipient=recipient,
-            external_reference=str(turn.data.get(f"ref_{recipient}") or ""),
-            actor=turn.user_aad_id,
-            roles=await turn.roles(),
-            now=turn.now,
-        )
-    if answer is None:
-        return ActionResult(message=f"I can't find a case {reference}.")
-    return ActionResult(card=answer.card, message=answer.message or None)
+    recipient = _text(turn, "recipient", 64)
+    return await _press(
+        turn,
+        mark_notified,
+        only_in_1_to_1="Notifications are recorded in a 1:1 chat with me.",
+        recipient=recipient,
+        external_reference=_text(turn, f"ref_{recipient}", 200),
+    )
 
 
 @COMMANDS.command("notifications", usage="notifications BR-2026-0007")
@@ -300,24 +295,7 @@ async def review_prompt_refresh(turn: Turn) -> ActionResult:
 
 
 async def _answer_review(turn: Turn, approve: bool) -> ActionResult:
-    reference = _reference(turn.data.get("case"))
-    if not reference:
-        return ActionResult(message="That card doesn't name a case.")
-    services = turn.services
-    async with transaction(services.sessions) as session:
-        answer = await answer_proposal(
-            session,
-            services.cases,
-            reference=reference,
-            approve=approve,
-            note=str(turn.data.get("rationale") or "")[:4000],
-            actor=turn.user_aad_id,
-            roles=await turn.roles(),
-            now=turn.now,
-        )
-    if answer is None:
-        return ActionResult(message=f"I can't find a case {reference}.")
-    return ActionResult(card=answer.card, message=answer.message or None)
+    return await _press(turn, answer_proposal, approve=approve, note=_text(turn, "rationale"))
 
 
 @ACTIONS.verb("review.approve")
@@ -358,23 +336,10 @@ async def panel(turn: Turn) -> None:
 
 @ACTIONS.verb("panel.record")
 async def panel_record(turn: Turn) -> ActionResult:
-    if not turn.is_personal:
-        return ActionResult(message="The Panel's steps are recorded in a 1:1 chat with me.")
-    reference = _reference(turn.data.get("case"))
-    if not reference:
-        return ActionResult(message="That card doesn't name a case.")
-    services = turn.services
-    async with transaction(services.sessions) as session:
-        answer = await record_panel_step(
-            session,
-            services.cases,
-            reference=reference,
-            what=str(turn.data.get("what") or ""),
-            note=str(turn.data.get("note") or "")[:2000],
-            actor=turn.user_aad_id,
-            roles=await turn.roles(),
-            now=turn.now,
-        )
-    if answer is None:
-        return ActionResult(message=f"I can't find a case {reference}.")
-    return ActionResult(card=answer.card, message=answer.message or None)
+    return await _press(
+        turn,
+        record_panel_step,
+        only_in_1_to_1="The Panel's steps are recorded in a 1:1 chat with me.",
+        what=_text(turn, "what", 64),
+        note=_text(turn, "note", 2000),
+    )
