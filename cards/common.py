@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from typing import Any, Final
 
@@ -119,3 +119,32 @@ def render(
 def attachment(card: dict[str, Any]) -> dict[str, Any]:
     """The message attachment that carries ``card``."""
     return {"contentType": CARD_CONTENT_TYPE, "content": card}
+
+
+def in_parts(
+    blocks: Sequence[list[Any]], card: Callable[[list[Any], str], dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """``blocks`` of card elements on as few cards as keep each within Teams' size budget:
+    ``card(items, part)`` builds one (``part`` is "" or " (part 2 of 3)"). A block is kept
+    whole on a card where it fits, else split element by element; nothing is dropped."""
+
+    def fits(items: list[Any]) -> bool:
+        return card_size(card(items, " (part 99 of 99)")) <= CARD_BUDGET
+
+    parts: list[list[Any]] = [[]]
+    for block in blocks:
+        if fits([*parts[-1], *block]):
+            parts[-1].extend(block)
+            continue
+        if parts[-1]:
+            parts.append([])
+        if fits(block):  # a block whole on a card of its own
+            parts[-1].extend(block)
+            continue
+        for item in block:  # too long even alone: element by element
+            if parts[-1] and not fits([*parts[-1], item]):
+                parts.append([])
+            parts[-1].append(item)
+    if len(parts) == 1:
+        return [card(parts[0], "")]
+    return [card(items, f" (part {n} of {len(parts)})") for n, items in enumerate(parts, 1)]

@@ -18,16 +18,28 @@ from adaptive_cards import card as ac
 from adaptive_cards import types as act
 
 from cards.common import (
+    CARD_BUDGET,
     attention,
+    card_size,
+    clip,
     day_and_time,
     esc,
     execute,
     facts,
     heading,
+    in_parts,
     para,
     render,
 )
-from workflow.scoping import SERIOUS_HARM, STATUTORY_TEST, TEST_QUESTIONS, VIEWS, Assessment
+from cards.forms import section_facts
+from workflow.scoping import (
+    SCOPING,
+    SERIOUS_HARM,
+    STATUTORY_TEST,
+    TEST_QUESTIONS,
+    VIEWS,
+    Assessment,
+)
 
 VIEW_TITLES = dict(VIEWS)
 PART_TITLES = {
@@ -49,10 +61,35 @@ LA_OUTCOMES = {
     "notify": "The Local Authority notifies the national Panel",
     "do_not_notify": "The Local Authority does not notify the national Panel",
 }
+PANEL_STEPS = {
+    "report_sent": "The rapid review report sent to the Panel",
+    "national_review": "The Panel is taking a national review",
+    "more_information": "The Panel asked for more information",
+    "more_sent": "More information sent to the Panel",
+    "agrees": "The Panel agrees with the local decision",
+}
 RATIONALE_HINT = (
     "Required. It is shown with the decision in the case review channel: don't name the child "
     "or family."
 )
+
+
+def rationale_input(
+    rationale: str = "", *, label: str = "Rationale", required: bool = True
+) -> list[Any]:
+    """The rationale box every decision card asks for, with what becomes of what is typed."""
+    return [
+        ac.InputText(
+            id="rationale",
+            label=label,
+            is_multiline=True,
+            max_length=4000,
+            value=rationale or None,
+            is_required=required or None,
+            error_message="Give the rationale." if required else None,
+        ),
+        para(RATIONALE_HINT, is_subtle=True, size=act.FontSize.SMALL),
+    ]
 
 
 @dataclass(frozen=True)
@@ -99,6 +136,119 @@ def scoping_invitation_card(*, reference: str, audience: str) -> dict[str, Any]:
         )
     ]
     return render(items, actions, fallback_text=f"Your scoping view on {reference}")
+
+
+@dataclass(frozen=True)
+class Invited:
+    """Someone the Business Unit asked for a scoping view, and whether they gave it."""
+
+    name: str
+    agency: str
+    when: datetime  # local time
+    answered: bool
+
+
+def invite_card(
+    *,
+    reference: str,
+    people: Sequence[tuple[str, str]],  # (Entra id, name): who can be invited
+    invited: Sequence[Invited],
+    error: str = "",
+    person: str = "",
+    agency: str = "",
+    done: str = "",
+) -> dict[str, Any]:
+    """The Business Unit's card to ask someone from another agency for a scoping view: they
+    get the referral's details and the same scoping card as the partners."""
+    items: list[Any] = [
+        *heading(
+            f"Invite another agency's view on {reference}",
+            subtle="The person you invite gets the referral's details and the same scoping "
+            "card as the partners, in a 1:1 chat with me. They can see this case only.",
+        )
+    ]
+    if done:
+        items.append(para(esc(done), color=act.Colors.GOOD, weight=act.FontWeight.BOLDER))
+    if invited:
+        items.append(para("**Invited so far**", spacing="Medium"))
+        items.append(
+            facts(
+                (
+                    f"{esc(i.name)} ({esc(i.agency)})",
+                    ("View given" if i.answered else "No view yet")
+                    + f"; invited {day_and_time(i.when)}",
+                )
+                for i in invited
+            )
+        )
+    if error:
+        items.append(attention(esc(error)))
+    items += [
+        ac.InputChoiceSet(
+            id="person",
+            label="Who to invite",
+            choices=[ac.InputChoice(title=name, value=aad) for aad, name in people],
+            value=person or None,
+            is_required=True,
+            error_message="Choose who to invite.",
+            placeholder="Choose a person from the team",
+        ),
+        ac.InputText(
+            id="agency",
+            label="Their agency",
+            placeholder="For example: Bradford Council Education Safeguarding",
+            max_length=200,
+            value=agency or None,
+            is_required=True,
+            error_message="Say which agency they are from.",
+        ),
+    ]
+    actions = [
+        execute(
+            f"Invite them to give a view on {reference}",
+            "scoping.invite",
+            {"case": reference},
+            style=act.ActionStyle.POSITIVE,
+        )
+    ]
+    return render(items, actions, fallback_text=f"Invite another agency's view on {reference}")
+
+
+def scoping_views_cards(
+    *, reference: str, views: Sequence[tuple[ViewLine, dict[str, Any]]]
+) -> list[dict[str, Any]]:
+    """Every agency's current scoping view in full, for a 1:1 chat: as many cards as it
+    takes, each within Teams' limit."""
+    blocks: list[list[Any]] = [
+        [
+            ac.TextBlock(
+                text=f"{esc(line.who)}: {VIEW_TITLES.get(line.outcome, line.outcome)} "
+                f"({day_and_time(line.when)})",
+                weight=act.FontWeight.BOLDER,
+                wrap=True,
+                separator=True,
+                spacing=act.Spacing.MEDIUM,
+            ),
+            *section_facts(SCOPING.sections[0], answers, reader=True, one_each=True),
+        ]
+        for line, answers in views
+    ] or [[para("No views have been given yet.")]]
+
+    def card(items: list[Any], part: str) -> dict[str, Any]:
+        title = f"Scoping views on {reference}{part}"
+        return render(
+            [
+                *heading(
+                    title,
+                    subtle="Each agency's current view, in full; a revised view replaces the "
+                    "earlier one, which is kept. For the partnership's use only.",
+                ),
+                *items,
+            ],
+            fallback_text=title,
+        )
+
+    return in_parts(blocks, card)
 
 
 def view_recorded_card(*, reference: str, revised: bool) -> dict[str, Any]:
@@ -182,7 +332,8 @@ def chair_prompt_card(
     items: list[Any] = [
         *heading(
             f"Recommendation on notification: {reference}",
-            subtle=f"Stage: {esc(stage)}. {esc(due)}",
+            # Once made, the card is the recommendation's record: the case card has the stage.
+            subtle=None if decided is not None else f"Stage: {esc(stage)}. {esc(due)}",
         ),
         *([attention(esc(error))] if error else []),
         *_views_block(views, expected),
@@ -205,18 +356,7 @@ def chair_prompt_card(
                 spacing="Medium",
             )
         )
-        items.append(
-            ac.InputText(
-                id="rationale",
-                label="Rationale",
-                is_multiline=True,
-                max_length=4000,
-                value=rationale or None,
-                is_required=True,
-                error_message="Give your rationale.",
-            )
-        )
-        items.append(para(RATIONALE_HINT, is_subtle=True, size=act.FontSize.SMALL))
+        items += rationale_input(rationale)
         data = {"case": reference}
         actions = [
             execute(
@@ -241,19 +381,97 @@ def chair_prompt_card(
             )
         )
     card = render(items, actions, fallback_text=f"Recommendation on notification: {reference}")
-    if decided is None and chair_ids:
+    return for_the_chair(card, "chair.prompt", reference, chair_ids if decided is None else ())
+
+
+def for_the_chair(
+    card: dict[str, Any], verb: str, reference: str, chair_ids: Sequence[str]
+) -> dict[str, Any]:
+    """A channel card Teams refreshes for the chairs (``chair_ids``; none once decided), so
+    they see the live buttons and everyone else the status (PLATFORM.md: at most 60 ids)."""
+    if chair_ids:
         card["refresh"] = {
-            "action": {
-                "type": "Action.Execute",
-                "verb": "chair.prompt",
-                "data": {"case": reference},
-            },
+            "action": {"type": "Action.Execute", "verb": verb, "data": {"case": reference}},
             "userIds": list(chair_ids)[:60],
         }
     return card
 
 
+# ----- what next, when the Local Authority does not notify (the case review channel) ---------
+
+NEXT_STEPS = {
+    "single_agency_review": "A single agency review",
+    "audit": "A single or multi-agency audit",
+    "learning_event": "A learning event",
+    "no_further_action": "No further action: the case closes",
+}
+NEXT_STEP_BUTTONS = {
+    "single_agency_review": "Start a single agency review of {ref}",
+    "audit": "Start an audit of {ref}",
+    "learning_event": "Hold a learning event on {ref}",
+    "no_further_action": "Close {ref} with no further action",
+}
+
+
+def next_step_card(
+    *,
+    reference: str,
+    stage: str,
+    la_decision: Decided,
+    decided: Decided | None,
+    for_chair: bool,
+    chair_ids: Sequence[str],
+    error: str = "",
+    rationale: str = "",
+) -> dict[str, Any]:
+    """After the Local Authority decides not to notify: the case may still have a local
+    review of another kind, or close (PROCESS.md, "Not notifiable"). The chair chooses, with
+    a rationale; everyone else sees the status."""
+    items: list[Any] = [
+        *heading(f"What next for {reference}", subtle=f"Stage: {esc(stage)}."),
+        *([attention(esc(error))] if error else []),
+        para("**The Local Authority's decision**", spacing="Medium"),
+        *_decided_block(la_decision, "Decision"),
+    ]
+    actions: list[Any] = []
+    if decided is not None:
+        items.append(para("**The chair's decision on what next**", spacing="Medium"))
+        items += _decided_block(decided, "Next step")
+    elif for_chair:
+        items.append(
+            para(
+                "**Your decision.** The case was not notified, but partners can still learn "
+                "from it. Give your rationale, then choose the next step.",
+                spacing="Medium",
+            )
+        )
+        items += rationale_input(rationale)
+        actions = [
+            execute(
+                title.format(ref=reference),
+                "next.decide",
+                {"case": reference, "outcome": key},
+                style=act.ActionStyle.POSITIVE if n == 0 else None,
+            )
+            for n, (key, title) in enumerate(NEXT_STEP_BUTTONS.items())
+        ]
+    else:
+        items.append(
+            para(
+                "Waiting for the Case Review Sub-group chair to decide what happens next. Only "
+                "the chair can decide it.",
+                spacing="Medium",
+                is_subtle=True,
+            )
+        )
+    card = render(items, actions, fallback_text=f"What next for {reference}")
+    return for_the_chair(card, "next.prompt", reference, chair_ids if decided is None else ())
+
+
 # ----- the Local Authority's decision (1:1) ----------------------------------------------------
+
+
+REASON_LIMITS = (3000, 1500, 800, 400, 200)  # characters of each reason, tried in turn
 
 
 def la_decision_card(
@@ -268,7 +486,38 @@ def la_decision_card(
     rationale: str = "",
 ) -> dict[str, Any]:
     """To the Strategic Director (or the Business Unit recording for them): the chair's
-    recommendation and the partners' views with their reasons; notify or not."""
+    recommendation and the partners' views with their reasons; notify or not. Long reasons
+    are shortened only as far as the card must be to fit Teams' limit, and the card then
+    says how to read them in full."""
+    for limit in REASON_LIMITS:
+        card = _la_decision_card(
+            reference=reference,
+            recommendation=recommendation,
+            views=views,
+            due=due,
+            decided=decided,
+            recording_for=recording_for,
+            error=error,
+            rationale=rationale,
+            reason_limit=limit,
+        )
+        if card_size(card) <= CARD_BUDGET:
+            break
+    return card
+
+
+def _la_decision_card(
+    *,
+    reference: str,
+    recommendation: Decided,
+    views: Sequence[tuple[ViewLine, str]],
+    due: str,
+    decided: Decided | None,
+    recording_for: str,
+    error: str,
+    rationale: str,
+    reason_limit: int,
+) -> dict[str, Any]:
     items: list[Any] = [
         *heading(
             f"Decision on notification: {reference}",
@@ -284,12 +533,20 @@ def la_decision_card(
             facts(
                 [
                     (esc(view.who), VIEW_TITLES.get(view.outcome, view.outcome)),
-                    ("Reason", esc(reason) or "Not given"),
+                    ("Reason", esc(clip(reason, reason_limit)) or "Not given"),
                 ]
             )
         )
     if not views:
         items.append(para("No views were given.", is_subtle=True))
+    elif any(len(reason) > reason_limit for _, reason in views):
+        items.append(
+            para(
+                f"Long reasons are shortened here. To read every view in full, type "
+                f"**scoping {reference}**.",
+                is_subtle=True,
+            )
+        )
     actions: list[Any] = []
     if decided is not None:
         items.append(para("**Decided**", spacing="Medium"))
@@ -304,18 +561,7 @@ def la_decision_card(
             )
         if error:
             items.append(attention(esc(error)))
-        items.append(
-            ac.InputText(
-                id="rationale",
-                label="Rationale",
-                is_multiline=True,
-                max_length=4000,
-                value=rationale or None,
-                is_required=True,
-                error_message="Give the rationale.",
-            )
-        )
-        items.append(para(RATIONALE_HINT, is_subtle=True, size=act.FontSize.SMALL))
+        items += rationale_input(rationale)
         data = {"case": reference, "for": "director" if recording_for else ""}
         actions = [
             execute(
@@ -364,6 +610,7 @@ class Notice:
 
     key: str
     title: str
+    short: str  # as a sentence names it: "the national Panel"
     sent: datetime | None = None  # local time
     reference: str = ""
     by: str = ""
@@ -397,13 +644,13 @@ def notifications_card(*, reference: str, due: str, notices: Sequence[Notice]) -
                     ac.TextBlock(text=esc(notice.title), weight=act.FontWeight.BOLDER, wrap=True),
                     ac.InputText(
                         id=f"ref_{notice.key}",
-                        label="Their reference, if they gave one",
+                        label=f"The reference {notice.short} gave, if any",
                         max_length=200,
                     ),
                     ac.ActionSet(
                         actions=[
                             execute(
-                                f"Mark {notice.title} told",
+                                f"Mark {notice.short} as told",
                                 "notify.mark",
                                 {"case": reference, "recipient": notice.key},
                             )
@@ -501,15 +748,7 @@ def review_prompt_card(
         items += _decided_block(rejected, "Outcome")
         items.append(para("The Business Unit can propose again with **decide**.", is_subtle=True))
     elif proposal is not None and for_chair:
-        items.append(
-            ac.InputText(
-                id="rationale",
-                label="Your note (required to send it back)",
-                is_multiline=True,
-                max_length=4000,
-            )
-        )
-        items.append(para(RATIONALE_HINT, is_subtle=True, size=act.FontSize.SMALL))
+        items += rationale_input(label="Your note (required to send it back)", required=False)
         data = {"case": reference}
         actions = [
             execute(
@@ -529,16 +768,8 @@ def review_prompt_card(
             )
         )
     card = render(items, actions, fallback_text=f"Rapid review decision: {reference}")
-    if decided is None and rejected is None and proposal is not None and chair_ids:
-        card["refresh"] = {
-            "action": {
-                "type": "Action.Execute",
-                "verb": "review.prompt",
-                "data": {"case": reference},
-            },
-            "userIds": list(chair_ids)[:60],
-        }
-    return card
+    live = decided is None and rejected is None and proposal is not None
+    return for_the_chair(card, "review.prompt", reference, chair_ids if live else ())
 
 
 def review_details_card(

@@ -15,14 +15,13 @@ from adaptive_cards import card as ac
 from adaptive_cards import types as act
 
 from cards.common import (
-    CARD_BUDGET,
     attention,
-    card_size,
     day,
     day_and_time,
     esc,
     facts,
     heading,
+    in_parts,
     para,
     render,
 )
@@ -186,26 +185,7 @@ def referral_details_cards(
             fallback_text=title,
         )
 
-    def fits(items: list[Any]) -> bool:
-        return card_size(card(items, " (part 9 of 9)")) <= CARD_BUDGET
-
-    parts: list[list[Any]] = [[]]
-    for block in blocks:
-        if fits([*parts[-1], *block]):
-            parts[-1].extend(block)
-            continue
-        if parts[-1]:
-            parts.append([])
-        if fits(block):  # a section whole on a card of its own
-            parts[-1].extend(block)
-            continue
-        for item in block:  # too long even alone: answer by answer
-            if parts[-1] and not fits([*parts[-1], item]):
-                parts.append([])
-            parts[-1].append(item)
-    if len(parts) == 1:
-        return [card(parts[0], "")]
-    return [card(items, f" (part {n} of {len(parts)})") for n, items in enumerate(parts, 1)]
+    return in_parts(blocks, card)
 
 
 def more_information_card(
@@ -262,7 +242,7 @@ def case_card(
         ),
     ]
     if decided:
-        items.append(para("**Decisions so far**", spacing="Medium"))
+        items.append(para("**Decisions and steps so far**", spacing="Medium"))
         items.append(facts((esc(what), esc(outcome)) for what, outcome in decided))
     if next_deadline:
         label, when = next_deadline

@@ -17,7 +17,9 @@ from cards.common import day_and_time
 from storage import cases, outbox, people
 from storage.crypto import Cipher
 from storage.models import Case, MilestoneRow
+from workflow import notifications
 from workflow.corrections import InvalidCorrection, check_awareness_correction
+from workflow.review import OUTCOME_TITLES
 from workflow.roles import label
 from workflow.stages import NOT_APPLICABLE_ON_ENTRY, Stage, stage_label
 from workflow.timetable import Timetable, due_dates, project
@@ -45,6 +47,9 @@ def case_card_key(reference: str) -> str:
 DECISIONS_SHOWN = {
     "chair_recommendation": ("Chair's recommendation", decision_cards.RECOMMENDATIONS),
     "la_decision": ("Local Authority's decision", decision_cards.LA_OUTCOMES),
+    "next_step": ("Chair's decision on what next", decision_cards.NEXT_STEPS),
+    "review_decision": ("Rapid review decision", OUTCOME_TITLES),
+    "panel_response": ("The Panel", decision_cards.PANEL_STEPS),
 }
 
 
@@ -60,14 +65,33 @@ async def case_card_for(
         for decision in await cases.current_decisions(
             session=session, master=master, case=case, kind=kind
         ):
-            person = await people.get_person(session=session, aad_object_id=decision.decided_by)
-            name = (
-                person.name if person is not None and person.name else label(decision.decided_role)
-            )
+            name = await _name(session, decision.decided_by, label(decision.decided_role))
             when = decision.decided_at.astimezone(now.tzinfo)
             outcome = titles.get(decision.outcome, decision.outcome)
-            decided.append((what, f"{outcome}: {name}, {day_and_time(when)}"))
-    return case_card_from_rows(case, rows, timetable, now, decided)
+            decided.append((when, what, f"{outcome}: {name}, {day_and_time(when)}"))
+    # The steps that are records but not decisions: who told whom, and the report sent.
+    for told in await cases.list_notifications(session=session, case=case):
+        when = told.sent_at.astimezone(now.tzinfo)
+        decided.append(
+            (
+                when,
+                "Notified",
+                f"{notifications.SHORT_NAMES.get(told.recipient, told.recipient)}: "
+                f"{await _name(session, told.recorded_by)}, {day_and_time(when)}",
+            )
+        )
+    for row in rows:
+        if row.key == "report_to_panel" and row.completed_at is not None:
+            when = row.completed_at.astimezone(now.tzinfo)
+            who = await _name(session, row.completed_by or "")
+            decided.append((when, "Report sent to the Panel", f"{who}, {day_and_time(when)}"))
+    decided.sort(key=lambda d: d[0])  # in the order they were made
+    return case_card_from_rows(case, rows, timetable, now, [(w, t) for _, w, t in decided])
+
+
+async def _name(session: AsyncSession, aad: str, otherwise: str = "Someone") -> str:
+    person = await people.get_person(session=session, aad_object_id=aad) if aad else None
+    return person.name if person is not None and person.name else otherwise
 
 
 def case_card_from_rows(
@@ -85,6 +109,7 @@ def case_card_from_rows(
             by_key[key].due_date if key in by_key and by_key[key].due_date else projected.get(key),
         )
         for key, text in CASE_CARD_DATES
+        if key not in by_key or by_key[key].not_applicable_since is None  # the branch taken
     ]
     open_rows = sorted(
         (
@@ -128,16 +153,41 @@ async def refresh_case_card(
     """Queue the channel's case card again: posted once, then updated in place."""
     if not context.case_review_channel_id:
         return
+    await queue_channel_card(
+        session,
+        context,
+        case,
+        now,
+        await case_card_for(
+            session, case, context.timetable, now.astimezone(context.timezone), context.cipher
+        ),
+        summary=f"Case {case.reference}: {why}",
+        key=case_card_key(case.reference),
+    )
+
+
+async def queue_channel_card(
+    session: AsyncSession,
+    context: CaseContext,
+    case: Case,
+    now: datetime,
+    card: dict[str, Any],
+    *,
+    summary: str,
+    key: str,
+) -> None:
+    """Post a card about ``case`` to the case review channel through the outbox: the first
+    time posted, after that updated in place (``key``). Nothing when no channel is set."""
+    if not context.case_review_channel_id:
+        return
     await outbox.enqueue(
         session=session,
         cipher=context.cipher,
         now=now,
-        card=await case_card_for(
-            session, case, context.timetable, now.astimezone(context.timezone), context.cipher
-        ),
-        summary=f"Case {case.reference}: {why}",
+        card=card,
+        summary=summary,
         channel_id=context.case_review_channel_id,
-        card_key=case_card_key(case.reference),
+        card_key=key,
         case_ref=case.reference,
     )
 
@@ -155,6 +205,8 @@ async def move_case(
     case.stage = to.value
     case.updated_at = now
     keys = (*NOT_APPLICABLE_ON_ENTRY.get(to, ()), *also_not_applicable)
+    if to is Stage.CLOSED:  # a closed case is chased for nothing
+        keys = tuple(row.key for row in await cases.list_milestones(session=session, case=case))
     if keys:
         await cases.mark_not_applicable(
             session=session, case=case, keys=keys, why=f"the case went to {to.value}", now=now

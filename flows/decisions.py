@@ -11,7 +11,7 @@ recorded (never edited: a revision supersedes), the case moved, messages queued.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,9 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards import decisions as cards
 from cards.common import day
-from flows.cases import CaseContext, move_case, refresh_case_card
+from flows.cases import CaseContext, move_case, queue_channel_card, refresh_case_card
 from flows.forms import Refused, Submission
-from storage import cases, outbox, people
+from storage import cases, outbox, people, requests
 from storage.audit import append_audit
 from storage.models import Case
 from workflow import notifications
@@ -83,8 +83,9 @@ async def current(
 
 
 def _line(context: CaseContext, view: cases.DecisionView) -> cards.ViewLine:
+    agency = view.views.get("agency", "") if view.decided_role == Role.INVITED_AGENCY else ""
     return cards.ViewLine(
-        who=label(view.decided_role),
+        who=f"{agency} (invited by the Business Unit)" if agency else label(view.decided_role),
         outcome=view.outcome,
         when=view.decided_at.astimezone(context.timezone),
     )
@@ -140,24 +141,34 @@ async def queue_chair_prompt(
     """Post the prompt to the case review channel, or update it in place."""
     if not context.case_review_channel_id:
         return
-    await outbox.enqueue(
-        session=session,
-        cipher=context.cipher,
-        now=now,
-        card=await chair_prompt_for(session, context, case, for_chair=False),
+    await queue_channel_card(
+        session,
+        context,
+        case,
+        now,
+        await chair_prompt_for(session, context, case, for_chair=False),
         summary=f"Recommendation on notification: {case.reference} ({why})",
-        channel_id=context.case_review_channel_id,
-        card_key=chair_prompt_key(case.reference),
-        case_ref=case.reference,
+        key=chair_prompt_key(case.reference),
     )
 
 
 # ----- scoping views -----------------------------------------------------------------------
 
 
+ONLY_PARTNERS = (
+    "Only the Police, Local Authority and Integrated Care Board representatives, and people "
+    "the BDSCP Business Unit invites, give scoping views."
+)
+SCOPING_INVITATION = "scoping_view"  # the purpose of a request for another agency's view
+
+
 def partner_role(roles: frozenset[str]) -> str | None:
-    """The partner role a person gives their view as (the first they hold)."""
-    return next((role.value for role in PARTNER_ROLES if role in roles), None)
+    """The role a person gives their view as: the first partner role they hold, or, asked by
+    the Business Unit for this case (``roles`` read with the case), an invited agency's."""
+    found = next((role.value for role in PARTNER_ROLES if role in roles), None)
+    if found is None and Role.INVITED_AGENCY in roles:
+        return Role.INVITED_AGENCY.value
+    return found
 
 
 @dataclass(frozen=True)
@@ -170,13 +181,12 @@ class ScopingFlow:
         if case is None:
             raise LookupError("the case this view was for is gone")
         person = submission.person
-        roles = await people.get_roles(session=session, aad_object_id=person.aad_object_id)
+        roles = await people.get_roles(
+            session=session, aad_object_id=person.aad_object_id, case_id=case.id
+        )
         role = partner_role(roles)
         if role is None:  # checked at the start too: never trust a card
-            raise Refused(
-                "Only the Police, Local Authority and Integrated Care Board representatives "
-                "give scoping views."
-            )
+            raise Refused(ONLY_PARTNERS)
         try:
             advance(Stage(case.stage), event_for_view(), roles)
         except InvalidTransition as refused:
@@ -184,7 +194,15 @@ class ScopingFlow:
                 f"{case.reference} has moved on from scoping, so views can't be given or "
                 "revised now."
             ) from refused
-        answers = submission.form["view"]
+        answers = {k: str(v) for k, v in submission.form["view"].items()}
+        if role == Role.INVITED_AGENCY:
+            invitation = await requests.get_request(
+                session=session,
+                case=case,
+                purpose=SCOPING_INVITATION,
+                aad_object_id=person.aad_object_id,
+            )
+            answers["agency"] = invitation.agency if invitation is not None else ""
         earlier = [
             v
             for v in await current(session, self.context, case, DecisionKind.SCOPING_VIEW)
@@ -202,7 +220,7 @@ class ScopingFlow:
                     decided_by=person.aad_object_id,
                     decided_role=role,
                     decided_at=submission.now,
-                    views={k: str(v) for k, v in answers.items()},
+                    views=answers,
                     supersedes=earlier[-1].id if earlier else None,
                 ),
                 decider_roles=roles,
@@ -230,6 +248,42 @@ class ScopingFlow:
         every = await cases.list_decisions(session=session, master=self.context.cipher, case=case)
         revised = any(d.kind == DecisionKind.SCOPING_VIEW and d.supersedes_id for d in every)
         return cards.view_recorded_card(reference=case.reference, revised=revised)
+
+
+VIEW_READERS = frozenset({Role.BUSINESS_UNIT, Role.CHAIR, Role.STRATEGIC_DIRECTOR, *PARTNER_ROLES})
+NOT_A_READER = (
+    "Only the BDSCP Business Unit, the Case Review Sub-group chair, the Strategic Director and "
+    "the partner representatives read the scoping views in full."
+)
+
+
+async def read_views(
+    session: AsyncSession,
+    context: CaseContext,
+    case: Case,
+    *,
+    actor: str,
+    roles: frozenset[str],
+    now: datetime,
+) -> tuple[list[dict[str, Any]], str]:
+    """Every current scoping view in full, for a 1:1 chat: the cards, or why not. Reading
+    them, or being refused, is audited."""
+    if not VIEW_READERS & roles:
+        await refuse(session, case, actor, "scoping_views", "not a reader", now)
+        return [], NOT_A_READER
+    views = await current(session, context, case, DecisionKind.SCOPING_VIEW)
+    await append_audit(
+        session=session,
+        now=now,
+        actor_aad_id=actor,
+        actor_role=next((r for r in sorted(VIEW_READERS) if r in roles), ""),
+        action="scoping.views_viewed",
+        case_ref=case.reference,
+        details={"views": len(views)},
+    )
+    return cards.scoping_views_cards(
+        reference=case.reference, views=[(_line(context, v), dict(v.views)) for v in views]
+    ), ""
 
 
 def event_for_view() -> Any:
@@ -267,6 +321,62 @@ async def refuse(
     log.warning("decision refused", extra={"case": case.reference, "what": what})
 
 
+ChairCard = Callable[..., Awaitable[dict[str, Any]]]  # (for_chair=, error=) -> the card
+
+
+async def chair_decides(
+    session: AsyncSession,
+    context: CaseContext,
+    case: Case,
+    kind: DecisionKind,
+    card: ChairCard,
+    *,
+    outcome: str,
+    rationale: str,
+    actor: str,
+    roles: frozenset[str],
+    now: datetime,
+    consulted: tuple[str, ...] = (),
+    views: dict[str, str] | None = None,
+) -> Answer | Stage:
+    """A chair's button on a channel card (``case`` locked): the decision recorded and the
+    case moved, returning the stage it moved to; or, when nothing changes, the card to show
+    instead. Decided already (two presses at once, a stale card): the decided card. Not the
+    chair: refused, audited, the status. No rationale: asked for, in the card."""
+    is_chair = Role.CHAIR in roles
+    if await current(session, context, case, kind):
+        return Answer(await card(for_chair=is_chair), False)
+    event = event_for(kind, outcome)
+    if event is None:
+        return Answer(await card(for_chair=is_chair, error="Choose one of the buttons."), False)
+    try:
+        to = advance(Stage(case.stage), event, roles)
+    except InvalidTransition as refused:
+        if not is_chair:
+            await refuse(session, case, actor, kind.value, str(refused), now)
+        return Answer(await card(for_chair=False, error=str(refused)), False)
+    if not rationale.strip():
+        return Answer(await card(for_chair=True, error=NO_RATIONALE), False)
+    await cases.record_decision(
+        session=session,
+        master=context.cipher,
+        case=case,
+        draft=DecisionDraft(
+            kind=kind,
+            outcome=outcome,
+            rationale=rationale.strip(),
+            decided_by=actor,
+            decided_role=Role.CHAIR,
+            decided_at=now,
+            consulted=consulted,
+            views=views or {},
+        ),
+        decider_roles=roles,
+    )
+    await move_case(session, case, to, now)
+    return to
+
+
 async def recommend(
     session: AsyncSession,
     context: CaseContext,
@@ -282,51 +392,27 @@ async def recommend(
     case = await cases.lock_case(session=session, reference=reference)
     if case is None:
         return None
-    is_chair = Role.CHAIR in roles
-    kind = DecisionKind.CHAIR_RECOMMENDATION
-    event = event_for(kind, outcome)
-    already = await current(session, context, case, kind)
-    if already:  # decided already (two presses at once: the second lands here)
-        return Answer(await chair_prompt_for(session, context, case, for_chair=is_chair), False)
-    if event is None:
-        return Answer(
-            await chair_prompt_for(
-                session, context, case, for_chair=is_chair, error="Choose one of the buttons."
-            ),
-            False,
-        )
-    try:
-        to = advance(Stage(case.stage), event, roles)
-    except InvalidTransition as refused:
-        if not is_chair:
-            await refuse(session, case, actor, kind.value, str(refused), now)
-        return Answer(
-            await chair_prompt_for(session, context, case, for_chair=False, error=str(refused)),
-            False,
-        )
-    if not rationale.strip():
-        return Answer(
-            await chair_prompt_for(session, context, case, for_chair=True, error=NO_RATIONALE),
-            False,
-        )
     views = await current(session, context, case, DecisionKind.SCOPING_VIEW)
-    await cases.record_decision(
-        session=session,
-        master=context.cipher,
-        case=case,
-        draft=DecisionDraft(
-            kind=kind,
-            outcome=outcome,
-            rationale=rationale.strip(),
-            decided_by=actor,
-            decided_role=Role.CHAIR,
-            decided_at=now,
-            consulted=tuple(v.decided_by for v in views),
-            views={label(v.decided_role): v.outcome for v in views},
-        ),
-        decider_roles=roles,
+
+    async def card(*, for_chair: bool, error: str = "") -> dict[str, Any]:
+        return await chair_prompt_for(session, context, case, for_chair=for_chair, error=error)
+
+    done = await chair_decides(
+        session,
+        context,
+        case,
+        DecisionKind.CHAIR_RECOMMENDATION,
+        card,
+        outcome=outcome,
+        rationale=rationale,
+        actor=actor,
+        roles=roles,
+        now=now,
+        consulted=tuple(v.decided_by for v in views),
+        views={label(v.decided_role): v.outcome for v in views},
     )
-    await move_case(session, case, to, now)
+    if isinstance(done, Answer):
+        return done
     await cases.complete_milestone(
         session=session, case=case, key="chair_recommendation", by=actor, now=now
     )
@@ -481,8 +567,98 @@ async def la_decide(
             case_ref=case.reference,
             dedupe_key=f"referrer-outcome:{case.reference}",
         )
+    if outcome == "do_not_notify":
+        await queue_next_step(session, context, case, now, "not notified")
     log.info("local authority decided", extra={"case": case.reference})
     return Answer(await la_card_for(session, context, case), True)
+
+
+# ----- what next, when the Local Authority does not notify -------------------------------------
+
+
+def next_step_key(reference: str) -> str:
+    return f"next-step:{reference}"
+
+
+async def next_step_for(
+    session: AsyncSession,
+    context: CaseContext,
+    case: Case,
+    *,
+    for_chair: bool,
+    error: str = "",
+    rationale: str = "",
+) -> dict[str, Any]:
+    """The chair's card on what happens to a case the Local Authority did not notify."""
+    la = await current(session, context, case, DecisionKind.LA_DECISION)
+    if not la or la[-1].outcome != "do_not_notify":
+        raise Refused(f"The Local Authority hasn't decided against notifying {case.reference}.")
+    decided = await current(session, context, case, DecisionKind.NEXT_STEP)
+    return cards.next_step_card(
+        reference=case.reference,
+        stage=stage_label(Stage(case.stage), context.timetable.day_number),
+        la_decision=await decided_view(session, context, la[-1], cards.LA_OUTCOMES),
+        decided=await decided_view(session, context, decided[-1], cards.NEXT_STEPS)
+        if decided
+        else None,
+        for_chair=for_chair,
+        chair_ids=await chair_teams_ids(session),
+        error=error,
+        rationale=rationale,
+    )
+
+
+async def queue_next_step(
+    session: AsyncSession, context: CaseContext, case: Case, now: datetime, why: str
+) -> None:
+    await queue_channel_card(
+        session,
+        context,
+        case,
+        now,
+        await next_step_for(session, context, case, for_chair=False),
+        summary=f"What next for {case.reference} ({why})",
+        key=next_step_key(case.reference),
+    )
+
+
+async def decide_next_step(
+    session: AsyncSession,
+    context: CaseContext,
+    *,
+    reference: str,
+    outcome: str,
+    rationale: str,
+    actor: str,
+    roles: frozenset[str],
+    now: datetime,
+) -> Answer | None:
+    """The chair's choice for a case not notified: an alternative review, or close."""
+    case = await cases.lock_case(session=session, reference=reference)
+    if case is None:
+        return None
+
+    async def card(*, for_chair: bool, error: str = "") -> dict[str, Any]:
+        return await next_step_for(session, context, case, for_chair=for_chair, error=error)
+
+    done = await chair_decides(
+        session,
+        context,
+        case,
+        DecisionKind.NEXT_STEP,
+        card,
+        outcome=outcome,
+        rationale=rationale,
+        actor=actor,
+        roles=roles,
+        now=now,
+    )
+    if isinstance(done, Answer):
+        return done
+    await queue_next_step(session, context, case, now, "decided")
+    await refresh_case_card(session, context, case, now, "the chair's decision on what next")
+    log.info("next step decided", extra={"case": case.reference})
+    return Answer(await card(for_chair=False), True)
 
 
 # ----- notifications ---------------------------------------------------------------------------
@@ -513,6 +689,7 @@ async def notifications_card_for(
             cards.Notice(
                 key=key,
                 title=notifications.RECIPIENTS[key],
+                short=notifications.SHORT_NAMES[key],
                 sent=row.sent_at.astimezone(context.timezone) if row is not None else None,
                 reference=(row.external_reference or "") if row is not None else "",
                 by=by,
@@ -601,5 +778,8 @@ async def mark_notified(
             recorded_by=actor,
             actor_role=Role.BUSINESS_UNIT,
             external_reference=external_reference.strip()[:200] or None,
+        )
+        await refresh_case_card(
+            session, context, case, now, f"{notifications.SHORT_NAMES[recipient]} told"
         )
     return Answer(await notifications_card_for(session, context, case), recipient not in done)

@@ -30,13 +30,7 @@ AFTER_AGREEMENT = {
     "audit": Event.START_ALTERNATIVE,
     "learning_event": Event.START_ALTERNATIVE,
 }
-WHAT = {
-    "report_sent": "The rapid review report sent to the Panel",
-    "national_review": "The Panel is taking a national review",
-    "more_information": "The Panel asked for more information",
-    "more_sent": "More information sent to the Panel",
-    "agrees": "The Panel agrees with the local decision",
-}
+WHAT = cards.PANEL_STEPS
 
 
 async def panel_card_for(

@@ -112,8 +112,8 @@ class ReferralFlow:
             for aad in await people.list_holders(session=session, role=role):
                 recipients.setdefault(aad, role)
         for aad, role in recipients.items():
-            await self._send_details(
-                session, case, form, referrer_name, entered_by, today, now, aad, role
+            await send_details(
+                session, self.cipher, case, form, referrer_name, entered_by, today, now, aad, role
             )
         # Scoping: each partner representative gets the details (if not sent them already)
         # and the invitation to give their view.
@@ -121,8 +121,17 @@ class ReferralFlow:
             for aad in await people.list_holders(session=session, role=role):
                 if aad not in recipients:
                     recipients[aad] = role
-                    await self._send_details(
-                        session, case, form, referrer_name, entered_by, today, now, aad, role
+                    await send_details(
+                        session,
+                        self.cipher,
+                        case,
+                        form,
+                        referrer_name,
+                        entered_by,
+                        today,
+                        now,
+                        aad,
+                        role,
                     )
                 await outbox.enqueue(
                     session=session,
@@ -146,49 +155,6 @@ class ReferralFlow:
         )
         await refresh_case_card(session, context, case, now, "new referral")
         await queue_chair_prompt(session, context, case, now, "new referral")
-
-    async def _send_details(
-        self,
-        session: AsyncSession,
-        case: Case,
-        form: Mapping[str, Any],
-        referrer_name: str,
-        entered_by: str | None,
-        today: date,
-        now: datetime,
-        aad: str,
-        role: Role,
-    ) -> None:
-        """The referral's details to one person, 1:1, in as many cards as it takes."""
-        parts = cards.referral_details_cards(
-            reference=case.reference,
-            form=form,
-            referrer_name=referrer_name,
-            entered_by=entered_by,
-            received=today,
-            audience=label(role),
-        )
-        for n, card in enumerate(parts, 1):
-            await outbox.enqueue(
-                session=session,
-                cipher=self.cipher,
-                now=now,
-                card=card,
-                summary=f"New referral {case.reference}"
-                + (f" (part {n} of {len(parts)})" if len(parts) > 1 else ""),
-                recipient_aad_id=aad,
-                case_ref=case.reference,
-            )
-        # Sending someone the details is a disclosure: audited like a view.
-        await append_audit(
-            session=session,
-            now=now,
-            actor_aad_id="system",
-            actor_role="system",
-            action="referral.details_sent",
-            case_ref=case.reference,
-            details={"recipient": aad, "recipient_role": role, "version": 1},
-        )
 
     async def confirmation(self, session: AsyncSession, case_id: int | None) -> dict[str, Any]:
         case = await session.get(Case, case_id) if case_id is not None else None
@@ -219,3 +185,78 @@ class ReferralFlow:
             contact_email=self.contact_email,
             outcome_due=dues.get("la_decision"),
         )
+
+
+async def send_details(
+    session: AsyncSession,
+    cipher: Cipher,
+    case: Case,
+    form: Mapping[str, Any],
+    referrer_name: str,
+    entered_by: str | None,
+    received: date,
+    now: datetime,
+    aad: str,
+    audience: str,
+    version: int = 1,
+) -> None:
+    """The referral's details to one person, 1:1, in as many cards as it takes. Sending
+    someone the details is a disclosure: audited like a view."""
+    parts = cards.referral_details_cards(
+        reference=case.reference,
+        form=form,
+        referrer_name=referrer_name,
+        entered_by=entered_by,
+        received=received,
+        audience=label(audience),
+    )
+    for n, card in enumerate(parts, 1):
+        await outbox.enqueue(
+            session=session,
+            cipher=cipher,
+            now=now,
+            card=card,
+            summary=f"New referral {case.reference}"
+            + (f" (part {n} of {len(parts)})" if len(parts) > 1 else ""),
+            recipient_aad_id=aad,
+            case_ref=case.reference,
+        )
+    await append_audit(
+        session=session,
+        now=now,
+        actor_aad_id="system",
+        actor_role="system",
+        action="referral.details_sent",
+        case_ref=case.reference,
+        details={"recipient": aad, "recipient_role": str(audience), "version": version},
+    )
+
+
+async def send_current_details(
+    session: AsyncSession,
+    context: CaseContext,
+    case: Case,
+    now: datetime,
+    aad: str,
+    audience: str,
+) -> None:
+    """The referral as it stands now (its latest version) to one person, 1:1."""
+    current = await cases.read_referral(session=session, master=context.cipher, case=case)
+    form = rules.REFERRAL.current(dict(current.form))
+    entered_by = None
+    if case.entered_by_aad_id and case.entered_by_aad_id != case.referrer_aad_id:
+        person = await people.get_person(session=session, aad_object_id=case.entered_by_aad_id)
+        entered_by = person.name if person is not None else "the BDSCP Business Unit"
+    await send_details(
+        session,
+        context.cipher,
+        case,
+        form,
+        str(form.get("referrer", {}).get("name", "")) or "the referrer",
+        entered_by,
+        case.created_at.astimezone(context.timezone).date(),
+        now,
+        aad,
+        audience,
+        version=current.version,
+    )

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards import decisions as cards
-from flows.cases import CaseContext, move_case, refresh_case_card
+from flows.cases import CaseContext, move_case, queue_channel_card, refresh_case_card
 from flows.decisions import Answer, chair_teams_ids, current, decided_view, due_text, refuse
 from flows.forms import Refused, Submission
 from storage import cases, outbox, people
@@ -127,15 +127,14 @@ async def queue_review_prompt(
     if not context.case_review_channel_id:
         return
     today = now.astimezone(context.timezone).date()
-    await outbox.enqueue(
-        session=session,
-        cipher=context.cipher,
-        now=now,
-        card=await review_prompt_for(session, context, case, for_chair=False, today=today),
+    await queue_channel_card(
+        session,
+        context,
+        case,
+        now,
+        await review_prompt_for(session, context, case, for_chair=False, today=today),
         summary=f"Rapid review decision: {case.reference} ({why})",
-        channel_id=context.case_review_channel_id,
-        card_key=review_prompt_key(case.reference),
-        case_ref=case.reference,
+        key=review_prompt_key(case.reference),
     )
 
 

@@ -17,6 +17,8 @@ from pathlib import Path
 from playwright.async_api import Page, async_playwright
 
 from tests.e2e.harness import LocalTeams
+from tests.e2e.test_decisions_e2e import card_in, give_view, invite, prompt
+from tests.e2e.test_referral_e2e import press
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -125,6 +127,42 @@ async def main(out: Path) -> None:
             await wait_text(page, "check and submit")
             await click(page, "Add to the referral")
             await wait_text(page, "Added to BR-")
+            # Scoping: the partners give their views (as themselves, through the client's
+            # API); the Business Unit invites Priya's agency too, and she sees the card.
+            ref = "BR-" + reference.split("BR-")[1].split()[0]
+            for persona in ("police", "local_authority", "health"):
+                await give_view(teams, persona, ref)
+            await invite(teams, ref, "practitioner", "Bradford Teaching Hospitals")
+            await page.get_by_text("Personal Chat", exact=False).first.click()
+            await wait_text(page, f"Your scoping view on {ref}")
+            await click(page, f"Give your view on {ref}")
+            await wait_text(page, "Children Act 2004 s16C(1)")
+            await page.screenshot(path=str(out / "scoping-view.png"), full_page=True)
+            # The chair's prompt in the channel, as everyone but the chair sees it; then the
+            # chair recommends, the director decides not to notify, and the chair is asked
+            # what next.
+            await page.get_by_text("Case Review", exact=True).first.click()
+            await wait_text(page, f"Recommendation on notification: {ref}")
+            await page.screenshot(path=str(out / "channel-chair-prompt.png"), full_page=True)
+            live = await teams.refresh(await prompt(teams, ref), persona="chair")
+            await press(
+                teams,
+                live,
+                f"Recommend no notification for {ref}",
+                persona="chair",
+                rationale="On what is known, the harm is not serious.",
+            )
+            director = await card_in(teams, "local_authority", f"Decision on notification: {ref}")
+            await press(
+                teams,
+                director,
+                f"Don't notify the Panel about {ref}",
+                persona="local_authority",
+                rationale="The statutory test is not met on what is known.",
+            )
+            await wait_text(page, f"What next for {ref}")
+            await page.get_by_text(f"What next for {ref}").last.scroll_into_view_if_needed()
+            await page.screenshot(path=str(out / "channel-what-next.png"), full_page=True)
             # The bot removed from the team: the admins' notice, in Priya's 1:1 chat.
             await teams.event(
                 {

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from storage.audit import append_audit
 from storage.crypto import Cipher, new_key
@@ -472,6 +473,7 @@ async def record_decision(
     )
     session.add(row)
     await session.flush()
+    session.info.get(_DECISIONS_READ, {}).pop(case.id, None)  # read afresh from now on
     await append_audit(
         session=session,
         now=draft.decided_at,
@@ -494,6 +496,24 @@ async def record_decision(
 async def list_decisions(
     *, session: AsyncSession, master: Cipher, case: Case
 ) -> list[DecisionView]:
+    """Every decision on the case, oldest first, decrypted. Read once per transaction: the
+    session keeps what it read until a decision is recorded on the case."""
+    memo: dict[int, list[DecisionView]] = session.info.setdefault(_DECISIONS_READ, {})
+    if case.id not in memo:
+        memo[case.id] = await _read_decisions(session, master, case)
+    return list(memo[case.id])
+
+
+_DECISIONS_READ = "decisions read"  # session.info: case id -> its decisions
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_decisions(session: Session, transaction: Any) -> None:
+    """What a transaction read is not trusted by the next one."""
+    session.info.pop(_DECISIONS_READ, None)
+
+
+async def _read_decisions(session: AsyncSession, master: Cipher, case: Case) -> list[DecisionView]:
     cipher = case_cipher(master, case)
     rows = await session.scalars(
         select(DecisionRow).where(DecisionRow.case_id == case.id).order_by(DecisionRow.id)

@@ -246,6 +246,26 @@ class DecisionRow(Base):
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("decisions.id"), unique=True)
 
 
+class CaseRequest(Base):
+    """Someone asked to act on one case only: another agency's person invited to give a
+    scoping view, or (the Information Gathering Tool) an agency respondent. The request is
+    what lets them: it grants its role for this case, never for any other."""
+
+    __tablename__ = "case_requests"
+    __table_args__ = (UniqueConstraint("case_id", "purpose", "aad_object_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(32))  # "scoping_view", "igt"
+    aad_object_id: Mapped[str] = mapped_column(String(64), index=True)
+    agency: Mapped[str] = mapped_column(String(200))
+    requested_by: Mapped[str] = mapped_column(String(64))
+    requested_at: Mapped[datetime]
+    due_date: Mapped[date | None] = mapped_column(Date)
+    state: Mapped[str] = mapped_column(String(32), default="sent")
+    updated_at: Mapped[datetime]
+
+
 class NotificationRow(Base):
     """A notification made outside the bot (to the Panel, Ofsted, DfE, ...), as recorded."""
 

@@ -8,7 +8,8 @@ from sqlalchemy import case, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import upsert
-from storage.models import Person, RoleAssignment
+from storage.models import CaseRequest, Person, RoleAssignment
+from workflow.roles import CASE_ONLY, REQUEST_ROLES
 
 
 async def save_person(
@@ -40,11 +41,30 @@ async def get_person(*, session: AsyncSession, aad_object_id: str) -> Person | N
     return await session.get(Person, aad_object_id)
 
 
-async def get_roles(*, session: AsyncSession, aad_object_id: str) -> frozenset[str]:
+async def get_roles(
+    *, session: AsyncSession, aad_object_id: str, case_id: int | None = None
+) -> frozenset[str]:
+    """The roles someone holds: for every case, and with ``case_id`` also those a request on
+    that case gives them. A case-only role granted for every case counts for none."""
     rows = await session.scalars(
         select(RoleAssignment.role).where(RoleAssignment.aad_object_id == aad_object_id)
     )
-    return frozenset(rows)
+    roles = frozenset(rows) - CASE_ONLY
+    if case_id is None:
+        return roles
+    purposes = await session.scalars(
+        select(CaseRequest.purpose).where(
+            CaseRequest.case_id == case_id, CaseRequest.aad_object_id == aad_object_id
+        )
+    )
+    return roles | {REQUEST_ROLES[p].value for p in purposes if p in REQUEST_ROLES}
+
+
+async def list_people(*, session: AsyncSession) -> list[Person]:
+    """Everyone the bot knows from Teams (the team's roster and whoever has talked to it),
+    by name."""
+    rows = await session.scalars(select(Person).where(Person.name != "").order_by(Person.name))
+    return list(rows)
 
 
 async def list_holders(*, session: AsyncSession, role: str) -> list[str]:

@@ -20,6 +20,7 @@ class DecisionKind(StrEnum):
     SCOPING_VIEW = "scoping_view"
     CHAIR_RECOMMENDATION = "chair_recommendation"
     LA_DECISION = "la_decision"
+    NEXT_STEP = "next_step"  # the chair's, when the Local Authority does not notify
     REVIEW_PROPOSAL = "review_proposal"  # the Business Unit's, for the chair to approve
     REVIEW_REJECTION = "review_rejection"  # the chair sends a proposal back
     REVIEW_DECISION = "review_decision"
@@ -41,6 +42,12 @@ OUTCOMES: dict[DecisionKind, tuple[str, ...]] = {
     DecisionKind.SCOPING_VIEW: ("meets_criteria", "does_not_meet_criteria", "unsure"),
     DecisionKind.CHAIR_RECOMMENDATION: ("notify", "do_not_notify"),
     DecisionKind.LA_DECISION: ("notify", "do_not_notify"),
+    DecisionKind.NEXT_STEP: (
+        "single_agency_review",
+        "audit",
+        "learning_event",
+        "no_further_action",
+    ),
     DecisionKind.REVIEW_DECISION: REVIEW_OUTCOMES,
     DecisionKind.REVIEW_PROPOSAL: REVIEW_OUTCOMES,
     DecisionKind.PANEL_RESPONSE: ("national_review", "more_information", "agrees"),
@@ -72,6 +79,10 @@ EVENTS: dict[tuple[DecisionKind, str], Event] = {
     (DecisionKind.CHAIR_RECOMMENDATION, "do_not_notify"): Event.CHAIR_RECOMMENDATION,
     (DecisionKind.LA_DECISION, "notify"): Event.LA_NOTIFIES,
     (DecisionKind.LA_DECISION, "do_not_notify"): Event.LA_DOES_NOT_NOTIFY,
+    (DecisionKind.NEXT_STEP, "single_agency_review"): Event.START_ALTERNATIVE,
+    (DecisionKind.NEXT_STEP, "audit"): Event.START_ALTERNATIVE,
+    (DecisionKind.NEXT_STEP, "learning_event"): Event.START_ALTERNATIVE,
+    (DecisionKind.NEXT_STEP, "no_further_action"): Event.CLOSE,
     **{
         (DecisionKind.REVIEW_DECISION, o): Event.REVIEW_DECISION
         for o in OUTCOMES[DecisionKind.REVIEW_DECISION]

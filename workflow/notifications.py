@@ -26,6 +26,14 @@ RECIPIENTS: dict[str, str] = {
     "cdr_partners": "The child death review partners",
     "safeguarding_partners": "The safeguarding partners",
 }
+# As a sentence names them ("Mark the national Panel as told").
+SHORT_NAMES: dict[str, str] = {
+    "panel": "the national Panel",
+    "ofsted": "Ofsted",
+    "dfe": "the DfE",
+    "cdr_partners": "the child death review partners",
+    "safeguarding_partners": "the safeguarding partners",
+}
 LOOKED_AFTER_DEATH = ("ofsted", "safeguarding_partners", "cdr_partners")
 NOTIFIER = "City of Bradford Metropolitan District Council"  # the partnership's local authority
 PANEL_SUMMARY_MAX = 2000  # characters of "what happened" put in the Panel's text

@@ -109,7 +109,9 @@ LA_DECIDERS = (R.STRATEGIC_DIRECTOR, BU)  # the LA decides; the business unit ma
 # No case closes at scoping: the duty to decide on notification rests with the Local Authority
 # (seed, section 3), so a case leaves scoping only by the chair's recommendation to it.
 TRANSITIONS: dict[tuple[Stage, Event], Rule] = {
-    (S.SCOPING, E.SCOPING_VIEW): _r(S.SCOPING, R.PARTNER_POLICE, R.PARTNER_LA, R.PARTNER_ICB),
+    (S.SCOPING, E.SCOPING_VIEW): _r(
+        S.SCOPING, R.PARTNER_POLICE, R.PARTNER_LA, R.PARTNER_ICB, R.INVITED_AGENCY
+    ),
     (S.SCOPING, E.CHAIR_RECOMMENDATION): _r(S.LA_DECISION, R.CHAIR),
     (S.LA_DECISION, E.LA_NOTIFIES): _r(S.RAPID_REVIEW, *LA_DECIDERS),
     (S.LA_DECISION, E.LA_DOES_NOT_NOTIFY): _r(S.NOT_NOTIFIED, *LA_DECIDERS),

@@ -13,21 +13,26 @@ from bot.commands import ACTIONS, COMMANDS
 from bot.forms import register_form
 from bot.turn import Turn
 from flows.decisions import (
+    ONLY_PARTNERS,
     Answer,
     chair_prompt_for,
+    decide_next_step,
     director_of,
     la_card_for,
     la_decide,
     mark_notified,
+    next_step_for,
     notifications_card_for,
     partner_role,
+    read_views,
     recommend,
     who_is,
 )
 from flows.forms import Refused
+from flows.invitations import ONLY_BUSINESS_UNIT, invite, invite_card_for
 from flows.panel import panel_card_for, record_panel_step
 from flows.review import answer_proposal, review_prompt_for
-from storage import cases
+from storage import cases, people
 from storage.db import transaction
 from workflow.review import REVIEW
 from workflow.roles import Role, label
@@ -35,10 +40,8 @@ from workflow.scoping import SCOPING
 
 log = logging.getLogger(__name__)
 
+BU = frozenset({Role.BUSINESS_UNIT})
 REFERENCE = re.compile(r"^BR-\d{4}-\d{4}$", re.IGNORECASE)
-ONLY_PARTNERS = (
-    "Only the Police, Local Authority and Integrated Care Board representatives give scoping views."
-)
 
 register_form(ACTIONS, SCOPING)
 
@@ -81,15 +84,46 @@ async def _press(
     return ActionResult(card=answer.card, message=answer.message or None)
 
 
+async def _case_asked(
+    turn: Turn,
+    command: str,
+    where: str,
+    *,
+    allowed: frozenset[str] = frozenset(),
+    refused: str = "",
+) -> str:
+    """The case a 1:1 command names, or "" once the asker has been told why not: not in a
+    1:1 chat (``where``: "Notifications are recorded"), no reference, or (``allowed``) none of
+    the roles that may."""
+    if not turn.is_personal:
+        await turn.say(f"{where} in a 1:1 chat with me, never here.")
+        return ""
+    reference = _reference(turn.args)
+    if not reference:
+        await turn.say(
+            f"Type **{command}** and the case reference, for example **{command} BR-2026-0007**."
+        )
+        return ""
+    if allowed and not allowed & await turn.roles():
+        await turn.say(refused)
+        return ""
+    return reference
+
+
 def _text(turn: Turn, key: str, limit: int = 4000) -> str:
     return str(turn.data.get(key) or "")[:limit]
 
 
 async def _start_view(turn: Turn, reference: str) -> ActionResult:
-    if partner_role(await turn.roles()) is None:
-        return ActionResult(message=ONLY_PARTNERS)
     async with turn.services.sessions() as session:
         case = await cases.get_case(session=session, reference=reference)
+        roles = (
+            await people.get_roles(session=session, aad_object_id=turn.user_aad_id, case_id=case.id)
+            if case is not None
+            else await turn.roles()
+        )
+    if partner_role(roles) is None:
+        return ActionResult(message=ONLY_PARTNERS)
     if case is None:
         return ActionResult(message=f"I can't find a case {reference}.")
     card = await turn.services.wizards[SCOPING.kind].start(turn.person(), case_id=case.id)
@@ -109,18 +143,70 @@ async def begin_scoping(turn: Turn) -> ActionResult:
 @COMMANDS.command("view", usage="view BR-2026-0007")
 async def view(turn: Turn) -> None:
     """Partners: give or revise your scoping view on a case."""
-    if not turn.is_personal:
-        await turn.say("Scoping views are given in a 1:1 chat with me, never here.")
-        return
-    reference = _reference(turn.args)
+    reference = await _case_asked(turn, "view", "Scoping views are given")
     if not reference:
-        await turn.say("Type **view** and the case reference, for example **view BR-2026-0007**.")
         return
     result = await _start_view(turn, reference)
     if result.card is not None:
         await turn.send_card(result.card, summary=f"Scoping view on {reference}")
     else:
         await turn.say(result.message or "")
+
+
+@COMMANDS.command("scoping", usage="scoping BR-2026-0007")
+async def scoping_command(turn: Turn) -> None:
+    """Read every agency's scoping view on a case in full, with its reason."""
+    reference = await _case_asked(turn, "scoping", "Scoping views are read")
+    if not reference:
+        return
+    services = turn.services
+    roles = await turn.roles()
+    async with transaction(services.sessions) as session:
+        case = await cases.get_case(session=session, reference=reference)
+        found, why = (
+            await read_views(
+                session, services.cases, case, actor=turn.user_aad_id, roles=roles, now=turn.now
+            )
+            if case is not None
+            else ([], f"I can't find a case {reference}.")
+        )
+    if why:
+        await turn.say(why)
+    for card in found:
+        await turn.send_card(card, summary=f"Scoping views on {reference}")
+
+
+@COMMANDS.command("invite", usage="invite BR-2026-0007")
+async def invite_command(turn: Turn) -> None:
+    """Business Unit: ask someone from another agency for a scoping view on a case."""
+    reference = await _case_asked(
+        turn, "invite", "Other agencies are invited", allowed=BU, refused=ONLY_BUSINESS_UNIT
+    )
+    if not reference:
+        return
+    services = turn.services
+    async with services.sessions() as session:
+        case = await cases.get_case(session=session, reference=reference)
+        if case is None:
+            await turn.say(f"I can't find a case {reference}.")
+            return
+        try:
+            card = await invite_card_for(session, services.cases, case)
+        except Refused as refused:
+            await turn.say(str(refused))
+            return
+    await turn.send_card(card, summary=f"Invite another agency's view on {reference}")
+
+
+@ACTIONS.verb("scoping.invite")
+async def scoping_invite(turn: Turn) -> ActionResult:
+    return await _press(
+        turn,
+        invite,
+        only_in_1_to_1="Other agencies are invited in a 1:1 chat with me.",
+        person=_text(turn, "person", 64),
+        agency=_text(turn, "agency", 400),
+    )
 
 
 # ----- the chair's recommendation (a card in the case review channel) ------------------------
@@ -165,22 +251,17 @@ async def la_decision(turn: Turn) -> ActionResult:
 @COMMANDS.command("la decision", usage="la decision BR-2026-0007")
 async def la_decision_command(turn: Turn) -> None:
     """Strategic Director, or the Business Unit for them: decide on notifying the Panel."""
-    if not turn.is_personal:
-        await turn.say("The Local Authority's decision is made in a 1:1 chat with me, never here.")
-        return
-    reference = _reference(turn.args)
+    reference = await _case_asked(
+        turn,
+        "la decision",
+        "The Local Authority's decision is made",
+        allowed=frozenset({Role.STRATEGIC_DIRECTOR, Role.BUSINESS_UNIT}),
+        refused=f"Only the {label(Role.STRATEGIC_DIRECTOR)}, or the BDSCP Business Unit "
+        "recording for them, can make this decision.",
+    )
     if not reference:
-        await turn.say(
-            "Type **la decision** and the case reference, for example **la decision BR-2026-0007**."
-        )
         return
     roles = await turn.roles()
-    if not {Role.STRATEGIC_DIRECTOR, Role.BUSINESS_UNIT} & roles:
-        await turn.say(
-            f"Only the {label(Role.STRATEGIC_DIRECTOR)}, or the BDSCP Business Unit recording "
-            "for them, can make this decision."
-        )
-        return
     services = turn.services
     async with services.sessions() as session:
         case = await cases.get_case(session=session, reference=reference)
@@ -205,6 +286,36 @@ async def la_decision_command(turn: Turn) -> None:
     await turn.send_card(card, summary=f"Decision on notification: {reference}")
 
 
+# ----- what next, when the Local Authority does not notify (the channel) ----------------------
+
+
+@ACTIONS.refresh("next.prompt")
+async def next_step_refresh(turn: Turn) -> ActionResult:
+    reference = _reference(turn.data.get("case"))
+    services = turn.services
+    async with services.sessions() as session:
+        case = await cases.get_case(session=session, reference=reference) if reference else None
+        if case is None:
+            return ActionResult(unchanged=True)
+        try:
+            card = await next_step_for(
+                session, services.cases, case, for_chair=Role.CHAIR in await turn.roles()
+            )
+        except Refused:
+            return ActionResult(unchanged=True)
+    return ActionResult(card=card)
+
+
+@ACTIONS.verb("next.decide")
+async def next_step_decide(turn: Turn) -> ActionResult:
+    return await _press(
+        turn,
+        decide_next_step,
+        outcome=_text(turn, "outcome", 64),
+        rationale=_text(turn, "rationale"),
+    )
+
+
 # ----- notifications (the Business Unit's checklist, 1:1) --------------------------------------
 
 
@@ -223,15 +334,14 @@ async def notify_mark(turn: Turn) -> ActionResult:
 @COMMANDS.command("notifications", usage="notifications BR-2026-0007")
 async def notifications_command(turn: Turn) -> None:
     """Business Unit: the checklist of who the Local Authority must tell about a case."""
-    if not turn.is_personal:
-        await turn.say("Notifications are recorded in a 1:1 chat with me, never here.")
-        return
-    reference = _reference(turn.args)
+    reference = await _case_asked(
+        turn,
+        "notifications",
+        "Notifications are recorded",
+        allowed=BU,
+        refused="Only the BDSCP Business Unit records notifications.",
+    )
     if not reference:
-        await turn.say("Type **notifications** and the case reference.")
-        return
-    if Role.BUSINESS_UNIT not in await turn.roles():
-        await turn.say("Only the BDSCP Business Unit records notifications.")
         return
     services = turn.services
     async with services.sessions() as session:
@@ -254,17 +364,14 @@ register_form(ACTIONS, REVIEW)
 @COMMANDS.command("decide", usage="decide BR-2026-0007")
 async def decide(turn: Turn) -> None:
     """Business Unit: propose the rapid review decision on a local review, for the chair."""
-    if not turn.is_personal:
-        await turn.say("The rapid review decision is prepared in a 1:1 chat with me, never here.")
-        return
-    reference = _reference(turn.args)
+    reference = await _case_asked(
+        turn,
+        "decide",
+        "The rapid review decision is prepared",
+        allowed=BU,
+        refused="Only the BDSCP Business Unit proposes the rapid review decision.",
+    )
     if not reference:
-        await turn.say(
-            "Type **decide** and the case reference, for example **decide BR-2026-0007**."
-        )
-        return
-    if Role.BUSINESS_UNIT not in await turn.roles():
-        await turn.say("Only the BDSCP Business Unit proposes the rapid review decision.")
         return
     services = turn.services
     async with services.sessions() as session:
@@ -314,15 +421,14 @@ async def review_reject(turn: Turn) -> ActionResult:
 @COMMANDS.command("panel", usage="panel BR-2026-0007")
 async def panel(turn: Turn) -> None:
     """Business Unit: record the report sent to the Panel (Day 20) and the Panel's response."""
-    if not turn.is_personal:
-        await turn.say("The Panel's steps are recorded in a 1:1 chat with me, never here.")
-        return
-    reference = _reference(turn.args)
+    reference = await _case_asked(
+        turn,
+        "panel",
+        "The Panel's steps are recorded",
+        allowed=BU,
+        refused="Only the BDSCP Business Unit records the Panel's steps.",
+    )
     if not reference:
-        await turn.say("Type **panel** and the case reference, for example **panel BR-2026-0007**.")
-        return
-    if Role.BUSINESS_UNIT not in await turn.roles():
-        await turn.say("Only the BDSCP Business Unit records the Panel's steps.")
         return
     services = turn.services
     async with services.sessions() as session:

@@ -5,12 +5,12 @@ everything, are split into parts, each within the budget, losing nothing."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 
-from cards import forms
+from cards import decisions, forms
 from cards import referral as cards
 from cards.common import CARD_BUDGET, card_size
 from tests.cardcheck import assert_valid_card, card_text
@@ -127,3 +127,56 @@ def test_more_information_fits_at_its_limits() -> None:
         ),
         "more information",
     )
+
+
+def _views(n: int, reason: str) -> list[Any]:
+    when = datetime(2026, 11, 27, 10, 4, tzinfo=UTC)
+    return [(decisions.ViewLine(f"Agency {i}", "meets_criteria", when), reason) for i in range(n)]
+
+
+def test_the_local_authoritys_card_fits_with_every_view_at_its_limit() -> None:
+    """Three partners and three invited agencies, each reason and the chair's rationale at
+    their limits: the reasons are shortened only as far as they must be, and the card says
+    where to read them in full."""
+    reason = WORST * 3000
+    chair = decisions.Decided(
+        "Notify the national Panel", "Chris Holt (chair)", datetime.now(UTC), WORST * 4000
+    )
+    card = decisions.la_decision_card(
+        reference="BR-2026-0001",
+        recommendation=chair,
+        views=_views(6, reason),
+        due="Due by 4 Dec 2026 (Day 5).",
+        decided=None,
+        error="x" * 140,
+        rationale="r" * 4000,
+        recording_for="Laura Ahmed (Strategic Director)",
+    )
+    within_budget(card, "the Local Authority's decision")
+    assert "type **scoping BR-2026-0001**" in card_text(card)
+    short = decisions.la_decision_card(
+        reference="BR-2026-0001",
+        recommendation=chair,
+        views=_views(3, "Neglect suspected."),
+        due="",
+        decided=None,
+    )
+    assert "shortened" not in card_text(short) and "Neglect suspected." in card_text(short)
+
+
+def test_the_scoping_views_in_full_are_split_and_nothing_is_lost() -> None:
+    when = datetime(2026, 11, 27, 10, 4, tzinfo=UTC)
+    views = [
+        (
+            decisions.ViewLine(f"Agency {i}", "unsure", when),
+            {**_full(SCOPING.sections[0]), "reason": f"R{i}" + WORST * 2990},
+        )
+        for i in range(6)
+    ]
+    parts = decisions.scoping_views_cards(reference="BR-2026-0001", views=views)
+    assert len(parts) > 1
+    for card in parts:
+        within_budget(card, "scoping views")
+    text = "".join(card_text(c) for c in parts)
+    assert all(f"R{i}" in text for i in range(6))
+    assert "(part 1 of" in card_text(parts[0])

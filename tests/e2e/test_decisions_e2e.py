@@ -122,7 +122,7 @@ async def test_from_scoping_to_the_local_authoritys_decision_to_notify(
     marked = await press(
         teams,
         checklist,
-        "Mark The national Panel (its online notification service) told",
+        "Mark the national Panel as told",
         persona="business_unit",
         ref_panel="CSPRP-777",
     )
@@ -138,9 +138,43 @@ async def test_from_scoping_to_the_local_authoritys_decision_to_notify(
     assert "Chris Holt" in card_text(case_card.card)  # the decisions so far, who and when
 
 
+async def invite(teams: LocalTeams, reference: str, persona: str, agency: str) -> str:
+    """The Business Unit asks another agency's person (a persona) for a scoping view."""
+    chat = await teams.personal_chat("business_unit")
+    before = teams.count(chat)
+    await teams.send(f"invite {reference}", persona="business_unit")
+    card = await teams.wait_for_message(
+        lambda m: m.card is not None, conversation_id=chat, after=before
+    )
+    done = await press(
+        teams,
+        card,
+        f"Invite them to give a view on {reference}",
+        persona="business_unit",
+        person=teams.user(persona)["aadObjectId"],
+        agency=agency,
+    )
+    return card_text(done.card)
+
+
 async def test_the_not_notified_branch_recorded_by_the_business_unit(teams: LocalTeams) -> None:
+    """An invited agency's view, the Local Authority's decision not to notify recorded by the
+    Business Unit, and the chair's choice of an alternative review from the channel card."""
     reference = await scoped(teams)
-    card = await prompt(teams, reference)
+    said = await invite(teams, reference, "practitioner", "Bradford Council Education")
+    assert "Invited" in said and "Bradford Council Education" in said
+    details = await card_in(teams, "practitioner", f"New referral {reference}")
+    assert "Invited agency representative" in card_text(details.card)
+    given = await give_view(teams, "practitioner", reference, view="does_not_meet_criteria")
+    assert "View recorded" in given
+    card = await teams.wait_for_message(
+        lambda m: (
+            m.card is not None
+            and f"Recommendation on notification: {reference}" in card_text(m.card)
+            and "Bradford Council Education (invited by the Business Unit)" in card_text(m.card)
+        ),
+        conversation_id=teams.channel_id,
+    )
     live = await teams.refresh(card, persona="chair")
     await press(
         teams,
@@ -167,6 +201,30 @@ async def test_the_not_notified_branch_recorded_by_the_business_unit(teams: Loca
     assert "does not notify the national Panel" in text and "Recorded by" in text
     outcome = await card_in(teams, "practitioner", f"Outcome on {reference}")
     assert "not to notify the national Panel" in card_text(outcome.card)
+
+    # What next: the chair chooses an alternative review on the channel's card.
+    what_next = await card_in(teams, "channel", f"What next for {reference}")
+    status = await teams.refresh(what_next, persona="police")
+    assert status.card is not None and "actions" not in status.card
+    live = await teams.refresh(what_next, persona="chair")
+    chosen = await press(
+        teams,
+        live,
+        f"Start a single agency review of {reference}",
+        persona="chair",
+        rationale="Health's own review will show the learning.",
+    )
+    assert "A single agency review" in card_text(chosen.card)
+    case_card = await teams.wait_for_message(
+        lambda m: (
+            m.card is not None
+            and f"Case {reference}" in card_text(m.card)
+            and "Alternative review" in card_text(m.card)
+        ),
+        conversation_id=teams.channel_id,
+    )
+    text = card_text(case_card.card)
+    assert "Chair's decision on what next" in text and "Chris Holt" in text
 
 
 async def test_the_day_15_decision_and_day_20_through_the_client(teams: LocalTeams) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.app import SERVICES, create_app
-from storage import cases
+from storage import cases, people
 from storage.models import AuditEvent, DecisionRow, MilestoneRow
 from tests.activities import (
     BUSINESS_UNIT,
@@ -86,9 +86,9 @@ async def give_view(
 SERVICE: dict[str, str] = {}  # the fake connector's address, as Teams would send it
 
 
-async def refresh(client: Any, who: dict[str, str]) -> dict[str, Any]:
+async def refresh(client: Any, who: dict[str, str], verb: str = "chair.prompt") -> dict[str, Any]:
     activity = execute(
-        "chair.prompt",
+        verb,
         {"case": "BR-2026-0001"},
         user=who,
         channel=True,
@@ -290,9 +290,22 @@ async def test_two_presses_at_once_record_one_recommendation_and_the_director_de
         rationale="The statutory test is met.",
     )
     assert "Laura Ahmed" in card_text(done) and "notifies the national Panel" in card_text(done)
+    # Someone else pressing the director's card after the decision: told, not shown the card
+    # (it carries the partners' reasons), nothing changed, the attempt audited.
+    stranger = await Bot(client, connector.url, user=POLICE).press(
+        card, "Don't notify the Panel about BR-2026-0001", rationale="Forged."
+    )
+    assert "message" in stranger and "Injuries" not in stranger["message"], stranger
     async with app[SERVICES].sessions() as session:
         case = await cases.get_case(session=session, reference="BR-2026-0001")
+        refused = await session.scalar(
+            select(AuditEvent).where(
+                AuditEvent.action == "decision.refused",
+                AuditEvent.actor_aad_id == POLICE["aadObjectId"],
+            )
+        )
     assert case is not None and case.stage == "rapid_review"
+    assert refused is not None
     assert case.notification_date is not None
     await flush(app)
     outcome = latest_card(connector, PRACTITIONER["id"], "Outcome on BR-2026-0001")
@@ -305,19 +318,21 @@ async def test_two_presses_at_once_record_one_recommendation_and_the_director_de
     bu = Bot(client, connector.url, user=BUSINESS_UNIT)
     marked = await bu.press(
         checklist,
-        "Mark The national Panel (its online notification service) told",
+        "Mark the national Panel as told",
         ref_panel="CSPRP-12345",
     )
     assert "Told 26 Nov 2026, 10:00, reference CSPRP-12345" in card_text(marked)
-    again = await bu.press(
-        checklist, "Mark The national Panel (its online notification service) told"
-    )
+    again = await bu.press(checklist, "Mark the national Panel as told")
     assert card_text(again).count("CSPRP-12345") == 1  # marked once
     stranger = await Bot(client, connector.url, user=PRACTITIONER).press(
-        checklist, "Mark Ofsted told"
+        checklist, "Mark Ofsted as told"
     )
     assert "Only the BDSCP Business Unit records notifications" in stranger["message"]
+    await flush(app)
     case_card = latest_card(connector, CHANNEL, "Case BR-2026-0001")
+    assert "Notified" in card_text(case_card) and "the national Panel: Bea Umar" in card_text(
+        case_card
+    )
     assert "Rapid review" in card_text(case_card)
     shown = card_text(case_card)  # the decisions so far: what, who, when
     assert "Chair's recommendation" in shown and "national Panel: Chris Holt" in shown
@@ -369,6 +384,43 @@ async def test_the_business_unit_records_the_directors_decision_not_to_notify(
     practitioner = Bot(client, connector.url, user=PRACTITIONER)
     (reply,) = await practitioner.say("la decision BR-2026-0001")
     assert "Only the" in reply["text"]
+
+    # What next: the chair decides on the channel's card; everyone else sees the status.
+    await flush(app)
+    posted = latest_card(connector, CHANNEL, "What next for BR-2026-0001")
+    assert posted["refresh"]["action"]["verb"] == "next.prompt"
+    assert posted["refresh"]["userIds"] == [CHAIR["id"]]
+    assert "Decided by phone with the director." in card_text(posted)
+    status = await refresh(client, POLICE, "next.prompt")
+    assert "actions" not in status and "Waiting for the Case Review Sub-group chair" in (
+        card_text(status)
+    )
+    live = await refresh(client, CHAIR, "next.prompt")
+    start = "Start a single agency review of BR-2026-0001"
+    forged = await press_in_channel(client, POLICE, live, start, rationale="Let's.")
+    assert "Only the Case Review Sub-group chair" in card_text(forged["value"])
+    empty = await press_in_channel(client, CHAIR, live, start, rationale=" ")
+    assert "Give your rationale" in card_text(empty["value"])
+    done = await press_in_channel(client, CHAIR, live, start, rationale="Health can learn.")
+    text = card_text(done["value"])
+    assert "A single agency review" in text and "Chris Holt" in text
+    assert "refresh" not in done["value"]
+    stale = await press_in_channel(
+        client, CHAIR, live, "Close BR-2026-0001 with no further action", rationale="No."
+    )
+    assert "A single agency review" in card_text(stale["value"])  # decided: nothing changes
+    await flush(app)
+    case_card = card_text(latest_card(connector, CHANNEL, "Case BR-2026-0001"))
+    assert "Chair's decision on what next" in case_card and "A single agency review" in case_card
+    async with app[SERVICES].sessions() as session:
+        case = await cases.get_case(session=session, reference="BR-2026-0001")
+        kinds = list(await session.scalars(select(DecisionRow.kind)))
+        refused = await session.scalar(
+            select(AuditEvent).where(AuditEvent.action == "decision.refused")
+        )
+    assert case is not None and case.stage == "alternative_review"
+    assert kinds.count("next_step") == 1
+    assert refused is not None and refused.actor_aad_id == POLICE["aadObjectId"]
 
 
 async def review_refresh(client: Any, who: dict[str, str]) -> dict[str, Any]:
@@ -486,3 +538,126 @@ async def test_the_day_15_decision_is_proposed_by_the_business_unit_and_approved
         agreed, "The Panel takes a national review of BR-2026-0001", note="x"
     )
     assert "Only the BDSCP Business Unit" in stranger["message"]
+
+
+async def test_the_business_unit_invites_another_agency_to_give_a_view(
+    tmp_path: Path, serve: Any, connector: FakeConnector, clock: FixedClock
+) -> None:
+    app = await app_for(tmp_path, serve, clock)
+    client, _ = await referred(app, connector)
+    unit = Bot(client, connector.url, user=BUSINESS_UNIT)
+    (reply,) = await unit.say("invite BR-2026-0001")
+    card = card_of(reply)
+    assert_valid_card(card)
+    assert "Invite another agency's view on BR-2026-0001" in card_text(card)
+    choices = json.dumps(card)
+    assert PRACTITIONER["aadObjectId"] in choices and "Priya Shah" in choices
+    # No agency: said in the card, the choice kept.
+    again = await unit.press(
+        card, "Invite them to give a view on BR-2026-0001", person=PRACTITIONER["aadObjectId"]
+    )
+    assert "Say which agency Priya Shah is from." in card_text(again)
+    assert PRACTITIONER["aadObjectId"] in json.dumps(again["body"])
+    # A partner is asked already.
+    partner = await unit.press(
+        again,
+        "Invite them to give a view on BR-2026-0001",
+        person=POLICE["aadObjectId"],
+        agency="West Yorkshire Police",
+    )
+    assert "they were asked for a view already" in card_text(partner)
+    done = await unit.press(
+        again,
+        "Invite them to give a view on BR-2026-0001",
+        person=PRACTITIONER["aadObjectId"],
+        agency="Bradford Council Education",
+    )
+    text = card_text(done)
+    assert "Invited Priya Shah (Bradford Council Education)" in text
+    assert "No view yet" in text
+    await flush(app)
+    # The invitee gets the referral's details and the partners' card, and gives a view.
+    details = latest_card(connector, PRACTITIONER["id"], "New referral BR-2026-0001")
+    assert "Invited agency representative" in card_text(details)
+    done = await give_view(client, connector, PRACTITIONER, view="does_not_meet_criteria")
+    assert "View recorded: BR-2026-0001" in card_text(done)
+    await flush(app)
+    prompt = card_text(latest_card(connector, CHANNEL, "Recommendation on notification"))
+    assert "Bradford Council Education (invited by the Business Unit)" in prompt
+    # Inviting twice asks once.
+    twice = await unit.press(
+        card_of((await unit.say("invite BR-2026-0001"))[0]),
+        "Invite them to give a view on BR-2026-0001",
+        person=PRACTITIONER["aadObjectId"],
+        agency="Education",
+    )
+    assert "was invited already, for Bradford Council Education" in card_text(twice)
+    assert "View given" in card_text(twice)
+    async with app[SERVICES].sessions() as session:
+        everywhere = await people.get_roles(
+            session=session, aad_object_id=PRACTITIONER["aadObjectId"]
+        )
+        invited = await session.scalar(
+            select(AuditEvent).where(AuditEvent.action == "scoping.invited")
+        )
+    assert "invited_agency" not in everywhere  # for this case only
+    assert invited is not None and invited.actor_aad_id == BUSINESS_UNIT["aadObjectId"]
+
+
+async def test_only_the_business_unit_invites_and_the_attempt_is_audited(
+    tmp_path: Path, serve: Any, connector: FakeConnector, clock: FixedClock
+) -> None:
+    app = await app_for(tmp_path, serve, clock)
+    client, _ = await referred(app, connector)
+    unit = Bot(client, connector.url, user=BUSINESS_UNIT)
+    (reply,) = await unit.say("invite BR-2026-0001")
+    police = Bot(client, connector.url, user=POLICE)
+    (said,) = await police.say("invite BR-2026-0001")
+    assert "Only the BDSCP Business Unit invites" in said["text"]
+    answer = await police.press(  # a forwarded copy of the Business Unit's card
+        card_of(reply),
+        "Invite them to give a view on BR-2026-0001",
+        person=PRACTITIONER["aadObjectId"],
+        agency="Education",
+    )
+    assert "Only the BDSCP Business Unit invites" in answer["message"]
+    async with app[SERVICES].sessions() as session:
+        refused = await session.scalar(
+            select(AuditEvent).where(AuditEvent.action == "decision.refused")
+        )
+        invited = await session.scalar(
+            select(AuditEvent).where(AuditEvent.action == "scoping.invited")
+        )
+    assert refused is not None and refused.actor_aad_id == POLICE["aadObjectId"]
+    assert invited is None
+    # And the practitioner, not invited, still can't give a view.
+    invitation = latest_card(connector, POLICE["id"], "Your scoping view on")
+    practitioner = Bot(client, connector.url, user=PRACTITIONER)
+    answer = await practitioner.press(invitation, "Give your view on BR-2026-0001")
+    assert "people the BDSCP Business Unit invites" in answer["message"]
+
+
+async def test_the_scoping_views_are_read_in_full_by_those_allowed(
+    tmp_path: Path, serve: Any, connector: FakeConnector, clock: FixedClock
+) -> None:
+    app = await scoped(tmp_path, serve, connector, clock)
+    client = CLIENTS[id(app)]
+    chair = Bot(client, connector.url, user=CHAIR)
+    replies = await chair.say("scoping BR-2026-0001")
+    text = " ".join(card_text(card_of(r)) for r in replies)
+    assert "Scoping views on BR-2026-0001" in text
+    assert text.count("Injuries unexplained; neglect suspected.") == 3
+    assert "Police representative" in text
+    (said,) = await Bot(client, connector.url, user=PRACTITIONER).say("scoping BR-2026-0001")
+    assert "Only the BDSCP Business Unit, the Case Review Sub-group chair" in said["text"]
+    (here,) = await chair.say("scoping BR-2026-0001", channel=True)
+    assert "1:1 chat" in here["text"]
+    async with app[SERVICES].sessions() as session:
+        actions = list(
+            await session.scalars(
+                select(AuditEvent.action).where(
+                    AuditEvent.action.in_(["scoping.views_viewed", "decision.refused"])
+                )
+            )
+        )
+    assert sorted(actions) == ["decision.refused", "scoping.views_viewed"]

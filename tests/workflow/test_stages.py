@@ -138,6 +138,7 @@ def test_who_may_decide_is_what_the_stage_rules_allow() -> None:
         Role.PARTNER_POLICE,
         Role.PARTNER_LA,
         Role.PARTNER_ICB,
+        Role.INVITED_AGENCY,  # for the one case they were invited to (storage.requests)
     }
 
 

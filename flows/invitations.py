@@ -1,0 +1,160 @@
+"""The Business Unit inviting another agency's person to give a scoping view (seed, section 4:
+the partners scope the case "with any other agencies involved"). The invitation is a request
+on the case: it lets that person see this case's referral and give a view on it, and nothing
+else. One flow, in the caller's transaction."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cards import decisions as cards
+from flows.cases import CaseContext
+from flows.decisions import PARTNER_ROLES, SCOPING_INVITATION, Answer, current, refuse
+from flows.forms import Refused
+from flows.referrals import send_current_details
+from storage import cases, outbox, people, requests
+from storage.audit import append_audit
+from storage.models import Case
+from workflow.decisions import DecisionKind
+from workflow.roles import Role, label
+from workflow.stages import Stage
+
+log = logging.getLogger(__name__)
+
+ONLY_BUSINESS_UNIT = "Only the BDSCP Business Unit invites other agencies to give a view."
+AGENCY_MAX = 200
+
+
+def moved_on(case: Case) -> str:
+    return (
+        f"{case.reference} has moved on from scoping, so no one else can be asked for a "
+        "scoping view now."
+    )
+
+
+async def invite_card_for(
+    session: AsyncSession,
+    context: CaseContext,
+    case: Case,
+    *,
+    error: str = "",
+    person: str = "",
+    agency: str = "",
+    done: str = "",
+) -> dict[str, Any]:
+    if Stage(case.stage) is not Stage.SCOPING:
+        raise Refused(moved_on(case))
+    answered = {
+        v.decided_by for v in await current(session, context, case, DecisionKind.SCOPING_VIEW)
+    }
+    invited = []
+    for row in await requests.list_requests(session=session, case=case, purpose=SCOPING_INVITATION):
+        who = await people.get_person(session=session, aad_object_id=row.aad_object_id)
+        invited.append(
+            cards.Invited(
+                name=who.name if who is not None and who.name else "Someone",
+                agency=row.agency,
+                when=row.requested_at.astimezone(context.timezone),
+                answered=row.aad_object_id in answered,
+            )
+        )
+    return cards.invite_card(
+        reference=case.reference,
+        people=[(p.aad_object_id, p.name) for p in await people.list_people(session=session)],
+        invited=invited,
+        error=error,
+        person=person,
+        agency=agency,
+        done=done,
+    )
+
+
+async def invite(
+    session: AsyncSession,
+    context: CaseContext,
+    *,
+    reference: str,
+    person: str,
+    agency: str,
+    actor: str,
+    roles: frozenset[str],
+    now: datetime,
+) -> Answer | None:
+    """Invite ``person`` (an Entra id from the card, checked here) from ``agency``."""
+    case = await cases.lock_case(session=session, reference=reference)
+    if case is None:
+        return None
+    if Role.BUSINESS_UNIT not in roles:
+        await refuse(session, case, actor, "scoping_invitation", "not the Business Unit", now)
+        return Answer(None, False, ONLY_BUSINESS_UNIT)  # the refusal audited, not rolled back
+    agency = " ".join(agency.split())
+
+    async def again(error: str) -> Answer:
+        card = await invite_card_for(
+            session, context, case, error=error, person=person, agency=agency
+        )
+        return Answer(card, False)
+
+    if Stage(case.stage) is not Stage.SCOPING:
+        raise Refused(moved_on(case))
+    invitee = await people.get_person(session=session, aad_object_id=person) if person else None
+    if invitee is None:
+        return await again("Choose who to invite from the list.")
+    if not agency:
+        return await again(f"Say which agency {invitee.name} is from.")
+    if len(agency) > AGENCY_MAX:
+        return await again(f"Keep the agency's name to {AGENCY_MAX} characters.")
+    held = await people.get_roles(session=session, aad_object_id=person)
+    partner = next((r for r in PARTNER_ROLES if r in held), None)
+    if partner is not None:
+        return await again(
+            f"{invitee.name} is the {label(partner)}: they were asked for a view already."
+        )
+    request, new = await requests.add_request(
+        session=session,
+        case=case,
+        purpose=SCOPING_INVITATION,
+        aad_object_id=person,
+        agency=agency,
+        requested_by=actor,
+        now=now,
+    )
+    if not new:
+        return await again(
+            f"{invitee.name} was invited already, for {request.agency}: the card is in their chat."
+        )
+    await append_audit(
+        session=session,
+        now=now,
+        actor_aad_id=actor,
+        actor_role=Role.BUSINESS_UNIT,
+        action="scoping.invited",
+        case_ref=case.reference,
+        details={"invitee": person, "agency": agency},
+    )
+    await send_current_details(session, context, case, now, person, Role.INVITED_AGENCY)
+    await outbox.enqueue(
+        session=session,
+        cipher=context.cipher,
+        now=now,
+        card=cards.scoping_invitation_card(
+            reference=case.reference,
+            audience=f"the representative of {agency}, invited by the BDSCP Business Unit",
+        ),
+        summary=f"Your scoping view on {case.reference}",
+        recipient_aad_id=person,
+        case_ref=case.reference,
+        dedupe_key=f"scoping-invitation:{case.reference}:{person}",
+    )
+    log.info("scoping view invited", extra={"case": case.reference})
+    card = await invite_card_for(
+        session,
+        context,
+        case,
+        done=f"Invited {invitee.name} ({agency}). They have the referral and the scoping card.",
+    )
+    return Answer(card, True)
