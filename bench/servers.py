@@ -14,6 +14,7 @@ import sys
 import tempfile
 from http import HTTPStatus
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 from botbuilder.core import ActivityHandler, InvokeResponse, TurnContext
@@ -117,6 +118,64 @@ async def _seed_cases(app: web.Application) -> None:
                 actor_role=Role.PRACTITIONER,
                 now=now,
             )
+        await _seed_chronology(session, services, now)
+
+
+CHRONOLOGY_AGENCIES = 10
+CHRONOLOGY_ENTRIES = 30  # per agency: 300 in all
+
+
+async def _seed_chronology(session: Any, services: Any, now: Any) -> None:
+    """One case at the rapid review (the reference after the chair's cases) with ten agencies'
+    Information Gathering Tools returned, thirty chronology entries each, for ``chronology``."""
+    from datetime import date, timedelta
+
+    from storage import cases, requests
+    from workflow.roles import Role
+
+    case = await cases.create_case(
+        session=session,
+        master=services.cipher,
+        timetable=services.timetable,
+        new=cases.NewCase(
+            awareness_date=date(2026, 11, 2),
+            referring_agency="Bench agency",
+            referrer_aad_id="bench-referrer",
+            referral={"incident": {"what_happened": "Bench chronology case"}},
+        ),
+        actor_role=Role.PRACTITIONER,
+        now=now,
+    )
+    case.stage = "rapid_review"
+    for a in range(CHRONOLOGY_AGENCIES):
+        request, _ = await requests.add_request(
+            session=session,
+            case=case,
+            purpose="igt",
+            aad_object_id=f"bench-respondent-{a}",
+            agency=f"Bench agency {a}",
+            requested_by="bench",
+            now=now,
+        )
+        rows = [
+            {
+                "date": (date(2026, 10, 1) + timedelta(days=(a + 3 * e) % 40)).isoformat(),
+                "time": f"{(a + e) % 24:02d}:{(7 * e) % 60:02d}",
+                "event": f"Agency {a}, event {e}: a key event around the time of the incident.",
+            }
+            for e in range(CHRONOLOGY_ENTRIES)
+        ]
+        await requests.add_return(
+            session=session,
+            master=services.cipher,
+            case=case,
+            request=request,
+            kind="return",
+            form={"chronology": rows},
+            by=f"bench-respondent-{a}",
+            now=now,
+        )
+        request.state = "returned"
 
 
 def main() -> None:

@@ -6,7 +6,9 @@ referral's first step, as an ``Action.Execute`` invoke: checked, encrypted, save
 card rendered), and the chair's button press on the decision prompt (``chair.recommend``:
 each press decides the next of the cases the project server seeds at scoping). Both servers
 run in their own process and are driven through the same HTTP path by the same client, in the
-same run, at concurrency 1 and 8, alternating in rounds.
+same run, at concurrency 1 and 8, alternating in rounds. ``chronology``: the merged
+chronology of a case with ten agencies' returns, 300 entries (decrypted, merged, sorted, the
+first page rendered, the view audited).
 Prints turns per second, p50 and p95 latency, and each turn's ratio to the echo bot.
 Figures only: nothing here passes or fails.
 """
@@ -133,6 +135,7 @@ LABELS = {
     "resume": "project resume card",
     "step": "project wizard step",
     "chair": "project chair's press",
+    "chronology": "project chronology (300)",
 }
 
 
@@ -182,7 +185,8 @@ async def measure_all(turns: int, warmup: int, rounds: int) -> dict[str, list[Re
     """Both servers up at once; measurements alternate between the turns in rounds, so drift
     in the machine's load falls on all alike."""
     echo_process, echo_url = start("echo")
-    project_process, project_url = start("project", cases=warmup + 2 * turns + 20)
+    cases = warmup + 2 * turns + 20  # the chair's; the chronology's case comes after them
+    project_process, project_url = start("project", cases=cases)
     try:
         drafts = await open_drafts(project_url, 8)
         first_step = {"section": "criteria", "rows": 0, "return": ""}
@@ -205,6 +209,11 @@ async def measure_all(turns: int, warmup: int, rounds: int) -> dict[str, list[Re
                 ),
             ),
             ("chair", project_url, chair_press),
+            (
+                "chronology",
+                project_url,
+                lambda i: activity(f"chronology BR-{time.gmtime().tm_year}-{cases + 1:04d}", i),
+            ),
         ]
         for _, url, turn in rows:
             await drive(url, turn, 1, warmup)

@@ -28,6 +28,7 @@ from bot.messenger import TeamsMessenger
 from bot.outbox import OutboxDispatcher
 from bot.settings import Settings, SettingsError
 from bot.turn import Services
+from dialogs.igt import igt_wizard
 from dialogs.referral import entered_referral_wizard, referral_wizard
 from dialogs.wizard import FormWizard, WizardDeps
 from flows.addinfo import AddInfoFlow
@@ -39,6 +40,7 @@ from storage import db
 from storage.audit import append_audit
 from storage.people import grant_role
 from workflow.addinfo import ADD_INFO
+from workflow.igt import IGT
 from workflow.referral import REFERRAL, REFERRAL_FOR
 from workflow.review import REVIEW
 from workflow.scoping import SCOPING
@@ -130,6 +132,7 @@ def create_app(
                 SCOPING.kind: FormWizard(SCOPING, wizard_deps, ScopingFlow(case_context)),
                 REVIEW.kind: FormWizard(REVIEW, wizard_deps, ReviewProposalFlow(case_context)),
                 ADD_INFO.kind: FormWizard(ADD_INFO, wizard_deps, AddInfoFlow(cipher)),
+                IGT.kind: igt_wizard(wizard_deps, case_context),
             },
             cases=case_context,
         )

@@ -16,7 +16,16 @@ from adaptive_cards import card as ac
 from adaptive_cards import types as act
 
 from cards.common import clip, day, esc, execute, facts, heading, para, render
-from workflow.forms import Field, FormSpec, Section, input_id, parse_date
+from workflow.forms import (
+    WITHHELD,
+    WITHHELD_TEXT,
+    Field,
+    FormSpec,
+    Section,
+    input_id,
+    parse_date,
+    withheld,
+)
 
 SUMMARY = "summary"
 
@@ -41,6 +50,7 @@ class Verbs:
                 "back",
                 "add_row",
                 "remove_row",
+                "page",
                 "edit",
                 "submit",
                 "cancel_confirm",
@@ -70,6 +80,14 @@ def _input(fld: Field, value: Any, row: int | None) -> Any:
     label = fld.label  # Teams marks required inputs itself
     if fld.kind == "date":
         return ac.InputDate(
+            id=ident,
+            label=label,
+            value=str(value or "") or None,
+            is_required=fld.required or None,
+            error_message=f"{fld.label} is required." if fld.required else None,
+        )
+    if fld.kind == "time":
+        return ac.InputTime(
             id=ident,
             label=label,
             value=str(value or "") or None,
@@ -123,11 +141,53 @@ def _fields(
         message = errors.get(input_id(fld.id, row))
         if message:
             items.append(_error(message))
+    if row is None and sec.withholdable:
+        items.append(
+            ac.InputChoiceSet(
+                id=WITHHELD,
+                label="Can't be shared yet because of an ongoing police investigation? Tick "
+                "each answer withheld for now.",
+                choices=[
+                    ac.InputChoice(title=clip(f.label_for_reader, 90), value=f.id)
+                    for f in sec.withholdable
+                ],
+                is_multi_select=True,
+                style=act.ChoiceInputStyle.EXPANDED,
+                value=",".join(values.get(WITHHELD) or []) or None,
+                wrap=True,
+                separator=True,
+                spacing=act.Spacing.MEDIUM,
+            )
+        )
     return items
 
 
+def _pages(sec: Section, total: int, first: int, verb: str, base: dict[str, Any]) -> Any:
+    """Which rows this card shows, and a button for each other page of them."""
+    noun = sec.row_noun
+    last = min(first + sec.page_rows, total)
+    buttons: list[Any] = [
+        execute(
+            f"Show {noun}s {start + 1} to {min(start + sec.page_rows, total)}",
+            verb,
+            {**base, "to": start},
+        )
+        for start in range(0, total, sec.page_rows)
+        if start != first
+    ]
+    return ac.Container(
+        items=[
+            para(
+                f"Showing {noun}s {first + 1} to {last} of {total}. What you type is kept "
+                "when you move between them."
+            ),
+            ac.ActionSet(actions=buttons),
+        ]
+    )
+
+
 def _article(noun: str) -> str:
-    return "an" if noun[:1] in "aeiou" else "a"
+    return "an" if noun[:1].lower() in "aeiou" else "a"
 
 
 def section_card(
@@ -140,9 +200,11 @@ def section_card(
     returning_to_summary: bool = False,
     notice: str | None = None,
     cut: bool = False,
+    first: int = 0,
 ) -> dict[str, Any]:
     """One step of the wizard, with what was typed and any problems next to their fields.
-    ``cut``: an answer was longer than its field allows and was cut (the banner says so)."""
+    ``cut``: an answer was longer than its field allows and was cut (the banner says so).
+    ``first``: a paged repeating section shows its rows from this one."""
     v = verbs(spec)
     sec = spec.section(section_key)
     step, steps = spec.step(sec.key), len(spec.sections)
@@ -168,18 +230,23 @@ def section_card(
             items.append(_error(errors["_rows"]))
     if notice:
         items.append(para(esc(notice), is_subtle=True))
-    rows = len(values) if sec.repeating else 0
+    first = sec.page_of(first) if sec.repeating else 0
+    page = values[first : first + sec.page_rows] if sec.repeating and sec.page_rows else values
+    rows = len(page) if sec.repeating else 0
     base = {
         "draft_id": draft_id,
         "section": sec.key,
         "rows": rows,
+        "first": first,
         "return": SUMMARY if returning_to_summary else "",
     }
     if sec.repeating:
         noun = sec.row_noun
         if not values:
             items.append(para(f"No {noun} added yet.", is_subtle=True))
-        for row, item in enumerate(values):
+        if sec.page_rows and len(values) > sec.page_rows:
+            items.append(_pages(sec, len(values), first, v.page, base))
+        for row, item in enumerate(page, first):
             removable = len(values) > sec.min_rows
             items.append(
                 ac.Container(
@@ -241,6 +308,7 @@ def section_card(
 
 SUMMARY_CLIP = 100  # characters of an answer the summary shows; Edit shows it all
 SUMMARY_ROW_CLIP = 40  # per answer, on a repeating section's one line per row
+SUMMARY_ROW_ANSWERS = 3  # answers that line shows; Edit shows them all
 
 
 def shown(fld: Field, value: Any, limit: int | None = None) -> str:
@@ -280,11 +348,16 @@ def section_facts(
             return [para("None given.", is_subtle=True)]
         if compact:
             lines = []
-            for row, item in enumerate(values):
+            some = values[: sec.page_rows] if sec.page_rows else values
+            for row, item in enumerate(some):
+                filled = [f for f in sec.fields if item.get(f.id)]
                 words = ", ".join(
-                    shown(f, item.get(f.id), SUMMARY_ROW_CLIP) for f in sec.fields if item.get(f.id)
-                )
+                    shown(f, item.get(f.id), SUMMARY_ROW_CLIP) for f in filled[:SUMMARY_ROW_ANSWERS]
+                ) + ("…" if len(filled) > SUMMARY_ROW_ANSWERS else "")
                 lines.append(f"{row + 1}. {words or 'Nothing given'}")
+            if len(values) > len(some):
+                more = len(values) - len(some)
+                lines.append(f"And {more} more: use Edit to see {'it' if more == 1 else 'them'}.")
             return [para("\n\n".join(lines), spacing="Small")]
         blocks: list[Any] = []
         for row, item in enumerate(values):
@@ -299,9 +372,14 @@ def section_facts(
         return blocks
     limit = SUMMARY_CLIP if compact else None
     given: list[tuple[str, str]] = [
-        (label(fld), shown(fld, values.get(fld.id, ""), limit))
+        (
+            label(fld),
+            WITHHELD_TEXT
+            if withheld(values, fld.id)
+            else shown(fld, values.get(fld.id, ""), limit),
+        )
         for fld in sec.fields
-        if values.get(fld.id) or fld.kind == "multichoice"
+        if values.get(fld.id) or fld.kind == "multichoice" or withheld(values, fld.id)
     ]
     if not given:
         return [para("Nothing given yet.", is_subtle=True)]

@@ -228,6 +228,7 @@ def case_card(
     next_deadline: tuple[str, date] | None,
     updated: datetime,
     decided: Sequence[tuple[str, str]] = (),
+    returns: tuple[str, Sequence[tuple[str, str]]] | None = None,  # counts; agency, state
 ) -> dict[str, Any]:
     """The channel's card for a case: no child or family details, by design.
 
@@ -244,6 +245,10 @@ def case_card(
     if decided:
         items.append(para("**Decisions and steps so far**", spacing="Medium"))
         items.append(facts((esc(what), esc(outcome)) for what, outcome in decided))
+    if returns is not None:
+        counts, agencies = returns
+        items.append(para(f"**Information Gathering Tools:** {esc(counts)}", spacing="Medium"))
+        items.append(facts((esc(agency), esc(state)) for agency, state in agencies))
     if next_deadline:
         label, when = next_deadline
         items.append(

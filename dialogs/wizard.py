@@ -60,6 +60,11 @@ async def _no_prefill(person: Person, today: date) -> Mapping[str, Mapping[str, 
     return {}
 
 
+# Known answers from the case a per-case form is about (the referral's children, say), read in
+# the transaction that makes the draft: section -> values, or a repeating section's rows.
+CasePrefill = Callable[[AsyncSession, Person, int, datetime], Awaitable[Mapping[str, Any]]]
+
+
 class FormWizard:
     def __init__(
         self,
@@ -69,6 +74,7 @@ class FormWizard:
         *,
         prefill: Prefill = _no_prefill,
         late_prefill: tuple[str, ...] = (),
+        case_prefill: CasePrefill | None = None,
     ) -> None:
         """``prefill`` gives known answers for a new form; sections in ``late_prefill`` get
         their still-blank answers from it again when first reached (a slow lookup's answer
@@ -78,6 +84,7 @@ class FormWizard:
         self.flow = flow
         self.prefill = prefill
         self.late_prefill = late_prefill
+        self.case_prefill = case_prefill
         self.verbs = cards.verbs(spec)
 
     def today(self, now: datetime) -> date:
@@ -119,6 +126,8 @@ class FormWizard:
         now = self.deps.clock()
         known = await self.prefill(person, self.today(now))  # before the transaction: Teams
         async with transaction(self.deps.sessions) as session:
+            if case_id is not None and self.case_prefill is not None:
+                known = {**known, **await self.case_prefill(session, person, case_id, now)}
             draft = await drafts.create_draft(
                 session=session,
                 cipher=self.deps.cipher,
@@ -249,33 +258,45 @@ class FormWizard:
             return self._card_for(draft)
         sec = spec.section(key)
         returning = data.get("return") == SUMMARY
-        try:
-            rows = int(data.get("rows") or 0)
-        except (TypeError, ValueError):
-            rows = 0
-        reading = forms.read_section(sec, data, rows)
+        rows, first = _number(data.get("rows")), _number(data.get("first"))
+        if sec.repeating and sec.page_rows:  # never trusted: a page of the rows there are
+            first = sec.page_of(min(first, len(draft.form.get(key) or [])))
+        else:
+            first = 0
+        reading = forms.read_section(sec, data, rows, first)
         values = reading.values
+        if sec.repeating and sec.page_rows:  # the page shown, in its place in the whole list
+            whole = list(draft.form.get(key) or [])
+            values = whole[:first] + values + whole[first + rows :]
         notice = None
+        show = first
         if verb == v.add_row and sec.repeating:
             if len(values) >= sec.max_rows:
                 notice = f"At most {sec.max_rows} can be added here."
             else:
                 values.append({f.id: ([] if f.kind == "multichoice" else "") for f in sec.fields})
+            show = len(values) - 1
         if verb == v.remove_row and sec.repeating:
-            try:
-                index = int(data.get("row", -1))
-            except (TypeError, ValueError):
-                index = -1
+            index = _number(data.get("row"), -1)
             if 0 <= index < len(values) and len(values) > sec.min_rows:
                 values.pop(index)
+            show = min(max(index, 0), max(len(values) - 1, 0))
+        if verb == v.page and sec.repeating:
+            show = _number(data.get("to"))
         # Save what was typed first, whatever happens next: nothing typed is lost.
         draft.form[key] = values
         draft.section = key
 
-        if verb in (v.add_row, v.remove_row):
+        if verb in (v.add_row, v.remove_row, v.page):
             await self._save(session, draft, now)
             return self._section(
-                draft, key, reading.errors, returning=returning, notice=notice, cut=reading.cut
+                draft,
+                key,
+                reading.errors,
+                returning=returning,
+                notice=notice,
+                cut=reading.cut,
+                first=show,
             )
         if verb == v.back:
             previous = spec.previous_section(key) or key
@@ -291,7 +312,9 @@ class FormWizard:
         errors = {**forms.check_step(spec, draft.form, key, self.today(now)), **cut_errors}
         if errors:
             await self._save(session, draft, now)
-            return self._section(draft, key, errors, returning=returning, cut=reading.cut)
+            return self._section(
+                draft, key, errors, returning=returning, cut=reading.cut, first=_first_row(errors)
+            )
         following = None if returning else spec.next_section(key)
         if following is not None and following in late:
             current = draft.form.get(following)
@@ -312,6 +335,7 @@ class FormWizard:
         returning: bool = False,
         notice: str | None = None,
         cut: bool = False,
+        first: int = 0,
     ) -> dict[str, Any]:
         sec = self.spec.section(key)
         values = draft.form.get(key, [] if sec.repeating else {})
@@ -324,6 +348,7 @@ class FormWizard:
             returning_to_summary=returning,
             notice=notice,
             cut=cut,
+            first=first,
         )
 
     def _card_for(self, draft: drafts.Draft) -> dict[str, Any]:
@@ -393,3 +418,22 @@ class FormWizard:
                 case_id=case_id,
             )
             return await self.flow.confirmation(session, case_id)
+
+
+def _number(raw: Any, otherwise: int = 0) -> int:
+    """A whole number a card sent back (a row, a count), or ``otherwise``."""
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        return otherwise
+
+
+def _first_row(errors: Mapping[str, str]) -> int:
+    """The first row with a problem (input ids ``field__row``), to show its page."""
+    found = [
+        int(index)
+        for ident in errors
+        for _, _, index in [ident.rpartition("__")]
+        if index.isdigit()
+    ]
+    return min(found, default=0)

@@ -9,15 +9,16 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards import decisions as decision_cards
 from cards import referral as cards
 from cards.common import day_and_time
-from storage import cases, outbox, people
+from storage import cases, outbox, people, requests
 from storage.crypto import Cipher
-from storage.models import Case, MilestoneRow
-from workflow import notifications
+from storage.models import Case, CaseRequest, FormDraft, MilestoneRow
+from workflow import igt, notifications
 from workflow.corrections import InvalidCorrection, check_awareness_correction
 from workflow.review import OUTCOME_TITLES
 from workflow.roles import label
@@ -86,7 +87,39 @@ async def case_card_for(
             who = await _name(session, row.completed_by or "")
             decided.append((when, "Report sent to the Panel", f"{who}, {day_and_time(when)}"))
     decided.sort(key=lambda d: d[0])  # in the order they were made
-    return case_card_from_rows(case, rows, timetable, now, [(w, t) for _, w, t in decided])
+    states = await request_states(session, case, now.date())
+    returns = (
+        igt.count(s for _, s in states).text,
+        [(row.agency, igt.STATE_TITLES.get(s, s)) for row, s in states],
+    )
+    return case_card_from_rows(
+        case, rows, timetable, now, [(w, t) for _, w, t in decided], returns if states else None
+    )
+
+
+async def request_states(
+    session: AsyncSession, case: Case, today: date
+) -> list[tuple[CaseRequest, str]]:
+    """The Information Gathering Tool requests on ``case``, each with its state as people see
+    it (returned, no involvement, overdue, in progress, opened or sent)."""
+    drafting = set(
+        await session.scalars(
+            select(FormDraft.owner_aad_id).where(
+                FormDraft.form_kind == igt.IGT.kind,
+                FormDraft.case_id == case.id,
+                FormDraft.status == "open",
+            )
+        )
+    )
+    return [
+        (
+            row,
+            igt.state_of(
+                row.state, drafting=row.aad_object_id in drafting, due=row.due_date, today=today
+            ),
+        )
+        for row in await requests.list_requests(session=session, case=case, purpose="igt")
+    ]
 
 
 async def _name(session: AsyncSession, aad: str, otherwise: str = "Someone") -> str:
@@ -100,6 +133,7 @@ def case_card_from_rows(
     timetable: Timetable,
     now: datetime,
     decided: Sequence[tuple[str, str]] = (),
+    returns: tuple[str, Sequence[tuple[str, str]]] | None = None,
 ) -> dict[str, Any]:
     by_key = {row.key: row for row in rows}
     projected = due_dates(timetable, project(timetable, cases.anchors_of(case)))
@@ -134,6 +168,7 @@ def case_card_from_rows(
         next_deadline=next_deadline,
         updated=now,
         decided=decided,
+        returns=returns,
     )
 
 

@@ -18,6 +18,7 @@ from playwright.async_api import Page, async_playwright
 
 from tests.e2e.harness import LocalTeams
 from tests.e2e.test_decisions_e2e import card_in, give_view, invite, prompt
+from tests.e2e.test_igt_e2e import at_rapid_review, typed
 from tests.e2e.test_referral_e2e import press
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -163,6 +164,31 @@ async def main(out: Path) -> None:
             await wait_text(page, f"What next for {ref}")
             await page.get_by_text(f"What next for {ref}").last.scroll_into_view_if_needed()
             await page.screenshot(path=str(out / "channel-what-next.png"), full_page=True)
+            # Information gathering: a second case, notified, and Priya asked for the tool.
+            igt_ref = await at_rapid_review(teams)
+            sending = await typed(teams, "business_unit", f"igt {igt_ref}")
+            await press(
+                teams,
+                sending,
+                f"Send the Information Gathering Tool for {igt_ref}",
+                persona="business_unit",
+                person=teams.user("practitioner")["aadObjectId"],
+                other_agency="Bradford Teaching Hospitals",
+            )
+            await page.get_by_text("Personal Chat", exact=False).first.click()
+            await wait_text(page, f"Information Gathering Tool: {igt_ref}")
+            await page.screenshot(path=str(out / "igt-request.png"), full_page=True)
+            await click(page, f"Complete the Information Gathering Tool for {igt_ref}")
+            await wait_text(page, "Step 1 of 11")
+            for step in range(2, 10):
+                await click(page, "Next")
+                await wait_text(page, f"Step {step} of 11")
+            await click(page, "Add an event")
+            await wait_text(page, "Event 1")
+            await fill(page, "Event", "Neighbour calls the police about shouting")
+            await click(page, "Add another event")
+            await wait_text(page, "Event 2")
+            await page.screenshot(path=str(out / "igt-chronology.png"), full_page=True)
             # The bot removed from the team: the admins' notice, in Priya's 1:1 chat.
             await teams.event(
                 {

@@ -266,6 +266,23 @@ class CaseRequest(Base):
     updated_at: Mapped[datetime]
 
 
+class IgtReturn(Base):
+    """An agency's Information Gathering Tool as returned, or its "no involvement". Never
+    overwritten: a correction is a new version."""
+
+    __tablename__ = "igt_returns"
+    __table_args__ = (UniqueConstraint("request_id", "version"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("case_requests.id"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))  # "return" or "no_involvement"
+    payload: Mapped[str] = mapped_column(Text)  # encrypted JSON: the form, or the reason
+    submitted_by: Mapped[str] = mapped_column(String(64))
+    submitted_at: Mapped[datetime]
+
+
 class NotificationRow(Base):
     """A notification made outside the bot (to the Panel, Ofsted, DfE, ...), as recorded."""
 

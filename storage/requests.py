@@ -3,12 +3,17 @@ A request is what gives its person a role for that case alone (``people.get_role
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Case, CaseRequest
+from storage.cases import case_cipher
+from storage.crypto import Cipher
+from storage.models import Case, CaseRequest, IgtReturn
 
 
 async def get_request(
@@ -64,3 +69,86 @@ async def list_requests(*, session: AsyncSession, case: Case, purpose: str) -> l
         .order_by(CaseRequest.requested_at, CaseRequest.id)
     )
     return list(rows)
+
+
+# ----- the Information Gathering Tool's returns ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReturnView:
+    request_id: int
+    version: int
+    kind: str  # "return" or "no_involvement"
+    form: dict[str, Any]  # the form; for no involvement, {"reason": ...}
+    submitted_by: str
+    submitted_at: datetime
+
+
+def _context(case: Case, request_id: int, version: int) -> str:
+    return f"igt:{case.reference}:{request_id}:{version}"
+
+
+async def add_return(
+    *,
+    session: AsyncSession,
+    master: Cipher,
+    case: Case,
+    request: CaseRequest,
+    kind: str,
+    form: dict[str, Any],
+    by: str,
+    now: datetime,
+) -> int:
+    """Store a return as the request's next version (earlier ones are kept); its number."""
+    latest = await session.scalar(
+        select(func.max(IgtReturn.version)).where(IgtReturn.request_id == request.id)
+    )
+    version = int(latest or 0) + 1
+    session.add(
+        IgtReturn(
+            request_id=request.id,
+            case_id=case.id,
+            version=version,
+            kind=kind,
+            payload=case_cipher(master, case).encrypt_json(
+                form, context=_context(case, request.id, version)
+            ),
+            submitted_by=by,
+            submitted_at=now,
+        )
+    )
+    await session.flush()
+    return version
+
+
+async def latest_returns(
+    *, session: AsyncSession, master: Cipher, case: Case, request_ids: Iterable[int] | None = None
+) -> dict[int, ReturnView]:
+    """Each request's latest return (of ``request_ids``, or all the case's), decrypted. The
+    caller audits the view."""
+    newest = (
+        select(IgtReturn.request_id, func.max(IgtReturn.version).label("version"))
+        .where(IgtReturn.case_id == case.id)
+        .group_by(IgtReturn.request_id)
+        .subquery()
+    )
+    query = select(IgtReturn).join(
+        newest,
+        (IgtReturn.request_id == newest.c.request_id) & (IgtReturn.version == newest.c.version),
+    )
+    if request_ids is not None:
+        query = query.where(IgtReturn.request_id.in_(list(request_ids)))
+    cipher = case_cipher(master, case)
+    found = {}
+    for row in await session.scalars(query):
+        found[row.request_id] = ReturnView(
+            request_id=row.request_id,
+            version=row.version,
+            kind=row.kind,
+            form=cipher.decrypt_json(
+                row.payload, context=_context(case, row.request_id, row.version)
+            ),
+            submitted_by=row.submitted_by,
+            submitted_at=row.submitted_at,
+        )
+    return found

@@ -19,11 +19,17 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-FIELD_KINDS = ("text", "multiline", "date", "email", "phone", "choice", "multichoice")
+FIELD_KINDS = ("text", "multiline", "date", "time", "email", "phone", "choice", "multichoice")
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^\+?[0-9 ()\-]{7,20}$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+# A section's answers the person may mark withheld rather than give (the seed: while a police
+# investigation is ongoing, some information can't be shared yet): the field ids, under this
+# key of the section's values.
+WITHHELD = "_withheld"
+WITHHELD_TEXT = "Withheld: ongoing police investigation"
 _KEEP = {"\n", "\t"}
 
 
@@ -41,6 +47,7 @@ class Field:
     # How others reading the answers see the label ("Your name" is "Name" to the chair).
     reader_label: str = ""
     expanded: bool = False  # a choice shown as buttons, all visible, rather than a list
+    may_withhold: bool = False  # may be marked withheld (ongoing investigation) instead
 
     @property
     def label_for_reader(self) -> str:
@@ -76,6 +83,9 @@ class Section:
     min_rows: int = 0
     max_rows: int = 20
     checks: tuple[Check, ...] = ()  # per row, for a repeating section
+    # A long repeating section shows this many rows a step at a time ("Events 11 to 20"),
+    # to keep each card within Teams' limit; 0: all of them.
+    page_rows: int = 0
     name: str = ""  # how a button names it ("Edit the child"); the title, lower-cased, if not
     reader_title: str = ""  # the title others reading the answers see ("The referrer")
 
@@ -86,6 +96,17 @@ class Section:
     @property
     def button_name(self) -> str:
         return self.name or self.title[:1].lower() + self.title[1:]
+
+    @property
+    def withholdable(self) -> tuple[Field, ...]:
+        """The answers that may be marked withheld (a section of one, not rows)."""
+        return () if self.repeating else tuple(f for f in self.fields if f.may_withhold)
+
+    def page_of(self, row: int) -> int:
+        """The first row of the page that shows ``row``."""
+        if not self.page_rows:
+            return 0
+        return max(0, row) // self.page_rows * self.page_rows
 
     def field(self, field_id: str) -> Field:
         for fld in self.fields:
@@ -143,19 +164,35 @@ class FormSpec:
         index = self.keys.index(key)
         return self.keys[index - 1] if index > 0 else None
 
-    def empty(self, prefill: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Any]:
-        """A blank form; ``prefill`` gives section -> field -> value for known answers."""
+    def empty(self, prefill: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """A blank form; ``prefill`` gives known answers: section -> field -> value, or for a
+        repeating section a list of rows (as many as it takes, unknown fields ignored)."""
         form: dict[str, Any] = {}
         for sec in self.sections:
             if sec.repeating:
                 form[sec.key] = [_blank_row(sec) for _ in range(sec.min_rows)]
             else:
-                form[sec.key] = {f.id: ([] if f.kind == "multichoice" else "") for f in sec.fields}
+                form[sec.key] = _blank_row(sec)
+                if sec.withholdable:
+                    form[sec.key][WITHHELD] = []
         for key, values in (prefill or {}).items():
+            if key not in self.keys:
+                continue
             sec = self.section(key)
-            if not sec.repeating:
+            if sec.repeating and isinstance(values, Sequence) and not isinstance(values, str):
+                rows = [
+                    {**_blank_row(sec), **{k: v for k, v in row.items() if k in sec_ids(sec)}}
+                    for row in values[: sec.max_rows]
+                    if isinstance(row, Mapping)
+                ]
+                form[key] = rows + [_blank_row(sec) for _ in range(sec.min_rows - len(rows))]
+            elif not sec.repeating and isinstance(values, Mapping):
                 form[key].update({k: v for k, v in values.items() if k in form[key]})
         return form
+
+
+def sec_ids(sec: Section) -> set[str]:
+    return {f.id for f in sec.fields}
 
 
 def _blank_row(sec: Section) -> dict[str, Any]:
@@ -202,8 +239,10 @@ class Reading:
     cut: bool = False  # something was longer than allowed and was cut
 
 
-def read_section(sec: Section, data: Mapping[str, Any], rows: int = 0) -> Reading:
-    """What the card sent for ``sec``: cleaned, typed answers refused, over-long ones cut."""
+def read_section(sec: Section, data: Mapping[str, Any], rows: int = 0, first: int = 0) -> Reading:
+    """What the card sent for ``sec``: cleaned, typed answers refused, over-long ones cut.
+    A paged repeating section sends ``rows`` rows from row ``first`` (their input ids carry
+    their row numbers in the whole list)."""
     reading = Reading(None)
 
     def one(fld: Field, row: int | None) -> Any:
@@ -231,10 +270,20 @@ def read_section(sec: Section, data: Mapping[str, Any], rows: int = 0) -> Readin
         return text
 
     if sec.repeating:
-        count = max(0, min(rows, sec.max_rows))
-        reading.values = [{f.id: one(f, i) for f in sec.fields} for i in range(count)]
+        first = max(0, min(first, sec.max_rows))
+        count = max(0, min(rows, sec.max_rows - first))
+        reading.values = [
+            {f.id: one(f, i) for f in sec.fields} for i in range(first, first + count)
+        ]
     else:
         reading.values = {f.id: one(f, None) for f in sec.fields}
+        if sec.withholdable:
+            raw = data.get(WITHHELD)
+            picked = raw if isinstance(raw, list) else str(_plain(raw) or "").split(",")
+            allowed = {f.id for f in sec.withholdable}
+            reading.values[WITHHELD] = [
+                p for p in dict.fromkeys(str(x).strip() for x in picked) if p in allowed
+            ]
     return reading
 
 
@@ -269,6 +318,8 @@ def check_field(fld: Field, value: Any, today: date) -> str | None:
             return f"{fld.label} can't be in the future."
         if parsed.year < 1900:
             return f"{fld.label}: check the year."
+    if fld.kind == "time" and not _TIME.match(text):
+        return f"{fld.label}: enter a time like 14:30."
     if fld.kind == "email" and not _EMAIL.match(text):
         return "Enter an email address like name@example.org."
     if fld.kind == "phone" and (not _PHONE.match(text) or sum(c.isdigit() for c in text) < 7):
@@ -282,7 +333,10 @@ def _check_values(
     sec: Section, values: Mapping[str, Any], today: date, row: int | None
 ) -> dict[str, str]:
     found: dict[str, str] = {}
+    withheld = set(values.get(WITHHELD) or ())
     for fld in sec.fields:
+        if fld.id in withheld:
+            continue  # marked withheld: not asked for now
         message = check_field(fld, values.get(fld.id, ""), today)
         if message:
             found[fld.id] = message
@@ -345,6 +399,11 @@ def drop_empty_rows(
             if index == str(old):
                 renumbered[input_id(field_id, new)] = message
     return kept, renumbered
+
+
+def withheld(values: Any, field_id: str) -> bool:
+    """Whether ``field_id`` was marked withheld in a section's ``values``."""
+    return isinstance(values, Mapping) and field_id in (values.get(WITHHELD) or ())
 
 
 def _filled(row: Mapping[str, Any]) -> bool:

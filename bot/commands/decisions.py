@@ -5,16 +5,14 @@ stage, and whether it was decided already, whatever the card says."""
 from __future__ import annotations
 
 import logging
-import re
-from collections.abc import Awaitable, Callable
 
 from bot.actions import ActionResult
 from bot.commands import ACTIONS, COMMANDS
+from bot.commands.common import BU, case_asked, press, reference_of, text_of
 from bot.forms import register_form
 from bot.turn import Turn
 from flows.decisions import (
     ONLY_PARTNERS,
-    Answer,
     chair_prompt_for,
     decide_next_step,
     director_of,
@@ -40,78 +38,7 @@ from workflow.scoping import SCOPING
 
 log = logging.getLogger(__name__)
 
-BU = frozenset({Role.BUSINESS_UNIT})
-REFERENCE = re.compile(r"^BR-\d{4}-\d{4}$", re.IGNORECASE)
-
 register_form(ACTIONS, SCOPING)
-
-
-def _reference(text: object) -> str:
-    reference = str(text or "").strip().upper()
-    return reference if REFERENCE.match(reference) else ""
-
-
-async def _press(
-    turn: Turn,
-    step: Callable[..., Awaitable[Answer | None]],
-    *,
-    only_in_1_to_1: str = "",
-    **inputs: object,
-) -> ActionResult:
-    """A decision button: the case it names, the flow run in one transaction with who pressed
-    it (their roles from the server, never the card), its card or message back."""
-    if only_in_1_to_1 and not turn.is_personal:
-        return ActionResult(message=only_in_1_to_1)
-    reference = _reference(turn.data.get("case"))
-    if not reference:
-        return ActionResult(message="That card doesn't name a case.")
-    services = turn.services
-    try:
-        async with transaction(services.sessions) as session:
-            answer = await step(
-                session,
-                services.cases,
-                reference=reference,
-                actor=turn.user_aad_id,
-                roles=await turn.roles(),
-                now=turn.now,
-                **inputs,
-            )
-    except Refused as refused:
-        return ActionResult(message=str(refused))
-    if answer is None:
-        return ActionResult(message=f"I can't find a case {reference}.")
-    return ActionResult(card=answer.card, message=answer.message or None)
-
-
-async def _case_asked(
-    turn: Turn,
-    command: str,
-    where: str,
-    *,
-    allowed: frozenset[str] = frozenset(),
-    refused: str = "",
-) -> str:
-    """The case a 1:1 command names, or "" once the asker has been told why not: not in a
-    1:1 chat (``where``: "Notifications are recorded"), no reference, or (``allowed``) none of
-    the roles that may."""
-    if not turn.is_personal:
-        await turn.say(f"{where} in a 1:1 chat with me, never here.")
-        return ""
-    reference = _reference(turn.args)
-    if not reference:
-        await turn.say(
-            f"Type **{command}** and the case reference, for example **{command} BR-2026-0007**."
-        )
-        return ""
-    if allowed and not allowed & await turn.roles():
-        await turn.say(refused)
-        return ""
-    return reference
-
-
-def _text(turn: Turn, key: str, limit: int = 4000) -> str:
-    return str(turn.data.get(key) or "")[:limit]
 
 
 async def _start_view(turn: Turn, reference: str) -> ActionResult:
@@ -134,7 +61,7 @@ async def _start_view(turn: Turn, reference: str) -> ActionResult:
 async def begin_scoping(turn: Turn) -> ActionResult:
     if not turn.is_personal:
         return ActionResult(message="Scoping views are given in a 1:1 chat with me.")
-    reference = _reference(turn.data.get("case"))
+    reference = reference_of(turn.data.get("case"))
     if not reference:
         return ActionResult(message="That card doesn't name a case.")
     return await _start_view(turn, reference)
@@ -143,7 +70,7 @@ async def begin_scoping(turn: Turn) -> ActionResult:
 @COMMANDS.command("view", usage="view BR-2026-0007")
 async def view(turn: Turn) -> None:
     """Partners: give or revise your scoping view on a case."""
-    reference = await _case_asked(turn, "view", "Scoping views are given")
+    reference = await case_asked(turn, "view", "Scoping views are given")
     if not reference:
         return
     result = await _start_view(turn, reference)
@@ -156,7 +83,7 @@ async def view(turn: Turn) -> None:
 @COMMANDS.command("scoping", usage="scoping BR-2026-0007")
 async def scoping_command(turn: Turn) -> None:
     """Read every agency's scoping view on a case in full, with its reason."""
-    reference = await _case_asked(turn, "scoping", "Scoping views are read")
+    reference = await case_asked(turn, "scoping", "Scoping views are read")
     if not reference:
         return
     services = turn.services
@@ -179,7 +106,7 @@ async def scoping_command(turn: Turn) -> None:
 @COMMANDS.command("invite", usage="invite BR-2026-0007")
 async def invite_command(turn: Turn) -> None:
     """Business Unit: ask someone from another agency for a scoping view on a case."""
-    reference = await _case_asked(
+    reference = await case_asked(
         turn, "invite", "Other agencies are invited", allowed=BU, refused=ONLY_BUSINESS_UNIT
     )
     if not reference:
@@ -200,12 +127,12 @@ async def invite_command(turn: Turn) -> None:
 
 @ACTIONS.verb("scoping.invite")
 async def scoping_invite(turn: Turn) -> ActionResult:
-    return await _press(
+    return await press(
         turn,
         invite,
         only_in_1_to_1="Other agencies are invited in a 1:1 chat with me.",
-        person=_text(turn, "person", 64),
-        agency=_text(turn, "agency", 400),
+        person=text_of(turn, "person", 64),
+        agency=text_of(turn, "agency", 400),
     )
 
 
@@ -216,7 +143,7 @@ async def scoping_invite(turn: Turn) -> ActionResult:
 async def chair_prompt_refresh(turn: Turn) -> ActionResult:
     """Teams refreshing the prompt for one viewer: the chair gets the live buttons, everyone
     else the status."""
-    reference = _reference(turn.data.get("case"))
+    reference = reference_of(turn.data.get("case"))
     services = turn.services
     async with services.sessions() as session:
         case = await cases.get_case(session=session, reference=reference) if reference else None
@@ -229,8 +156,8 @@ async def chair_prompt_refresh(turn: Turn) -> ActionResult:
 
 @ACTIONS.verb("chair.recommend")
 async def chair_recommend(turn: Turn) -> ActionResult:
-    return await _press(
-        turn, recommend, outcome=_text(turn, "outcome", 64), rationale=_text(turn, "rationale")
+    return await press(
+        turn, recommend, outcome=text_of(turn, "outcome", 64), rationale=text_of(turn, "rationale")
     )
 
 
@@ -239,19 +166,19 @@ async def chair_recommend(turn: Turn) -> ActionResult:
 
 @ACTIONS.verb("la.decide")
 async def la_decision(turn: Turn) -> ActionResult:
-    return await _press(
+    return await press(
         turn,
         la_decide,
         only_in_1_to_1="The Local Authority's decision is made in a 1:1 chat.",
-        outcome=_text(turn, "outcome", 64),
-        rationale=_text(turn, "rationale"),
+        outcome=text_of(turn, "outcome", 64),
+        rationale=text_of(turn, "rationale"),
     )
 
 
 @COMMANDS.command("la decision", usage="la decision BR-2026-0007")
 async def la_decision_command(turn: Turn) -> None:
     """Strategic Director, or the Business Unit for them: decide on notifying the Panel."""
-    reference = await _case_asked(
+    reference = await case_asked(
         turn,
         "la decision",
         "The Local Authority's decision is made",
@@ -291,7 +218,7 @@ async def la_decision_command(turn: Turn) -> None:
 
 @ACTIONS.refresh("next.prompt")
 async def next_step_refresh(turn: Turn) -> ActionResult:
-    reference = _reference(turn.data.get("case"))
+    reference = reference_of(turn.data.get("case"))
     services = turn.services
     async with services.sessions() as session:
         case = await cases.get_case(session=session, reference=reference) if reference else None
@@ -308,11 +235,11 @@ async def next_step_refresh(turn: Turn) -> ActionResult:
 
 @ACTIONS.verb("next.decide")
 async def next_step_decide(turn: Turn) -> ActionResult:
-    return await _press(
+    return await press(
         turn,
         decide_next_step,
-        outcome=_text(turn, "outcome", 64),
-        rationale=_text(turn, "rationale"),
+        outcome=text_of(turn, "outcome", 64),
+        rationale=text_of(turn, "rationale"),
     )
 
 
@@ -321,20 +248,20 @@ async def next_step_decide(turn: Turn) -> ActionResult:
 
 @ACTIONS.verb("notify.mark")
 async def notify_mark(turn: Turn) -> ActionResult:
-    recipient = _text(turn, "recipient", 64)
-    return await _press(
+    recipient = text_of(turn, "recipient", 64)
+    return await press(
         turn,
         mark_notified,
         only_in_1_to_1="Notifications are recorded in a 1:1 chat with me.",
         recipient=recipient,
-        external_reference=_text(turn, f"ref_{recipient}", 200),
+        external_reference=text_of(turn, f"ref_{recipient}", 200),
     )
 
 
 @COMMANDS.command("notifications", usage="notifications BR-2026-0007")
 async def notifications_command(turn: Turn) -> None:
     """Business Unit: the checklist of who the Local Authority must tell about a case."""
-    reference = await _case_asked(
+    reference = await case_asked(
         turn,
         "notifications",
         "Notifications are recorded",
@@ -364,7 +291,7 @@ register_form(ACTIONS, REVIEW)
 @COMMANDS.command("decide", usage="decide BR-2026-0007")
 async def decide(turn: Turn) -> None:
     """Business Unit: propose the rapid review decision on a local review, for the chair."""
-    reference = await _case_asked(
+    reference = await case_asked(
         turn,
         "decide",
         "The rapid review decision is prepared",
@@ -385,7 +312,7 @@ async def decide(turn: Turn) -> None:
 
 @ACTIONS.refresh("review.prompt")
 async def review_prompt_refresh(turn: Turn) -> ActionResult:
-    reference = _reference(turn.data.get("case"))
+    reference = reference_of(turn.data.get("case"))
     services = turn.services
     async with services.sessions() as session:
         case = await cases.get_case(session=session, reference=reference) if reference else None
@@ -402,7 +329,7 @@ async def review_prompt_refresh(turn: Turn) -> ActionResult:
 
 
 async def _answer_review(turn: Turn, approve: bool) -> ActionResult:
-    return await _press(turn, answer_proposal, approve=approve, note=_text(turn, "rationale"))
+    return await press(turn, answer_proposal, approve=approve, note=text_of(turn, "rationale"))
 
 
 @ACTIONS.verb("review.approve")
@@ -421,7 +348,7 @@ async def review_reject(turn: Turn) -> ActionResult:
 @COMMANDS.command("panel", usage="panel BR-2026-0007")
 async def panel(turn: Turn) -> None:
     """Business Unit: record the report sent to the Panel (Day 20) and the Panel's response."""
-    reference = await _case_asked(
+    reference = await case_asked(
         turn,
         "panel",
         "The Panel's steps are recorded",
@@ -442,10 +369,10 @@ async def panel(turn: Turn) -> None:
 
 @ACTIONS.verb("panel.record")
 async def panel_record(turn: Turn) -> ActionResult:
-    return await _press(
+    return await press(
         turn,
         record_panel_step,
         only_in_1_to_1="The Panel's steps are recorded in a 1:1 chat with me.",
-        what=_text(turn, "what", 64),
-        note=_text(turn, "note", 2000),
+        what=text_of(turn, "what", 64),
+        note=text_of(turn, "note", 2000),
     )

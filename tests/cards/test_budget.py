@@ -16,6 +16,7 @@ from cards.common import CARD_BUDGET, card_size
 from tests.cardcheck import assert_valid_card, card_text
 from workflow.addinfo import ADD_INFO
 from workflow.forms import FormSpec, Section
+from workflow.igt import IGT
 from workflow.referral import REFERRAL, REFERRAL_FOR
 from workflow.review import REVIEW
 from workflow.scoping import SCOPING
@@ -33,6 +34,8 @@ def _full(sec: Section) -> Any:
             row[fld.id] = max(fld.choices, key=lambda c: len(c[1]))[0]
         elif fld.kind == "date":
             row[fld.id] = "2019-03-14"
+        elif fld.kind == "time":
+            row[fld.id] = "23:59"
         else:
             row[fld.id] = WORST * fld.max_length
     return [dict(row) for _ in range(sec.max_rows)] if sec.repeating else row
@@ -56,7 +59,7 @@ def within_budget(card: dict[str, Any], what: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "spec", [REFERRAL, REFERRAL_FOR, ADD_INFO, SCOPING, REVIEW], ids=lambda s: s.kind
+    "spec", [REFERRAL, REFERRAL_FOR, ADD_INFO, SCOPING, REVIEW, IGT], ids=lambda s: s.kind
 )
 def test_every_step_and_the_summary_fit_when_everything_is_at_its_limit(spec: FormSpec) -> None:
     form = full_form(spec)
@@ -64,19 +67,21 @@ def test_every_step_and_the_summary_fit_when_everything_is_at_its_limit(spec: Fo
     for sec in spec.sections:
         values = form[sec.key]
         for returning in (False, True):
-            within_budget(
-                forms.section_card(
-                    spec,
-                    draft_id=draft,
-                    section_key=sec.key,
-                    values=values,
-                    errors=every_error(spec, sec, values),
-                    returning_to_summary=returning,
-                    notice="x" * 200,
-                    cut=True,
-                ),
-                f"{spec.kind} step {sec.key}",
-            )
+            for first in range(0, len(values), sec.page_rows) if sec.page_rows else (0,):
+                within_budget(
+                    forms.section_card(
+                        spec,
+                        draft_id=draft,
+                        section_key=sec.key,
+                        values=values,
+                        errors=every_error(spec, sec, values),
+                        returning_to_summary=returning,
+                        notice="x" * 200,
+                        cut=True,
+                        first=first,
+                    ),
+                    f"{spec.kind} step {sec.key} from row {first}",
+                )
     problems = {sec.key: every_error(spec, sec, form[sec.key]) for sec in spec.sections}
     within_budget(
         forms.summary_card(spec, draft_id=draft, form=form, problems=problems),
@@ -180,3 +185,26 @@ def test_the_scoping_views_in_full_are_split_and_nothing_is_lost() -> None:
     text = "".join(card_text(c) for c in parts)
     assert all(f"R{i}" in text for i in range(6))
     assert "(part 1 of" in card_text(parts[0])
+
+
+def test_the_merged_chronology_is_paged_within_the_budget() -> None:
+    from cards.igt import chronology_card
+    from workflow.igt import EVENT_MAX, Entry
+
+    entries = [
+        Entry(date(2026, 11, 1 + n % 28), "23:59", f"E{n} " + WORST * (EVENT_MAX - 5), "A" * 200)
+        for n in range(60)
+    ]
+    pages = [
+        chronology_card(reference="BR-2026-0001", entries=entries, page=p, agencies=10)
+        for p in range(3)
+    ]
+    for card in pages:
+        within_budget(card, "chronology page")
+    assert "Events 1 to 25 of 60" in card_text(pages[0]) and "Page 1 of 3" in card_text(pages[0])
+    assert [a["title"] for a in pages[1]["actions"]] == [
+        "Previous page of the chronology of BR-2026-0001",
+        "Next page of the chronology of BR-2026-0001",
+    ]
+    assert "Events 51 to 60 of 60" in card_text(pages[2])
+    assert "E59 " in card_text(pages[2]) and "E0 " not in card_text(pages[2])
