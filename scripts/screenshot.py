@@ -185,7 +185,9 @@ async def main(out: Path) -> None:
                 await wait_text(page, f"Step {step} of 11")
             await click(page, "Add an event")
             await wait_text(page, "Event 1")
-            await fill(page, "Event", "Neighbour calls the police about shouting")
+            # The event's box is the page's last multi-line input (the label carries Teams'
+            # required mark, so it isn't matched by name).
+            await page.locator("textarea").last.fill("Neighbour calls the police about shouting")
             await click(page, "Add another event")
             await wait_text(page, "Event 2")
             await page.screenshot(path=str(out / "igt-chronology.png"), full_page=True)
