@@ -22,6 +22,7 @@ from cards import igt as cards
 from flows.cases import CaseContext, refresh_case_card, request_states
 from flows.decisions import PARTNER_ROLES, Answer, refuse
 from flows.forms import Refused, Submission
+from flows.invitations import who_and_agency
 from storage import cases, outbox, people, requests
 from storage.audit import append_audit
 from storage.models import Case, CaseRequest
@@ -199,13 +200,9 @@ async def send(
         return Answer(card, False)
 
     today = _today(context, now)
-    invitee = await people.get_person(session=session, aad_object_id=person) if person else None
-    if invitee is None:
-        return await again("Choose who to ask from the list.")
-    if not agency:
-        return await again(f"Say which agency {invitee.name} is asked for.")
-    if len(agency) > 200:
-        return await again("Keep the agency's name to 200 characters.")
+    invitee, problem = await who_and_agency(session, person, agency, "ask")
+    if invitee is None or problem:
+        return await again(problem)
     due_on = parse_date(due)
     if due_on is None:
         return await again("Give the date to return it by, like 2026-12-10.")

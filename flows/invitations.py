@@ -18,7 +18,7 @@ from flows.forms import Refused
 from flows.referrals import send_current_details
 from storage import cases, outbox, people, requests
 from storage.audit import append_audit
-from storage.models import Case
+from storage.models import Case, Person
 from workflow.decisions import DecisionKind
 from workflow.roles import Role, label
 from workflow.stages import Stage
@@ -34,6 +34,21 @@ def moved_on(case: Case) -> str:
         f"{case.reference} has moved on from scoping, so no one else can be asked for a "
         "scoping view now."
     )
+
+
+async def who_and_agency(
+    session: AsyncSession, person: str, agency: str, verb: str
+) -> tuple[Person | None, str]:
+    """The person a card names (an Entra id, checked against the directory) and what is
+    wrong with them or their agency's name, in words for the card ("" when nothing)."""
+    who = await people.get_person(session=session, aad_object_id=person) if person else None
+    if who is None:
+        return None, f"Choose who to {verb} from the list."
+    if not agency:
+        return who, f"Say which agency {who.name} is from."
+    if len(agency) > AGENCY_MAX:
+        return who, f"Keep the agency's name to {AGENCY_MAX} characters."
+    return who, ""
 
 
 async def invite_card_for(
@@ -101,13 +116,9 @@ async def invite(
 
     if Stage(case.stage) is not Stage.SCOPING:
         raise Refused(moved_on(case))
-    invitee = await people.get_person(session=session, aad_object_id=person) if person else None
-    if invitee is None:
-        return await again("Choose who to invite from the list.")
-    if not agency:
-        return await again(f"Say which agency {invitee.name} is from.")
-    if len(agency) > AGENCY_MAX:
-        return await again(f"Keep the agency's name to {AGENCY_MAX} characters.")
+    invitee, problem = await who_and_agency(session, person, agency, "invite")
+    if invitee is None or problem:
+        return await again(problem)
     held = await people.get_roles(session=session, aad_object_id=person)
     partner = next((r for r in PARTNER_ROLES if r in held), None)
     if partner is not None:
