@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from http import HTTPStatus
 from typing import Any
 
@@ -17,10 +18,11 @@ from botbuilder.schema import Activity, ActivityTypes
 
 from bot.actions import ActionResult
 from bot.adapter import card_attachment
-from bot.commands.registry import clean_text
+from bot.commands.registry import Command, clean_text
 from bot.membership import apply_change, change_of
 from bot.turn import Services, Turn, conversation_kind
 from cards.help import didnt_understand_text
+from storage.audit import append_audit
 from storage.conversations import (
     ConversationInfo,
     get_conversation,
@@ -29,6 +31,7 @@ from storage.conversations import (
 )
 from storage.db import transaction
 from storage.people import save_person
+from workflow.roles import Role, label
 
 log = logging.getLogger(__name__)
 
@@ -161,9 +164,26 @@ class CaseReviewBot(ActivityHandler):  # type: ignore[misc]
                 )
             )
             return
+        command = match.command
+        if not command.allowed_here(turn.is_personal):
+            await turn.say(not_here_text(command))
+            return
+        if not command.allowed_for(await turn.roles()):
+            async with transaction(self.services.sessions) as session:
+                await append_audit(
+                    session=session,
+                    now=turn.now,
+                    actor_aad_id=turn.user_aad_id or "unknown",
+                    actor_role="none",
+                    action="command.refused",
+                    case_ref=reference_in(match.args),
+                    details={"command": command.name},
+                )
+            await turn.say(not_yours_text(command))
+            return
         turn.args = match.args
-        log.info("command", extra={"command": match.command.name})
-        await match.command.handler(turn)
+        log.info("command", extra={"command": command.name})
+        await command.handler(turn)
 
     # ----- card actions ---------------------------------------------------------------
 
@@ -323,3 +343,25 @@ def _carries_files(activity: Activity) -> bool:
         if content_type == "text/html" and "<img" in str(attachment.content or "").lower():
             return True
     return False
+
+
+def not_here_text(command: Command) -> str:
+    if command.where == "personal":
+        return f"**{command.name}** is used in a 1:1 chat with me, never here."
+    return f"**{command.name}** is used in the case review channel: @mention me there."
+
+
+def not_yours_text(command: Command) -> str:
+    """Who may use a command, in words: "Only the BDSCP Business Unit can use **invite**."."""
+    holders = [f"the {label(r)}" for r in Role if r in (command.who or ())]
+    words = holders[0] if len(holders) == 1 else ", ".join(holders[:-1]) + " or " + holders[-1]
+    return f"Only {words} can use **{command.name}**. Type **help** to see what you can do."
+
+
+_REFERENCE = re.compile(r"\bBR-\d{4}-\d{4}\b", re.IGNORECASE)
+
+
+def reference_in(text: str) -> str | None:
+    """The case reference in a command's words, if any (for the audit log)."""
+    found = _REFERENCE.search(text or "")
+    return found.group(0).upper() if found else None

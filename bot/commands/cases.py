@@ -6,6 +6,7 @@ import logging
 import re
 
 from bot.commands import ACTIONS, COMMANDS
+from bot.commands.common import BU
 from bot.forms import register_form
 from bot.turn import Turn
 from cards.common import day
@@ -32,7 +33,11 @@ SHOWN_DUE = (
 )
 
 
-@COMMANDS.command("correct awareness", usage="correct awareness BR-2026-0007 2026-11-24 reason")
+@COMMANDS.command(
+    "correct awareness",
+    usage="correct awareness BR-2026-0007 2026-11-24 reason",
+    who=BU,
+)
 async def correct_awareness(turn: Turn) -> None:
     """Business Unit: correct when the agency became aware of an incident (Day 1)."""
     if not turn.is_personal:

@@ -13,6 +13,7 @@ from bot.forms import register_form
 from bot.turn import Turn
 from flows.decisions import (
     ONLY_PARTNERS,
+    VIEW_READERS,
     chair_prompt_for,
     decide_next_step,
     director_of,
@@ -80,7 +81,7 @@ async def view(turn: Turn) -> None:
         await turn.say(result.message or "")
 
 
-@COMMANDS.command("scoping", usage="scoping BR-2026-0007")
+@COMMANDS.command("scoping", usage="scoping BR-2026-0007", who=VIEW_READERS)
 async def scoping_command(turn: Turn) -> None:
     """Read every agency's scoping view on a case in full, with its reason."""
     reference = await case_asked(turn, "scoping", "Scoping views are read")
@@ -103,7 +104,7 @@ async def scoping_command(turn: Turn) -> None:
         await turn.send_card(card, summary=f"Scoping views on {reference}")
 
 
-@COMMANDS.command("invite", usage="invite BR-2026-0007")
+@COMMANDS.command("invite", usage="invite BR-2026-0007", who=BU)
 async def invite_command(turn: Turn) -> None:
     """Business Unit: ask someone from another agency for a scoping view on a case."""
     reference = await case_asked(
@@ -175,7 +176,9 @@ async def la_decision(turn: Turn) -> ActionResult:
     )
 
 
-@COMMANDS.command("la decision", usage="la decision BR-2026-0007")
+@COMMANDS.command(
+    "la decision", usage="la decision BR-2026-0007", who=(Role.STRATEGIC_DIRECTOR, *BU)
+)
 async def la_decision_command(turn: Turn) -> None:
     """Strategic Director, or the Business Unit for them: decide on notifying the Panel."""
     reference = await case_asked(
@@ -258,7 +261,7 @@ async def notify_mark(turn: Turn) -> ActionResult:
     )
 
 
-@COMMANDS.command("notifications", usage="notifications BR-2026-0007")
+@COMMANDS.command("notifications", usage="notifications BR-2026-0007", who=BU)
 async def notifications_command(turn: Turn) -> None:
     """Business Unit: the checklist of who the Local Authority must tell about a case."""
     reference = await case_asked(
@@ -288,7 +291,7 @@ async def notifications_command(turn: Turn) -> None:
 register_form(ACTIONS, REVIEW)
 
 
-@COMMANDS.command("decide", usage="decide BR-2026-0007")
+@COMMANDS.command("decide", usage="decide BR-2026-0007", who=BU)
 async def decide(turn: Turn) -> None:
     """Business Unit: propose the rapid review decision on a local review, for the chair."""
     reference = await case_asked(
@@ -345,7 +348,7 @@ async def review_reject(turn: Turn) -> ActionResult:
 # ----- Day 20 and the Panel's answer (the Business Unit, 1:1) ---------------------------------
 
 
-@COMMANDS.command("panel", usage="panel BR-2026-0007")
+@COMMANDS.command("panel", usage="panel BR-2026-0007", who=BU)
 async def panel(turn: Turn) -> None:
     """Business Unit: record the report sent to the Panel (Day 20) and the Panel's response."""
     reference = await case_asked(

@@ -4,25 +4,28 @@ from __future__ import annotations
 
 from bot.actions import ActionResult
 from bot.commands import ACTIONS, COMMANDS
+from bot.commands.registry import BOTH
 from bot.turn import Turn
 from cards.help import HELP_LESS, HELP_MORE, help_card
 
 
-def _lines(turn: Turn) -> tuple[tuple[str, str], ...]:
-    return tuple((c.usage, c.help) for c in turn.services.commands.commands)
+async def _lines(turn: Turn) -> tuple[tuple[str, str], ...]:
+    """What this person may run here, with an example of each."""
+    commands = turn.services.commands.for_person(await turn.roles(), turn.is_personal)
+    return tuple((c.usage, c.help) for c in commands)
 
 
-@COMMANDS.command("help", aliases=("?", "menu"))
+@COMMANDS.command("help", aliases=("?", "menu"), where=BOTH)
 async def help_command(turn: Turn) -> None:
     """Show what I can do."""
-    await turn.send_card(help_card(_lines(turn)), summary="What I can do")
+    await turn.send_card(help_card(await _lines(turn)), summary="What I can do")
 
 
 @ACTIONS.verb(HELP_MORE)
 async def help_more(turn: Turn) -> ActionResult:
-    return ActionResult(card=help_card(_lines(turn), detailed=True))
+    return ActionResult(card=help_card(await _lines(turn), detailed=True))
 
 
 @ACTIONS.verb(HELP_LESS)
 async def help_less(turn: Turn) -> ActionResult:
-    return ActionResult(card=help_card(_lines(turn)))
+    return ActionResult(card=help_card(await _lines(turn)))

@@ -168,7 +168,7 @@ async def returns_command(turn: Turn) -> None:
     await turn.send_card(card, summary=f"Information Gathering Tools: {reference}")
 
 
-@COMMANDS.command("chronology", usage="chronology BR-2026-0007")
+@COMMANDS.command("chronology", usage="chronology BR-2026-0007", who=flow.READERS)
 async def chronology_command(turn: Turn) -> None:
     """Every agency's returned chronology in one list, by date and time."""
     reference = await case_asked(turn, "chronology", "The chronology is read")

@@ -8,6 +8,7 @@ from botbuilder.core import MessageFactory, TurnContext
 
 from bot.adapter import card_attachment
 from bot.commands import ACTIONS, COMMANDS
+from bot.commands.registry import BOTH
 from bot.forms import register_form
 from bot.turn import Turn
 from workflow.referral import REFERRAL, REFERRAL_FOR
@@ -25,7 +26,7 @@ NOT_HERE = (
 )
 
 
-@COMMANDS.command("refer", aliases=("new referral", "referral"), usage="refer")
+@COMMANDS.command("refer", aliases=("new referral", "referral"), usage="refer", where=BOTH)
 async def refer(turn: Turn) -> None:
     """Report a serious incident: start a referral (in a private chat)."""
     if not turn.user_aad_id:
@@ -66,7 +67,7 @@ register_form(ACTIONS, REFERRAL)
 register_form(ACTIONS, REFERRAL_FOR)
 
 
-@COMMANDS.command("enter referral", usage="enter referral")
+@COMMANDS.command("enter referral", usage="enter referral", who=(Role.BUSINESS_UNIT,))
 async def enter_referral(turn: Turn) -> None:
     """Business Unit: enter a referral that came by email, phone or letter, for the referrer."""
     if not turn.is_personal:

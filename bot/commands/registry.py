@@ -1,9 +1,11 @@
 """Commands are decorated async functions; the registry routes exact words.
 
-``@registry.command("status", usage="status BR-2026-0007")`` on ``async def status(ctx)``: the
-docstring's first line is the help text. Routing strips the @mention, lower-cases the first
-one or two words and looks them up exactly (never by substring); an unknown word gets a
-"did you mean" from the known names.
+``@registry.command("status", usage="status BR-2026-0007", who=..., where=...)`` on ``async
+def status(ctx)``: the docstring's first paragraph is the help text; ``who`` is the roles that
+may run it (None: anyone; the command then checks each case), ``where`` is "personal",
+"channel" or "both". Routing strips the @mention and a leading "/", lower-cases the first one
+or two words and looks them up exactly (never by substring); an unknown word gets a "did you
+mean" from the known names.
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ _MENTION = re.compile(r"<at>[^<]*</at>", re.IGNORECASE)
 _TAG = re.compile(r"<[^<>]*>")
 
 
+PERSONAL, CHANNEL, BOTH = "personal", "channel", "both"
+
+
 @dataclass(frozen=True)
 class Command:
     name: str
@@ -29,6 +34,14 @@ class Command:
     usage: str
     aliases: tuple[str, ...] = ()
     hidden: bool = False
+    who: frozenset[str] | None = None  # the roles that may run it; None: anyone
+    where: str = PERSONAL
+
+    def allowed_here(self, personal: bool) -> bool:
+        return self.where == BOTH or self.where == (PERSONAL if personal else CHANNEL)
+
+    def allowed_for(self, roles: frozenset[str]) -> bool:
+        return self.who is None or bool(self.who & roles)
 
 
 @dataclass
@@ -43,20 +56,32 @@ class CommandRegistry:
     _lookup: dict[str, Command] = field(default_factory=dict)
 
     def command(
-        self, name: str, *, usage: str = "", aliases: Iterable[str] = (), hidden: bool = False
+        self,
+        name: str,
+        *,
+        usage: str = "",
+        aliases: Iterable[str] = (),
+        hidden: bool = False,
+        who: Iterable[str] | None = None,
+        where: str = PERSONAL,
     ) -> Callable[[Handler], Handler]:
+        if where not in (PERSONAL, CHANNEL, BOTH):
+            raise ValueError(f"command {name!r}: where={where!r}")
+
         def register(handler: Handler) -> Handler:
-            doc = (handler.__doc__ or "").strip().splitlines()
+            doc = (handler.__doc__ or "").strip().split("\n\n")[0]
             if not doc:
                 raise ValueError(f"command {name!r} needs a docstring: its first line is the help")
             self.add(
                 Command(
                     name=name,
                     handler=handler,
-                    help=doc[0].strip(),
+                    help=" ".join(doc.split()),
                     usage=usage or name,
                     aliases=tuple(aliases),
                     hidden=hidden,
+                    who=None if who is None else frozenset(who),
+                    where=where,
                 )
             )
             return handler
@@ -78,10 +103,14 @@ class CommandRegistry:
     def commands(self) -> list[Command]:
         return [c for c in self._commands.values() if not c.hidden]
 
+    def for_person(self, roles: frozenset[str], personal: bool) -> list[Command]:
+        """What this person may run here."""
+        return [c for c in self.commands if c.allowed_for(roles) and c.allowed_here(personal)]
+
     def match(self, text: str) -> Match | None:
         """The command ``text`` names; ``text`` is already cleaned (``clean_text``), once
         per turn."""
-        words = text.split()
+        words = text.removeprefix("/").split()
         if not words:
             return None
         # Two-word names ("new referral") win over one-word ones.
@@ -95,7 +124,7 @@ class CommandRegistry:
 
     def suggest(self, text: str) -> list[str]:
         """Close command names, for "did you mean"; ``text`` is already cleaned."""
-        words = text.split()
+        words = text.removeprefix("/").split()
         if not words:
             return []
         names = [c.name for c in self.commands]

@@ -613,7 +613,7 @@ async def test_only_the_business_unit_invites_and_the_attempt_is_audited(
     (reply,) = await unit.say("invite BR-2026-0001")
     police = Bot(client, connector.url, user=POLICE)
     (said,) = await police.say("invite BR-2026-0001")
-    assert "Only the BDSCP Business Unit invites" in said["text"]
+    assert "Only the BDSCP Business Unit can use **invite**" in said["text"]
     answer = await police.press(  # a forwarded copy of the Business Unit's card
         card_of(reply),
         "Invite them to give a view on BR-2026-0001",
@@ -656,8 +656,8 @@ async def test_the_scoping_views_are_read_in_full_by_those_allowed(
         actions = list(
             await session.scalars(
                 select(AuditEvent.action).where(
-                    AuditEvent.action.in_(["scoping.views_viewed", "decision.refused"])
+                    AuditEvent.action.in_(["scoping.views_viewed", "command.refused"])
                 )
             )
         )
-    assert sorted(actions) == ["decision.refused", "scoping.views_viewed"]
+    assert sorted(actions) == ["command.refused", "scoping.views_viewed"]

@@ -102,7 +102,7 @@ async def test_only_the_business_unit_may_enter_a_referral_for_someone(
     client = await serve(app)
     practitioner = Bot(client, connector.url, user=PRACTITIONER)
     (reply,) = await practitioner.say("enter referral")
-    assert "Only the BDSCP Business Unit can enter a referral" in reply["text"]
+    assert "Only the BDSCP Business Unit can use **enter referral**" in reply["text"]
 
     # Checked again on submit, whatever the card: the role was withdrawn meanwhile.
     bot = Bot(client, connector.url, user=BUSINESS_UNIT)

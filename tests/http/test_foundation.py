@@ -32,8 +32,44 @@ async def test_help_answers_with_a_card_naming_the_commands(serve: Any, settings
     card = card_of(sent[0])
     assert_valid_card(card)
     text = card_text(card)
+    # The default user holds no role: what anyone may run in a 1:1 chat, and nothing else.
     for command in COMMANDS.commands:
-        assert command.usage in text
+        shown = command.who is None and command.where in ("personal", "both")
+        assert (command.usage in text) == shown, command.name
+    assert "refer" in text and "correct awareness" not in text
+
+
+async def test_help_lists_what_each_person_may_run_where_they_ask(
+    serve: Any, settings: Any
+) -> None:
+    """The Business Unit sees its commands in 1:1 chat; in the channel, only the channel's."""
+    from bot.app import SERVICES
+    from storage import people
+    from storage.db import transaction
+    from tests.activities import BUSINESS_UNIT
+
+    app = create_app(settings)
+    client = await serve(app)
+    async with transaction(app[SERVICES].sessions) as session:
+        await people.grant_role(
+            session=session,
+            aad_object_id=BUSINESS_UNIT["aadObjectId"],
+            role="business_unit",
+            granted_by="test",
+            now=app[SERVICES].clock(),
+        )
+    personal = card_text(
+        card_of(replies(await (await post(client, message("/help", user=BUSINESS_UNIT))).json())[0])
+    )
+    assert "correct awareness BR-2026-0007" in personal and "igt BR-2026-0007" in personal
+    channel = card_text(
+        card_of(
+            replies(
+                await (await post(client, message("help", user=BUSINESS_UNIT, channel=True))).json()
+            )[0]
+        )
+    )
+    assert "correct awareness" not in channel and "refer" in channel
 
 
 async def test_mention_is_stripped_in_a_channel(serve: Any, settings: Any) -> None:

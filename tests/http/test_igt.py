@@ -220,7 +220,7 @@ async def test_agencies_are_asked_return_the_form_and_the_chronology_is_merged(
         refused = list(
             await session.scalars(
                 select(AuditEvent.details).where(
-                    AuditEvent.action == "decision.refused",
+                    AuditEvent.action.in_(["decision.refused", "command.refused"]),
                     AuditEvent.actor_aad_id == PRACTITIONER["aadObjectId"],
                 )
             )
@@ -302,7 +302,7 @@ async def test_a_draft_survives_a_restart_a_correction_is_a_new_version_and_only
         refused = list(
             await session.scalars(
                 select(AuditEvent.case_ref).where(
-                    AuditEvent.action == "decision.refused",
+                    AuditEvent.action.in_(["decision.refused", "command.refused"]),
                     AuditEvent.actor_aad_id == PRACTITIONER["aadObjectId"],
                 )
             )
