@@ -38,6 +38,7 @@ from flows.referrals import ReferralFlow
 from flows.review import ReviewProposalFlow
 from storage import db
 from storage.audit import append_audit
+from storage.conversations import CASE_REVIEW_CHANNEL, stored_setting
 from storage.people import grant_role
 from workflow.addinfo import ADD_INFO
 from workflow.igt import IGT
@@ -78,10 +79,15 @@ def create_app(
     cipher = master_cipher(settings)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+        nonlocal settings  # the case review channel chosen by ``setup`` replaces the configured
         engine = db.create_engine(settings.database_url)
         await db.upgrade(engine)
         sessions = db.create_sessionmaker(engine)
         await _bootstrap_roles(grants, sessions, clock)
+        async with sessions() as session:  # ``setup`` in Teams outranks the configuration
+            chosen = await stored_setting(session=session, key=CASE_REVIEW_CHANNEL)
+        if chosen:
+            settings = replace(settings, case_review_channel_id=chosen)
 
         adapter = CaseReviewAdapter(settings)
         adapter.auth.start()  # signing keys and the bot's token, in the background
@@ -170,6 +176,20 @@ def create_app(
     app.router.add_post("/api/messages", _messages)
     app.router.add_get("/healthz", _healthz)
     return app
+
+
+def use_channel(services: Services, channel_id: str) -> None:
+    """Post to ``channel_id`` from now on: every holder of the case review channel, in one
+    place (``setup``; at start-up the stored choice is read before any of them is made)."""
+    object.__setattr__(
+        services, "settings", replace(services.settings, case_review_channel_id=channel_id)
+    )
+    object.__setattr__(services.cases, "case_review_channel_id", channel_id)
+    services.messenger.channel_id = channel_id
+    services.dispatcher.channel_id = channel_id
+    for wizard in services.wizards.values():
+        if hasattr(wizard.flow, "case_review_channel_id"):
+            object.__setattr__(wizard.flow, "case_review_channel_id", channel_id)
 
 
 async def _messages(request: web.Request) -> web.StreamResponse:

@@ -180,6 +180,32 @@ class Turn:
                     )
         return self._roles
 
+    async def mentioned_person(self) -> tuple[str, str] | None:
+        """The person a command names, as (Entra id, name): the first @mention that isn't me,
+        or else the name typed before the command's last word, as the team's directory knows
+        it (the local client can't @mention)."""
+        bot_id = self.activity.recipient.id if self.activity.recipient else None
+        async with self.services.sessions() as session:
+            for entity in self.activity.entities or []:
+                data = (
+                    entity.additional_properties if hasattr(entity, "additional_properties") else {}
+                )
+                mentioned = (data or {}).get("mentioned") or getattr(entity, "mentioned", None)
+                if getattr(entity, "type", "") != "mention" or not mentioned:
+                    continue
+                teams_id = mentioned.get("id") if isinstance(mentioned, dict) else None
+                if not teams_id or teams_id == bot_id:
+                    continue
+                person = await people.find_by_teams_id(session=session, teams_user_id=teams_id)
+                if person is not None:
+                    return person.aad_object_id, person.name
+            words = self.args.replace("@", " ").split()[:-1]
+            if words:
+                person = await people.find_by_name(session=session, name=" ".join(words))
+                if person is not None:
+                    return person.aad_object_id, person.name
+        return None
+
     async def say(self, text: str) -> None:
         await self.tc.send_activity(MessageFactory.text(text))
 

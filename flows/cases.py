@@ -61,18 +61,36 @@ async def case_card_for(
 
     ``now`` is shown as the card's update time: pass it in local time."""
     rows = await cases.list_milestones(session=session, case=case)
+    decided = await steps_so_far(session, case, rows, now.tzinfo, master)
+    states = await request_states(session, case, now.date())
+    returns = (
+        igt.count(s for _, s in states).text,
+        [(row.agency, igt.STATE_TITLES.get(s, s)) for row, s in states],
+    )
+    return case_card_from_rows(case, rows, timetable, now, decided, returns if states else None)
+
+
+async def steps_so_far(
+    session: AsyncSession,
+    case: Case,
+    rows: Sequence[MilestoneRow],
+    tz: Any,
+    master: Cipher,
+) -> list[tuple[str, str]]:
+    """The decisions and steps so far, in the order they were made: (what, "outcome: who,
+    when"). No rationale, nothing personal."""
     decided = []
     for kind, (what, titles) in DECISIONS_SHOWN.items():
         for decision in await cases.current_decisions(
             session=session, master=master, case=case, kind=kind
         ):
             name = await _name(session, decision.decided_by, label(decision.decided_role))
-            when = decision.decided_at.astimezone(now.tzinfo)
+            when = decision.decided_at.astimezone(tz)
             outcome = titles.get(decision.outcome, decision.outcome)
             decided.append((when, what, f"{outcome}: {name}, {day_and_time(when)}"))
     # The steps that are records but not decisions: who told whom, and the report sent.
     for told in await cases.list_notifications(session=session, case=case):
-        when = told.sent_at.astimezone(now.tzinfo)
+        when = told.sent_at.astimezone(tz)
         decided.append(
             (
                 when,
@@ -83,18 +101,11 @@ async def case_card_for(
         )
     for row in rows:
         if row.key == "report_to_panel" and row.completed_at is not None:
-            when = row.completed_at.astimezone(now.tzinfo)
+            when = row.completed_at.astimezone(tz)
             who = await _name(session, row.completed_by or "")
             decided.append((when, "Report sent to the Panel", f"{who}, {day_and_time(when)}"))
-    decided.sort(key=lambda d: d[0])  # in the order they were made
-    states = await request_states(session, case, now.date())
-    returns = (
-        igt.count(s for _, s in states).text,
-        [(row.agency, igt.STATE_TITLES.get(s, s)) for row, s in states],
-    )
-    return case_card_from_rows(
-        case, rows, timetable, now, [(w, t) for _, w, t in decided], returns if states else None
-    )
+    decided.sort(key=lambda d: d[0])
+    return [(w, t) for _, w, t in decided]
 
 
 async def request_states(

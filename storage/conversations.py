@@ -10,7 +10,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import upsert
-from storage.models import ConversationRef
+from storage.models import BotSetting, ConversationRef
 
 
 @dataclass(frozen=True)
@@ -206,3 +206,22 @@ async def channel_route(
         )
     )
     return None, lost is not None
+
+
+CASE_REVIEW_CHANNEL = "case_review_channel_id"
+
+
+async def stored_setting(*, session: AsyncSession, key: str) -> str | None:
+    row = await session.get(BotSetting, key)
+    return row.value if row is not None else None
+
+
+async def store_setting(
+    *, session: AsyncSession, key: str, value: str, by: str, now: datetime
+) -> None:
+    row = await session.get(BotSetting, key)
+    if row is None:
+        session.add(BotSetting(key=key, value=value, updated_by=by, updated_at=now))
+    else:
+        row.value, row.updated_by, row.updated_at = value, by, now
+    await session.flush()

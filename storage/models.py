@@ -283,6 +283,17 @@ class IgtReturn(Base):
     submitted_at: Mapped[datetime]
 
 
+class BotSetting(Base):
+    """A setting an administrator changed from Teams; it overrides the configuration's."""
+
+    __tablename__ = "bot_settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime]
+
+
 class NotificationRow(Base):
     """A notification made outside the bot (to the Panel, Ofsted, DfE, ...), as recorded."""
 

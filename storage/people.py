@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import case, select
+from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import upsert
@@ -95,3 +95,34 @@ async def grant_role(
     )
     await session.flush()
     return True
+
+
+async def revoke_role(*, session: AsyncSession, aad_object_id: str, role: str) -> bool:
+    """Take ``role`` away; False when it wasn't held."""
+    existing = await session.scalar(
+        select(RoleAssignment).where(
+            RoleAssignment.aad_object_id == aad_object_id, RoleAssignment.role == role
+        )
+    )
+    if existing is None:
+        return False
+    await session.delete(existing)
+    await session.flush()
+    return True
+
+
+async def find_by_teams_id(*, session: AsyncSession, teams_user_id: str) -> Person | None:
+    found: Person | None = await session.scalar(
+        select(Person).where(Person.teams_user_id == teams_user_id).limit(1)
+    )
+    return found
+
+
+async def find_by_name(*, session: AsyncSession, name: str) -> Person | None:
+    """The one person with exactly this name (ignoring case), or None (none, or several)."""
+    rows = list(
+        await session.scalars(
+            select(Person).where(func.lower(Person.name) == " ".join(name.split()).lower()).limit(2)
+        )
+    )
+    return rows[0] if len(rows) == 1 else None
