@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMPS := .stamps
 
-.PHONY: run test setup lint typecheck unit bench clean fmt screenshots
+.PHONY: run test setup lint typecheck unit bench clean fmt screenshots package
 
 setup: $(STAMPS)/python $(STAMPS)/node
 
@@ -53,10 +53,14 @@ fmt: $(STAMPS)/python
 bench: setup
 	$(BIN)/python -m bench.turns
 
+## The Teams app package (build/case-review-bot.zip), the app id from the settings (.env).
+package: setup
+	$(BIN)/python -m scripts.package
+
 ## Screenshots of the local Teams client (needs Debian's chromium).
 screenshots: setup
 	$(BIN)/python -m pip install --quiet -e '.[screenshots]'
 	$(BIN)/python -m scripts.screenshot docs/screenshots
 
 clean:
-	rm -rf $(VENV) node_modules $(STAMPS) var devTools
+	rm -rf $(VENV) node_modules $(STAMPS) var devTools build

@@ -8,7 +8,8 @@ each press decides the next of the cases the project server seeds at scoping). B
 run in their own process and are driven through the same HTTP path by the same client, in the
 same run, at concurrency 1 and 8, alternating in rounds. ``chronology``: the merged
 chronology of a case with ten agencies' returns, 300 entries (decrypted, merged, sorted, the
-first page rendered, the view audited).
+first page rendered, the view audited). ``status`` and ``cases``: with 10,000 open cases
+(``status`` on one of them; ``cases``: all of them counted and the 20 most urgent listed).
 Prints turns per second, p50 and p95 latency, and each turn's ratio to the echo bot.
 Figures only: nothing here passes or fails.
 """
@@ -136,7 +137,10 @@ LABELS = {
     "step": "project wizard step",
     "chair": "project chair's press",
     "chronology": "project chronology (300)",
+    "status": "project status (10k cases)",
+    "cases": "project cases (10k cases)",
 }
+STATUS_CASES = 10_000
 
 
 def start(kind: str, cases: int = 0) -> tuple[subprocess.Popen[bytes], str]:
@@ -185,8 +189,11 @@ async def measure_all(turns: int, warmup: int, rounds: int) -> dict[str, list[Re
     """Both servers up at once; measurements alternate between the turns in rounds, so drift
     in the machine's load falls on all alike."""
     echo_process, echo_url = start("echo")
-    cases = warmup + 2 * turns + 20  # the chair's; the chronology's case comes after them
+    # The chair's cases (each press decides one), and as many more as make 10,000 open cases
+    # for status and cases; the chronology's case comes after them.
+    cases = max(warmup + 2 * turns + 20, STATUS_CASES)
     project_process, project_url = start("project", cases=cases)
+    year = time.gmtime().tm_year
     try:
         drafts = await open_drafts(project_url, 8)
         first_step = {"section": "criteria", "rows": 0, "return": ""}
@@ -212,8 +219,10 @@ async def measure_all(turns: int, warmup: int, rounds: int) -> dict[str, list[Re
             (
                 "chronology",
                 project_url,
-                lambda i: activity(f"chronology BR-{time.gmtime().tm_year}-{cases + 1:04d}", i),
+                lambda i: activity(f"chronology BR-{year}-{cases + 1:04d}", i),
             ),
+            ("status", project_url, lambda i: activity(f"status BR-{year}-{cases:04d}", i)),
+            ("cases", project_url, lambda i: activity("cases", i)),
         ]
         for _, url, turn in rows:
             await drive(url, turn, 1, warmup)

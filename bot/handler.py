@@ -358,7 +358,7 @@ def not_yours_text(command: Command) -> str:
     return f"Only {words} can use **{command.name}**. Type **help** to see what you can do."
 
 
-_REFERENCE = re.compile(r"\bBR-\d{4}-\d{4}\b", re.IGNORECASE)
+_REFERENCE = re.compile(r"\bBR-\d{4}-\d{4,6}\b", re.IGNORECASE)
 
 
 def reference_in(text: str) -> str | None:

@@ -53,6 +53,7 @@ class Settings:
     log_level: str = "INFO"
     outbox_interval_seconds: float = 5.0
     contact_email: str = "BDSCP@bradford.gov.uk"
+    public_host: str = ""  # where Teams reaches the bot (the app package's validDomains)
     openid_metadata_url: str = OPENID_METADATA_URL
     token_issuer: str = TOKEN_ISSUER
     login_url: str = ""  # empty: the Entra authority for APP_TYPE and APP_TENANTID
@@ -159,6 +160,7 @@ class Settings:
             log_level=get("LOG_LEVEL", "INFO").upper(),
             outbox_interval_seconds=interval,
             contact_email=get("CONTACT_EMAIL", "BDSCP@bradford.gov.uk"),
+            public_host=get("PUBLIC_HOST"),
             openid_metadata_url=urls["TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL"],
             token_issuer=get("TO_BOT_FROM_CHANNEL_TOKEN_ISSUER", TOKEN_ISSUER),
             login_url=urls["TO_CHANNEL_FROM_BOT_LOGIN_URL"],

@@ -20,7 +20,7 @@ from workflow.forms import parse_date
 
 log = logging.getLogger(__name__)
 
-REFERENCE = re.compile(r"^BR-\d{4}-\d{4}$", re.IGNORECASE)
+REFERENCE = re.compile(r"^BR-\d{4}-\d{4,6}$", re.IGNORECASE)  # a busy year passes 9999
 USAGE = (
     "Type **correct awareness**, the case reference, the date the agency became aware "
     "(YYYY-MM-DD) and why, for example: **correct awareness BR-2026-0007 2026-11-24 the "
@@ -82,7 +82,7 @@ async def correct_awareness(turn: Turn) -> None:
 register_form(ACTIONS, ADD_INFO)
 
 
-@COMMANDS.command("add info", usage="add info BR-2026-0007")
+@COMMANDS.command("add info", usage="add info BR-2026-0007", menu=True)
 async def add_info(turn: Turn) -> None:
     """Add information to a referral you made (the Business Unit: to any referral)."""
     if not turn.is_personal:

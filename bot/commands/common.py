@@ -26,7 +26,7 @@ class Answered(Protocol):
 
 
 BU = frozenset({Role.BUSINESS_UNIT})
-REFERENCE = re.compile(r"^BR-\d{4}-\d{4}$", re.IGNORECASE)
+REFERENCE = re.compile(r"^BR-\d{4}-\d{4,6}$", re.IGNORECASE)  # a busy year passes 9999
 
 
 def reference_of(text: object) -> str:

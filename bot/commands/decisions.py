@@ -68,7 +68,7 @@ async def begin_scoping(turn: Turn) -> ActionResult:
     return await _start_view(turn, reference)
 
 
-@COMMANDS.command("view", usage="view BR-2026-0007")
+@COMMANDS.command("view", usage="view BR-2026-0007", menu=True)
 async def view(turn: Turn) -> None:
     """Partners: give or revise your scoping view on a case."""
     reference = await case_asked(turn, "view", "Scoping views are given")

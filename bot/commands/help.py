@@ -15,7 +15,7 @@ async def _lines(turn: Turn) -> tuple[tuple[str, str], ...]:
     return tuple((c.usage, c.help) for c in commands)
 
 
-@COMMANDS.command("help", aliases=("?", "menu"), where=BOTH)
+@COMMANDS.command("help", aliases=("?", "menu"), where=BOTH, menu=True)
 async def help_command(turn: Turn) -> None:
     """Show what I can do."""
     await turn.send_card(help_card(await _lines(turn)), summary="What I can do")

@@ -51,7 +51,7 @@ async def _open(turn: Turn, reference: str) -> ActionResult:
     return ActionResult(card=card)
 
 
-@COMMANDS.command("igt", usage="igt BR-2026-0007")
+@COMMANDS.command("igt", usage="igt BR-2026-0007", menu=True)
 async def igt_command(turn: Turn) -> None:
     """Your Information Gathering Tool on a case; for the Business Unit, who has been asked
     and where each stands, and asking someone more."""

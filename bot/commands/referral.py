@@ -26,7 +26,9 @@ NOT_HERE = (
 )
 
 
-@COMMANDS.command("refer", aliases=("new referral", "referral"), usage="refer", where=BOTH)
+@COMMANDS.command(
+    "refer", aliases=("new referral", "referral"), usage="refer", where=BOTH, menu=True
+)
 async def refer(turn: Turn) -> None:
     """Report a serious incident: start a referral (in a private chat)."""
     if not turn.user_aad_id:

@@ -36,6 +36,7 @@ class Command:
     hidden: bool = False
     who: frozenset[str] | None = None  # the roles that may run it; None: anyone
     where: str = PERSONAL
+    menu: bool = False  # offered in Teams' command menu (the app package's commandLists)
 
     def allowed_here(self, personal: bool) -> bool:
         return self.where == BOTH or self.where == (PERSONAL if personal else CHANNEL)
@@ -64,6 +65,7 @@ class CommandRegistry:
         hidden: bool = False,
         who: Iterable[str] | None = None,
         where: str = PERSONAL,
+        menu: bool = False,
     ) -> Callable[[Handler], Handler]:
         if where not in (PERSONAL, CHANNEL, BOTH):
             raise ValueError(f"command {name!r}: where={where!r}")
@@ -82,6 +84,7 @@ class CommandRegistry:
                     hidden=hidden,
                     who=None if who is None else frozenset(who),
                     where=where,
+                    menu=menu,
                 )
             )
             return handler
@@ -102,6 +105,10 @@ class CommandRegistry:
     @property
     def commands(self) -> list[Command]:
         return [c for c in self._commands.values() if not c.hidden]
+
+    def menu(self, personal: bool) -> list[Command]:
+        """The command menu of one scope: 1:1 ("personal") or the team's channel."""
+        return [c for c in self.commands if c.menu and c.allowed_here(personal)]
 
     def for_person(self, roles: frozenset[str], personal: bool) -> list[Command]:
         """What this person may run here."""

@@ -40,7 +40,7 @@ async def _reference_or_say(turn: Turn, command: str) -> str:
     return reference
 
 
-@COMMANDS.command("status", usage="status BR-2026-0007", where=BOTH)
+@COMMANDS.command("status", usage="status BR-2026-0007", where=BOTH, menu=True)
 async def status_command(turn: Turn) -> None:
     """Where a case stands: its stage, every deadline with its mark, the decisions so far and
     what comes next."""
@@ -119,7 +119,7 @@ async def _cases(turn: Turn, page: int, mine: bool) -> dict[str, Any]:
     )
 
 
-@COMMANDS.command("cases", usage="cases  (or: cases mine)", where=BOTH)
+@COMMANDS.command("cases", usage="cases  (or: cases mine)", where=BOTH, menu=True)
 async def cases_command(turn: Turn) -> None:
     """The open cases, most urgent first; **cases mine**: the ones you are involved in."""
     mine = turn.args.strip().lower() == "mine"
@@ -135,7 +135,7 @@ async def cases_page(turn: Turn) -> ActionResult:
     return ActionResult(card=await _cases(turn, page, bool(turn.data.get("mine"))))
 
 
-@COMMANDS.command("overdue", usage="overdue", who=STAFF, where=BOTH)
+@COMMANDS.command("overdue", usage="overdue", who=STAFF, where=BOTH, menu=True)
 async def overdue_command(turn: Turn) -> None:
     """Every overdue deadline and Information Gathering Tool return, with who owns it."""
     services = turn.services
@@ -185,7 +185,7 @@ async def deadlines_command(turn: Turn) -> None:
         await turn.send_card(card, summary="Deadlines")
 
 
-@COMMANDS.command("timeline", usage="timeline BR-2026-0007", where=BOTH)
+@COMMANDS.command("timeline", usage="timeline BR-2026-0007", where=BOTH, menu=True)
 async def timeline_command(turn: Turn) -> None:
     """What has happened on a case, in order, with who and when."""
     reference = await _reference_or_say(turn, "timeline")
@@ -227,7 +227,7 @@ async def decisions_command(turn: Turn) -> None:
         await turn.send_card(card, summary=f"Decisions: {reference}")
 
 
-@COMMANDS.command("whoami", usage="whoami", where=BOTH)
+@COMMANDS.command("whoami", usage="whoami", where=BOTH, menu=True)
 async def whoami_command(turn: Turn) -> None:
     """Your roles, as I know them."""
     roles = await turn.roles()
@@ -321,7 +321,7 @@ async def revoke_command(turn: Turn) -> None:
     await _change_role(turn, grant=False)
 
 
-@COMMANDS.command("setup", usage="setup", who=ADMIN, where=CHANNEL)
+@COMMANDS.command("setup", usage="setup", who=ADMIN, where=CHANNEL, menu=True)
 async def setup_command(turn: Turn) -> None:
     """Make this channel the case review channel: case cards and reminders come here."""
     from bot.app import use_channel  # the one place every holder of the channel is updated

@@ -84,8 +84,8 @@ async def test_the_referrer_adds_information_and_the_business_unit_sees_it(
     assert "A neighbour heard shouting at 9pm." in card_text(note.card)
 
 
-async def test_the_business_unit_enters_a_referral_that_came_by_email(teams: LocalTeams) -> None:
-    """Typed in for the referrer, who isn't prefilled; the chair is told who entered it."""
+async def entered_referral(teams: LocalTeams) -> str:
+    """The Business Unit enters a referral that came by email; its reference."""
     bu = "business_unit"
     chat = await teams.personal_chat(bu)
     before = teams.count(chat)
@@ -121,6 +121,12 @@ async def test_the_business_unit_enters_a_referral_that_came_by_email(teams: Loc
     text = card_text(done.card)
     assert "Referral entered: BR-" in text and "The referrer isn't told by me" in text
     reference = text.split("Referral entered: ")[1].split()[0]
+    return reference
+
+
+async def test_the_business_unit_enters_a_referral_that_came_by_email(teams: LocalTeams) -> None:
+    """Typed in for the referrer, who isn't prefilled; the chair is told who entered it."""
+    reference = await entered_referral(teams)
     details = await teams.wait_for_message(
         lambda m: m.card is not None and reference in card_text(m.card),
         conversation_id=await teams.personal_chat("chair"),
