@@ -264,20 +264,8 @@ async def case_lines(
     today = _today(context, now)
     calendar = context.timetable.calendar()
     soon = calendar.add_working_days(today, status.SOON_WORKING_DAYS)
-    next_due = (
-        select(MilestoneRow.case_id, func.min(MilestoneRow.due_date).label("due"))
-        .where(
-            MilestoneRow.completed_at.is_(None),
-            MilestoneRow.not_applicable_since.is_(None),
-            MilestoneRow.due_date.is_not(None),
-        )
-        .group_by(MilestoneRow.case_id)
-        .subquery()
-    )
-    query = (
-        select(Case.id, Case.reference, Case.stage, next_due.c.due)
-        .outerjoin(next_due, next_due.c.case_id == Case.id)
-        .where(Case.stage != Stage.CLOSED.value)
+    query = select(Case.id, Case.reference, Case.stage, Case.next_due_date.label("due")).where(
+        Case.stage != Stage.CLOSED.value
     )
     if mine or not STAFF & roles:
         decided = select(DecisionRow.case_id).where(DecisionRow.decided_by == aad)
@@ -285,7 +273,7 @@ async def case_lines(
     total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = (
         await session.execute(
-            query.order_by(next_due.c.due.is_(None), next_due.c.due, Case.id)
+            query.order_by(Case.next_due_date.is_(None), Case.next_due_date, Case.id)
             .limit(cards.PAGE)
             .offset(max(0, page) * cards.PAGE)
         )

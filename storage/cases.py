@@ -311,6 +311,20 @@ async def recompute_milestones(*, session: AsyncSession, case: Case, timetable: 
         row.due_date = state.due
         row.paused_since = state.paused_since
     await session.flush()
+    await _refresh_next_due(session, case)
+
+
+async def _refresh_next_due(session: AsyncSession, case: Case) -> None:
+    """Keep the case's next deadline: its earliest open milestone's due date."""
+    case.next_due_date = await session.scalar(
+        select(func.min(MilestoneRow.due_date)).where(
+            MilestoneRow.case_id == case.id,
+            MilestoneRow.completed_at.is_(None),
+            MilestoneRow.not_applicable_since.is_(None),
+            MilestoneRow.due_date.is_not(None),
+        )
+    )
+    await session.flush()
 
 
 async def complete_milestone(
@@ -325,6 +339,7 @@ async def complete_milestone(
         row.completed_at = now
         row.completed_by = by
         await session.flush()
+        await _refresh_next_due(session, case)
     return row
 
 
@@ -341,6 +356,8 @@ async def mark_not_applicable(
             row.not_applicable_why = why[:64]
             marked.append(row.key)
     await session.flush()
+    if marked:
+        await _refresh_next_due(session, case)
     return marked
 
 
