@@ -12,6 +12,7 @@ from bot.turn import Turn
 from cards.common import day
 from flows.addinfo import may_add_information
 from flows.cases import correct_awareness_date
+from flows.queries import STAFF
 from storage import cases
 from storage.db import transaction
 from workflow.addinfo import ADD_INFO
@@ -99,7 +100,11 @@ async def add_info(turn: Turn) -> None:
     if case is None:
         await turn.say(f"I can't find a case {reference}.")
         return
-    if not may_add_information(case, turn.user_aad_id, await turn.roles()):
+    roles = await turn.roles()
+    if not may_add_information(case, turn.user_aad_id, roles):
+        if not STAFF & roles:  # no hint that someone else's case exists
+            await turn.say(f"I can't find a case {reference}.")
+            return
         await turn.say(
             f"Only the person who referred {reference}, or the BDSCP Business Unit, can add "
             "information to it. Tell the Business Unit what you know."

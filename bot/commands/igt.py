@@ -15,6 +15,7 @@ from bot.turn import Turn
 from flows import igt as flow
 from flows.decisions import refuse
 from flows.forms import Refused
+from flows.queries import STAFF
 from storage import cases
 from storage.db import transaction
 from workflow.igt import IGT
@@ -46,7 +47,10 @@ async def _open(turn: Turn, reference: str) -> ActionResult:
             return ActionResult(card=card)
         else:
             await refuse(session, case, turn.user_aad_id, "igt_open", "not asked", turn.now)
-            return ActionResult(message=flow.NOT_ASKED)
+            # Staff may know the case; anyone else is told no more than for no case at all.
+            return ActionResult(
+                message=flow.NOT_ASKED if STAFF & roles else f"I can't find a case {reference}."
+            )
     card = await services.wizards[IGT.kind].start(turn.person(), case_id=case.id)
     return ActionResult(card=card)
 
@@ -156,7 +160,9 @@ async def returns_command(turn: Turn) -> None:
                 await refuse(
                     session, case, turn.user_aad_id, "igt_returns", "not a reader", turn.now
                 )
-                message = flow.NOT_A_READER
+                message = (
+                    flow.NOT_A_READER if STAFF & roles else f"I can't find a case {reference}."
+                )
             else:
                 message = ""
                 card = await flow.tracking_card_for(

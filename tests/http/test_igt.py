@@ -282,7 +282,7 @@ async def test_a_draft_survives_a_restart_a_correction_is_a_new_version_and_only
 
     # Not asked about BR-2026-0002: refused, by command and by a forged button; audited.
     (other,) = await school2.say("igt BR-2026-0002")
-    assert "You haven't been asked" in other["text"]
+    assert other["text"] == "I can't find a case BR-2026-0002."  # no hint it exists
     forged = await school2.press(
         {
             "type": "AdaptiveCard",
@@ -297,7 +297,7 @@ async def test_a_draft_survives_a_restart_a_correction_is_a_new_version_and_only
         },
         "Open",
     )
-    assert "You haven't been asked" in forged["message"]
+    assert forged["message"] == "I can't find a case BR-2026-0002."
     async with app2[SERVICES].sessions() as session:
         refused = list(
             await session.scalars(
