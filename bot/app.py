@@ -35,6 +35,7 @@ from flows.addinfo import AddInfoFlow
 from flows.cases import CaseContext
 from flows.decisions import ScopingFlow
 from flows.referrals import ReferralFlow
+from flows.reminders import tick
 from flows.review import ReviewProposalFlow
 from storage import db
 from storage.audit import append_audit
@@ -42,6 +43,7 @@ from storage.conversations import CASE_REVIEW_CHANNEL, stored_setting
 from storage.people import grant_role
 from workflow.addinfo import ADD_INFO
 from workflow.igt import IGT
+from workflow.nudges import load_rules
 from workflow.referral import REFERRAL, REFERRAL_FOR
 from workflow.review import REVIEW
 from workflow.scoping import SCOPING
@@ -142,7 +144,23 @@ def create_app(
             },
             cases=case_context,
         )
+        reminder_rules = load_rules(settings.nudges_file)
+
+        async def reminders() -> None:
+            try:
+                await tick(sessions, case_context, reminder_rules, clock())
+            except Exception:  # a bad run is logged; the next minute tries again
+                log.exception("reminder tick failed")
+
         scheduler = AsyncIOScheduler(timezone="UTC")
+        scheduler.add_job(
+            reminders,
+            "interval",
+            seconds=60,
+            id="reminders",
+            max_instances=1,
+            coalesce=True,
+        )
         scheduler.add_job(
             dispatcher.tick,
             "interval",

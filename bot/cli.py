@@ -15,7 +15,7 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 
 from aiohttp import web
 
@@ -53,6 +53,13 @@ def _parser() -> argparse.ArgumentParser:
         help="the day the BDSCP became aware (YYYY-MM-DD)",
     )
     deadlines.add_argument("--json", action="store_true", help="machine-readable output")
+    tick = sub.add_parser("tick", help="run the reminder jobs once (nudges, chasers, digest)")
+    tick.add_argument(
+        "--now",
+        type=datetime.fromisoformat,
+        default=None,
+        help="the moment to run them for (ISO, with a zone: 2026-12-01T09:00+00:00)",
+    )
     audit = sub.add_parser("audit", help="audit log tasks")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)
     audit_sub.add_parser("verify", help="check the hash chain; name the first broken entry")
@@ -64,7 +71,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    offline = args.command in ("deadlines", "audit", "key", "db")
+    offline = args.command in ("deadlines", "audit", "key", "db", "tick")
     try:
         settings = Settings.from_env(require_credentials=not offline)
     except SettingsError as error:
@@ -86,6 +93,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _deadlines(settings, args.awareness, as_json=args.json)
         if args.command == "audit":
             return asyncio.run(_verify(settings))
+        if args.command == "tick":
+            return asyncio.run(_tick(settings, args.now))
         if args.command == "key":
             print(new_key())
             return 0
@@ -143,6 +152,42 @@ def _deadlines(settings: Settings, awareness: date, *, as_json: bool) -> int:
         print(f"{r.milestone.number:>3}  {number:>4}  {due:<11}  {r.milestone.title}{mark}")
         print(f"{'':>3}  {'':>4}  {'':<11}  {r.milestone.describe_offset()}")
     print("Later dates assume each earlier milestone is met on its due date.")
+    return 0
+
+
+async def _tick(settings: Settings, now: datetime | None) -> int:
+    """The reminder jobs once, for ``now`` (default: the clock): what they queue, the running
+    bot's outbox sends."""
+    from bot.keys import master_cipher
+    from flows.cases import CaseContext
+    from flows.reminders import tick
+    from storage.conversations import CASE_REVIEW_CHANNEL, stored_setting
+    from workflow.nudges import load_rules
+    from workflow.timetable import load_timetable
+
+    moment = now or datetime.now(UTC)
+    if moment.tzinfo is None:
+        print("Give --now with its zone, for example 2026-12-01T09:00+00:00.", file=sys.stderr)
+        return 2
+    engine = db.create_engine(settings.database_url)
+    try:
+        await db.upgrade(engine)
+        sessions = db.create_sessionmaker(engine)
+        async with sessions() as session:
+            channel = await stored_setting(session=session, key=CASE_REVIEW_CHANNEL)
+        context = CaseContext(
+            master_cipher(settings),
+            load_timetable(settings.timetable_file),
+            settings.tz,
+            channel or settings.case_review_channel_id,
+        )
+        result = await tick(sessions, context, load_rules(settings.nudges_file), moment)
+    finally:
+        await engine.dispose()
+    if not result.working:
+        print(f"{moment.isoformat()} is outside working hours: nothing queued.")
+    else:
+        print(f"Reminders: {result.nudges} due now, {result.queued} newly queued.")
     return 0
 
 

@@ -48,6 +48,7 @@ class Settings:
     data_key: str = field(default="", repr=False)
     bootstrap_admins: tuple[str, ...] = ()
     timetable_file: str = "config/timetable.toml"
+    nudges_file: str = "config/nudges.toml"
     local_roles_file: str = ""
     var_dir: str = "var"
     log_level: str = "INFO"
@@ -155,6 +156,7 @@ class Settings:
                 a.strip() for a in get("BOOTSTRAP_ADMINS").split(",") if a.strip()
             ),
             timetable_file=get("TIMETABLE_FILE", "config/timetable.toml"),
+            nudges_file=get("NUDGES_FILE", "config/nudges.toml"),
             local_roles_file=get("LOCAL_ROLES_FILE"),
             var_dir=get("VAR_DIR", "var"),
             log_level=get("LOG_LEVEL", "INFO").upper(),

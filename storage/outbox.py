@@ -26,6 +26,14 @@ def _context(target: str) -> str:
     return f"outbox:{target}"
 
 
+async def queued_under(*, session: AsyncSession, dedupe_key: str) -> bool:
+    """Whether a message was ever queued under ``dedupe_key`` (sent or not)."""
+    found = await session.scalar(
+        select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
+    )
+    return found is not None
+
+
 async def enqueue(
     *,
     session: AsyncSession,

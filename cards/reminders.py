@@ -1,0 +1,98 @@
+"""Reminders: a deadline nudge (in the case review channel, or 1:1 to the person whose task it
+is) and the daily digest. They carry references, milestones, dates, roles and staff names:
+never a child's or family's details."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from cards.common import attention, day, esc, facts, heading, para, render
+
+DIGEST_LINES = 10  # each list in the digest; the rest are counted, and `cases` has them all
+
+WORDS = {
+    "before": "coming up",
+    "due": "due today",
+    "overdue": "overdue",
+    "chase": "due soon",
+}
+
+
+@dataclass(frozen=True)
+class Reminder:
+    reference: str
+    what: str  # the milestone's title, or "Information Gathering Tool return (agency)"
+    due: date
+    kind: str  # before, due, overdue, chase
+    owners: str  # "Case Review Sub-group chair (Chris Holt)"
+    also: str = ""  # overdue: who else is named
+
+
+def nudge_card(reminder: Reminder, *, personal: bool) -> dict[str, Any]:
+    words = WORDS.get(reminder.kind, reminder.kind)
+    title = f"{'Your deadline' if personal else 'Deadline'} {words}: {reminder.reference}"
+    pairs = [
+        ("What", esc(reminder.what)),
+        ("Due", day(reminder.due)),
+        ("Owner" if not personal else "Asked of", esc(reminder.owners)),
+    ]
+    if reminder.also:
+        pairs.append(("Also named", esc(reminder.also)))
+    items: list[Any] = [*heading(title)]
+    if reminder.kind == "overdue":
+        items.append(attention(f"This was due on {day(reminder.due)}."))
+    items += [
+        facts(pairs),
+        para(
+            f"Type **status {reminder.reference}** for where the case stands.",
+            is_subtle=True,
+        ),
+    ]
+    return render(items, fallback_text=title)
+
+
+@dataclass(frozen=True)
+class DigestLine:
+    reference: str
+    what: str
+    due: date | None
+    mark: str
+
+
+def digest_card(
+    *,
+    today: date,
+    open_cases: int,
+    overdue: Sequence[DigestLine],
+    this_week: Sequence[DigestLine],
+) -> dict[str, Any]:
+    """One card, however many cases: counts, then the first lines of each list."""
+    title = f"Daily digest: {day(today)}"
+    items: list[Any] = [
+        *heading(
+            title,
+            subtle=f"{open_cases} open case{'s' if open_cases != 1 else ''}, "
+            f"{len(overdue)} overdue deadline{'s' if len(overdue) != 1 else ''}, "
+            f"{len(this_week)} due this week.",
+        )
+    ]
+    for name, lines in (("Overdue", overdue), ("Due this week", this_week)):
+        items.append(para(f"**{name}**", spacing="Medium"))
+        if not lines:
+            items.append(para("Nothing.", is_subtle=True))
+            continue
+        items.append(
+            facts(
+                (line.reference, f"{esc(line.what)}: {day(line.due) if line.due else ''}")
+                for line in lines[:DIGEST_LINES]
+            )
+        )
+        if len(lines) > DIGEST_LINES:
+            items.append(para(f"And {len(lines) - DIGEST_LINES} more.", is_subtle=True))
+    items.append(
+        para("Type **cases**, **overdue** or **deadlines** for the full lists.", is_subtle=True)
+    )
+    return render(items, fallback_text=title)

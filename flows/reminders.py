@@ -1,0 +1,271 @@
+"""The reminder jobs: deadline nudges, chasers and the daily digest. Plain async functions,
+run by the scheduler every minute and by ``python -m bot tick [--now ISO-TIME]``.
+
+One ``tick`` plans what the moment asks (workflow/nudges.py) and queues it through the one
+outbox in one transaction, each message with its nudge's key as the de-duplication key: a
+tick run twice, on two instances at once, or after a restart queues nothing twice, and a
+crash after queueing loses nothing (the outbox sends it after restart).
+
+Outside working hours nothing is queued; the day's nudges go with the first tick of the next
+working period. Missed days are not replayed: only the current working day's nudges are sent
+(an overdue milestone is nudged again that day anyway).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from cards import reminders as cards
+from flows.cases import CaseContext
+from storage import outbox, people
+from storage.db import transaction
+from storage.models import Case, CaseRequest, MilestoneRow
+from workflow import igt, nudges
+from workflow.nudges import Rules
+from workflow.roles import Role, label
+from workflow.stages import Stage
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Ticked:
+    queued: int  # messages newly queued
+    nudges: int  # nudges planned (queued now or before)
+    working: bool
+
+
+async def _named(session: AsyncSession, roles: tuple[str, ...]) -> tuple[str, list[str]]:
+    """The roles in words with who holds them, and their Entra ids."""
+    words, ids = [], []
+    for role in roles:
+        holders = await people.list_holders(session=session, role=role)
+        names = []
+        for aad in holders:
+            person = await people.get_person(session=session, aad_object_id=aad)
+            names.append(person.name if person is not None and person.name else "someone")
+        ids += holders
+        words.append(label(role) + (f" ({', '.join(names)})" if names else ""))
+    return "; ".join(words), list(dict.fromkeys(ids))
+
+
+async def tick(
+    sessions: async_sessionmaker[AsyncSession], context: CaseContext, rules: Rules, now: datetime
+) -> Ticked:
+    local = now.astimezone(context.timezone)
+    calendar = context.timetable.calendar()
+    if not nudges.working_now(local, rules, calendar):
+        return Ticked(0, 0, False)
+    today = local.date()
+    furthest = max(
+        [rules.default.before, rules.igt_before, 1]
+        + [max(r.before, r.chase_before) for r in rules.milestones.values()]
+    )
+    horizon = calendar.add_working_days(today, furthest)
+    queued = planned = 0
+    async with transaction(sessions) as session:
+        rows = (
+            await session.execute(
+                select(Case.reference, MilestoneRow.key, MilestoneRow.due_date)
+                .join(MilestoneRow, MilestoneRow.case_id == Case.id)
+                .where(
+                    Case.stage != Stage.CLOSED.value,
+                    MilestoneRow.completed_at.is_(None),
+                    MilestoneRow.not_applicable_since.is_(None),
+                    MilestoneRow.due_date.is_not(None),
+                    MilestoneRow.due_date <= horizon,
+                )
+            )
+        ).all()
+        plan = nudges.plan(
+            (nudges.Open(ref, key, due) for ref, key, due in rows), today, rules, calendar
+        )
+        planned += len(plan)
+        for nudge in plan:
+            queued += await _milestone_nudge(session, context, rules, nudge, now)
+        q, p = await _igt_chasers(session, context, rules, today, horizon, now)
+        queued += q
+        planned += p
+        if local.time() >= rules.digest:
+            queued += await _digest(session, context, today, now)
+    if queued:
+        log.info("reminders queued", extra={"queued": queued})
+    return Ticked(queued, planned, True)
+
+
+async def _queue(
+    session: AsyncSession, context: CaseContext, now: datetime, key: str, **target: object
+) -> int:
+    """Queue once under ``key``; 1 if it is new."""
+    if await outbox.queued_under(session=session, dedupe_key=key):
+        return 0
+    await outbox.enqueue(
+        session=session,
+        cipher=context.cipher,
+        now=now,
+        dedupe_key=key,
+        **target,  # type: ignore[arg-type]
+    )
+    return 1
+
+
+async def _milestone_nudge(
+    session: AsyncSession, context: CaseContext, rules: Rules, nudge: nudges.Nudge, now: datetime
+) -> int:
+    milestone = context.timetable.get(nudge.key)
+    owner_roles = milestone.closed_by or (Role.BUSINESS_UNIT.value,)
+    if nudge.kind == nudges.CHASE:
+        owner_roles = rules.rule(nudge.key).chase_roles or owner_roles
+    owners, owner_ids = await _named(session, tuple(owner_roles))
+    also = ""
+    also_ids: list[str] = []
+    if nudge.kind == nudges.OVERDUE:
+        also, also_ids = await _named(session, (Role.CHAIR, Role.BUSINESS_UNIT))
+    number = context.timetable.day_number(nudge.key)
+    reminder = cards.Reminder(
+        reference=nudge.reference,
+        what=milestone.title + (f" (Day {number})" if number else ""),
+        due=nudge.due,
+        kind=nudge.kind,
+        owners=owners,
+        also=also,
+    )
+    queued = 0
+    if nudge.where == "channel" and nudge.kind != nudges.CHASE:
+        if context.case_review_channel_id:
+            queued += await _queue(
+                session,
+                context,
+                now,
+                nudge.dedupe,
+                card=cards.nudge_card(reminder, personal=False),
+                summary=f"Deadline {cards.WORDS[nudge.kind]}: {nudge.reference}",
+                channel_id=context.case_review_channel_id,
+                case_ref=nudge.reference,
+            )
+        return queued
+    for aad in dict.fromkeys([*owner_ids, *also_ids]):
+        queued += await _queue(
+            session,
+            context,
+            now,
+            f"{nudge.dedupe}:{aad}",
+            card=cards.nudge_card(reminder, personal=True),
+            summary=f"Your deadline {cards.WORDS[nudge.kind]}: {nudge.reference}",
+            recipient_aad_id=aad,
+            case_ref=nudge.reference,
+        )
+    return queued
+
+
+async def _igt_chasers(
+    session: AsyncSession,
+    context: CaseContext,
+    rules: Rules,
+    today: date,
+    horizon: date,
+    now: datetime,
+) -> tuple[int, int]:
+    """Information Gathering Tool returns: the respondent before and on the due day; the
+    Business Unit once when a return is overdue."""
+    calendar = context.timetable.calendar()
+    rows = (
+        await session.execute(
+            select(Case.reference, CaseRequest)
+            .join(CaseRequest, CaseRequest.case_id == Case.id)
+            .where(
+                Case.stage != Stage.CLOSED.value,
+                CaseRequest.purpose == "igt",
+                CaseRequest.state.not_in(list(igt.ANSWERED)),
+                CaseRequest.due_date.is_not(None),
+                CaseRequest.due_date <= horizon,
+            )
+        )
+    ).all()
+    queued = planned = 0
+    for reference, request in rows:
+        due = request.due_date
+        kind = nudges.kind_today(
+            due,
+            today,
+            before=rules.igt_before,
+            on_due_day=True,
+            overdue_daily=False,
+            calendar=calendar,
+        )
+        if today > due:
+            kind = nudges.OVERDUE
+        if kind is None:
+            continue
+        planned += 1
+        what = f"Information Gathering Tool return ({request.agency})"
+        if kind == nudges.OVERDUE:
+            owners, ids = await _named(session, (Role.BUSINESS_UNIT,))
+            key = f"nudge:{reference}:igt:{request.id}:overdue"  # once, not every day
+        else:
+            person = await people.get_person(session=session, aad_object_id=request.aad_object_id)
+            owners = f"{request.agency} ({person.name if person and person.name else 'you'})"
+            ids = [request.aad_object_id]
+            key = f"nudge:{reference}:igt:{request.id}:{kind}:{today.isoformat()}"
+        reminder = cards.Reminder(reference, what, due, kind, owners)
+        for aad in ids:
+            queued += await _queue(
+                session,
+                context,
+                now,
+                f"{key}:{aad}",
+                card=cards.nudge_card(reminder, personal=True),
+                summary=f"Your deadline {cards.WORDS[kind]}: {reference}",
+                recipient_aad_id=aad,
+                case_ref=reference,
+            )
+    return queued, planned
+
+
+async def _digest(session: AsyncSession, context: CaseContext, today: date, now: datetime) -> int:
+    if not context.case_review_channel_id:
+        return 0
+    key = f"digest:{today.isoformat()}"
+    if await outbox.queued_under(session=session, dedupe_key=key):
+        return 0
+    calendar = context.timetable.calendar()
+    week_end = calendar.add_working_days(today, 5)
+    open_cases = await session.scalar(
+        select(func.count()).select_from(Case).where(Case.stage != Stage.CLOSED.value)
+    )
+    rows = (
+        await session.execute(
+            select(Case.reference, MilestoneRow.key, MilestoneRow.due_date)
+            .join(MilestoneRow, MilestoneRow.case_id == Case.id)
+            .where(
+                Case.stage != Stage.CLOSED.value,
+                MilestoneRow.completed_at.is_(None),
+                MilestoneRow.not_applicable_since.is_(None),
+                MilestoneRow.due_date.is_not(None),
+                MilestoneRow.due_date <= week_end,
+            )
+            .order_by(MilestoneRow.due_date, Case.reference)
+        )
+    ).all()
+
+    def line(ref: str, key: str, due: date) -> cards.DigestLine:
+        return cards.DigestLine(ref, context.timetable.get(key).title, due, "")
+
+    overdue = [line(*r) for r in rows if r[2] < today]
+    week = [line(*r) for r in rows if r[2] >= today]
+    return await _queue(
+        session,
+        context,
+        now,
+        key,
+        card=cards.digest_card(
+            today=today, open_cases=int(open_cases or 0), overdue=overdue, this_week=week
+        ),
+        summary=f"Daily digest: {today.isoformat()}",
+        channel_id=context.case_review_channel_id,
+    )

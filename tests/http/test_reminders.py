@@ -1,0 +1,108 @@
+"""The reminder jobs driven by ``tick`` at chosen moments across a case's first week: which
+nudges are queued, where, to whom and when; none twice; nothing outside working hours; no
+child's or family's details in the channel."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.app import SERVICES
+from bot.cli import main as cli
+from flows.reminders import tick
+from storage.models import OutboxMessage
+from tests.activities import BUSINESS_UNIT, DIRECTOR, HEALTH, POLICE
+from tests.conftest import FixedClock
+from tests.fakes import FakeConnector
+from tests.http.test_decisions import app_for, flush, referred
+from tests.http.test_referral import CHANNEL
+from workflow.nudges import load_rules
+
+ROOT = Path(__file__).resolve().parents[2]
+RULES = load_rules(ROOT / "config" / "nudges.toml")
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)  # UTC is London time in winter
+
+
+async def queued_keys(app: Any) -> list[tuple[str, str, str]]:
+    async with app[SERVICES].sessions() as session:
+        rows = await session.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.dedupe_key.like("nudge:%") | OutboxMessage.dedupe_key.like("digest:%")
+            )
+        )
+        return [(r.dedupe_key or "", r.target, r.recipient_aad_id or "") for r in rows]
+
+
+async def run(app: Any, moment: str) -> int:
+    """``tick`` at ``moment``, with the app's clock there too (the outbox sends by it)."""
+    services = app[SERVICES]
+    services.clock.current = at(moment)
+    result = await tick(services.sessions, services.cases, RULES, at(moment))
+    return result.queued
+
+
+async def test_a_week_of_reminders_each_once_in_working_hours(
+    tmp_path: Path, serve: Any, connector: FakeConnector, clock: FixedClock
+) -> None:
+    app = await app_for(tmp_path, serve, clock)  # the referral: Thursday 26 Nov 2026
+    await referred(app, connector)
+    ref = "BR-2026-0001"
+    # Saturday, and Monday before nine: nothing.
+    assert await run(app, "2026-11-28T10:00") == 0
+    assert await run(app, "2026-11-30T08:30") == 0
+    # Monday 30 Nov, 09:00: two working days before Day 5 (Wednesday 2 Dec).
+    assert await run(app, "2026-11-30T09:00") > 0
+    keys = await queued_keys(app)
+    assert (f"nudge:{ref}:chair_recommendation:before:2026-11-30", "channel", "") in keys
+    assert (f"nudge:{ref}:la_decision:before:2026-11-30", "channel", "") in keys
+    scoping = {k[2] for k in keys if ":scoping_views:before:" in k[0]}
+    assert scoping == {POLICE["aadObjectId"], DIRECTOR["aadObjectId"], HEALTH["aadObjectId"]}
+    assert ("digest:2026-11-30", "channel", "") in keys
+    # The same moment again, and later that day: nothing twice.
+    assert await run(app, "2026-11-30T09:00") == 0
+    assert await run(app, "2026-11-30T16:59") == 0
+    # Tuesday, Day 4: the statutory chaser to the Strategic Director and the Business Unit.
+    await run(app, "2026-12-01T09:30")
+    keys = await queued_keys(app)
+    chased = {k[2] for k in keys if ":la_decision:chase:2026-12-01" in k[0]}
+    assert chased == {DIRECTOR["aadObjectId"], BUSINESS_UNIT["aadObjectId"]}
+    # Thursday 3 Dec: Day 5 has passed; overdue, naming the chair and the Business Unit.
+    await run(app, "2026-12-03T11:00")
+    async with app[SERVICES].sessions() as session:
+        overdue = await session.scalar(
+            select(OutboxMessage).where(
+                OutboxMessage.dedupe_key == f"nudge:{ref}:chair_recommendation:overdue:2026-12-03"
+            )
+        )
+    assert overdue is not None and overdue.target == "channel"
+    # What the channel was sent names no child.
+    await flush(app)
+    texts = [json.dumps(sent.activity) for sent in connector.to(CHANNEL)]
+    overdue_card = next(t for t in texts if "Deadline overdue" in t)
+    assert "Chris Holt" in overdue_card and "Bea Umar" in overdue_card
+    assert any("Daily digest" in t for t in texts)
+    assert not any("Zebedee" in t or "Quattlebaum" in t for t in texts)
+
+
+def test_tick_from_the_command_line(tmp_path: Path, monkeypatch: Any, capsys: Any) -> None:
+    """``python -m bot tick --now``: outside working hours nothing; at nine on a working day
+    the digest (no cases yet), once."""
+    monkeypatch.setenv("BOT_MODE", "local")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}")
+    monkeypatch.setenv("VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("CASE_REVIEW_CHANNEL_ID", CHANNEL)
+    monkeypatch.setenv("TIMETABLE_FILE", str(ROOT / "config" / "timetable.toml"))
+    monkeypatch.setenv("NUDGES_FILE", str(ROOT / "config" / "nudges.toml"))
+    assert cli(["tick", "--now", "2026-11-28T10:00+00:00"]) == 0
+    assert "outside working hours" in capsys.readouterr().out
+    assert cli(["tick", "--now", "2026-11-30T09:00+00:00"]) == 0
+    assert "1 newly queued" in capsys.readouterr().out
+    assert cli(["tick", "--now", "2026-11-30T09:00+00:00"]) == 0
+    assert "0 newly queued" in capsys.readouterr().out

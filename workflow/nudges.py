@@ -1,0 +1,148 @@
+"""Which reminders are due, when: the rules (config/nudges.toml) and the plan for one moment.
+
+Pure: the rules, the moment (local time) and the open milestones in; the nudges out. Each
+nudge has a key (case, what, kind, day): queued with it as the outbox's de-duplication key,
+it is sent once however often, and by however many instances, the plan is made.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+from workflow.calendar import WorkingCalendar
+
+BEFORE, DUE, OVERDUE, CHASE = "before", "due", "overdue", "chase"
+
+
+@dataclass(frozen=True)
+class Rule:
+    before: int = 2
+    on_due_day: bool = True
+    overdue_daily: bool = True
+    where: str = "channel"  # or "person"
+    nudge: bool = True
+    chase_roles: tuple[str, ...] = ()
+    chase_before: int = 1
+
+
+@dataclass(frozen=True)
+class Rules:
+    start: time = time(9, 0)
+    end: time = time(17, 0)
+    digest: time = time(9, 0)
+    default: Rule = Rule()
+    milestones: Mapping[str, Rule] = field(default_factory=dict)
+    igt_before: int = 2
+
+    def rule(self, key: str) -> Rule:
+        return self.milestones.get(key, self.default)
+
+
+def _clock(text: str) -> time:
+    hours, minutes = text.split(":")
+    return time(int(hours), int(minutes))
+
+
+def _rule(data: Mapping[str, Any], base: Rule) -> Rule:
+    return Rule(
+        before=int(data.get("before", base.before)),
+        on_due_day=bool(data.get("on_due_day", base.on_due_day)),
+        overdue_daily=bool(data.get("overdue_daily", base.overdue_daily)),
+        where=str(data.get("where", base.where)),
+        nudge=bool(data.get("nudge", base.nudge)),
+        chase_roles=tuple(data.get("chase_roles", base.chase_roles)),
+        chase_before=int(data.get("chase_before", base.chase_before)),
+    )
+
+
+def load_rules(path: str | Path) -> Rules:
+    """The rules from ``path``; the defaults for whatever it doesn't say (or if it's absent)."""
+    location = Path(path)
+    data = tomllib.loads(location.read_text()) if location.is_file() else {}
+    hours = data.get("hours", {})
+    default = _rule(data.get("default", {}), Rule())
+    return Rules(
+        start=_clock(hours.get("start", "09:00")),
+        end=_clock(hours.get("end", "17:00")),
+        digest=_clock(hours.get("digest", "09:00")),
+        default=default,
+        milestones={k: _rule(v, default) for k, v in data.get("milestones", {}).items()},
+        igt_before=int(data.get("igt", {}).get("before", 2)),
+    )
+
+
+def working_now(now: datetime, rules: Rules, calendar: WorkingCalendar) -> bool:
+    """Whether ``now`` (local time) is in working hours on a working day."""
+    return calendar.is_working_day(now.date()) and rules.start <= now.time() < rules.end
+
+
+@dataclass(frozen=True)
+class Open:
+    """An open milestone of an open case."""
+
+    reference: str
+    key: str
+    due: date
+
+
+@dataclass(frozen=True)
+class Nudge:
+    reference: str
+    key: str  # the milestone, or "igt:<request id>"
+    kind: str  # before, due, overdue, chase
+    day: date  # the working day it is for
+    where: str  # channel or person
+    due: date
+
+    @property
+    def dedupe(self) -> str:
+        return f"nudge:{self.reference}:{self.key}:{self.kind}:{self.day.isoformat()}"
+
+
+def kind_today(
+    due: date,
+    today: date,
+    *,
+    before: int,
+    on_due_day: bool,
+    overdue_daily: bool,
+    calendar: WorkingCalendar,
+) -> str | None:
+    """Which nudge ``today`` (a working day) brings for something due on ``due``."""
+    if today > due:
+        return OVERDUE if overdue_daily else None
+    if today == due:
+        return DUE if on_due_day else None
+    if before and calendar.add_working_days(today, before) == due:
+        return BEFORE
+    return None
+
+
+def plan(
+    milestones: Iterable[Open], today: date, rules: Rules, calendar: WorkingCalendar
+) -> list[Nudge]:
+    """The nudges of working day ``today`` for the open milestones."""
+    found = []
+    for m in milestones:
+        rule = rules.rule(m.key)
+        if not rule.nudge:
+            continue
+        kind = kind_today(
+            m.due,
+            today,
+            before=rule.before,
+            on_due_day=rule.on_due_day,
+            overdue_daily=rule.overdue_daily,
+            calendar=calendar,
+        )
+        if kind is not None:
+            found.append(Nudge(m.reference, m.key, kind, today, rule.where, m.due))
+        chase_day = today == m.due or calendar.add_working_days(today, rule.chase_before) == m.due
+        if rule.chase_roles and chase_day:
+            found.append(Nudge(m.reference, m.key, CHASE, today, "person", m.due))
+    return found
