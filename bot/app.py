@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import tomllib
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
@@ -37,7 +38,7 @@ from flows.decisions import ScopingFlow
 from flows.referrals import ReferralFlow
 from flows.reminders import tick
 from flows.review import ReviewProposalFlow
-from storage import db
+from storage import db, leases
 from storage.audit import append_audit
 from storage.conversations import CASE_REVIEW_CHANNEL, stored_setting
 from storage.people import grant_role
@@ -146,9 +147,14 @@ def create_app(
         )
         reminder_rules = load_rules(settings.nudges_file)
 
+        instance = uuid.uuid4().hex  # this process, for the job leases
+
         async def reminders() -> None:
+            """Every minute, on whichever instance holds the lease."""
+            now = clock()
             try:
-                await tick(sessions, case_context, reminder_rules, clock())
+                if await leases.take(sessions, "reminders", instance, now, seconds=55):
+                    await tick(sessions, case_context, reminder_rules, now)
             except Exception:  # a bad run is logged; the next minute tries again
                 log.exception("reminder tick failed")
 

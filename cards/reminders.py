@@ -96,3 +96,19 @@ def digest_card(
         para("Type **cases**, **overdue** or **deadlines** for the full lists.", is_subtle=True)
     )
     return render(items, fallback_text=title)
+
+
+def unsent_card(*, started: date) -> dict[str, Any]:
+    """To the author of a referral left unsent: the procedure asks not to delay."""
+    title = "Your referral isn't sent yet"
+    return render(
+        [
+            *heading(title, subtle=f"Last saved {day(started)}."),
+            para(
+                "The procedure asks that a referral isn't delayed for want of information: "
+                "send what you know now, and add more later with **add info**."
+            ),
+            para("Type **refer** to carry on where you left off.", is_subtle=True),
+        ],
+        fallback_text=title,
+    )

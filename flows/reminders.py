@@ -24,7 +24,7 @@ from cards import reminders as cards
 from flows.cases import CaseContext
 from storage import outbox, people
 from storage.db import transaction
-from storage.models import Case, CaseRequest, MilestoneRow
+from storage.models import Case, CaseRequest, FormDraft, MilestoneRow
 from workflow import igt, nudges
 from workflow.nudges import Rules
 from workflow.roles import Role, label
@@ -91,6 +91,7 @@ async def tick(
         q, p = await _igt_chasers(session, context, rules, today, horizon, now)
         queued += q
         planned += p
+        queued += await _unsent_referrals(session, context, rules, today, now)
         if local.time() >= rules.digest:
             queued += await _digest(session, context, today, now)
     if queued:
@@ -225,6 +226,33 @@ async def _igt_chasers(
                 case_ref=reference,
             )
     return queued, planned
+
+
+async def _unsent_referrals(
+    session: AsyncSession, context: CaseContext, rules: Rules, today: date, now: datetime
+) -> int:
+    """A referral draft untouched for a working day: its author is told, once."""
+    calendar = context.timetable.calendar()
+    queued = 0
+    drafts = await session.execute(
+        select(FormDraft.id, FormDraft.owner_aad_id, FormDraft.updated_at).where(
+            FormDraft.form_kind.in_(["referral", "referral_for"]), FormDraft.status == "open"
+        )
+    )
+    for draft_id, owner, updated in drafts.all():
+        left = updated.astimezone(context.timezone).date()
+        if calendar.add_working_days(left, rules.draft_after) > today:
+            continue
+        queued += await _queue(
+            session,
+            context,
+            now,
+            f"nudge:draft:{draft_id}",
+            card=cards.unsent_card(started=left),
+            summary="Your referral isn't sent yet",
+            recipient_aad_id=owner,
+        )
+    return queued
 
 
 async def _digest(session: AsyncSession, context: CaseContext, today: date, now: datetime) -> int:

@@ -296,6 +296,16 @@ class BotSetting(Base):
     updated_at: Mapped[datetime]
 
 
+class JobLease(Base):
+    """Which instance runs a scheduled job, until when."""
+
+    __tablename__ = "job_leases"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(64))
+    until: Mapped[datetime]
+
+
 class NotificationRow(Base):
     """A notification made outside the bot (to the Panel, Ofsted, DfE, ...), as recorded."""
 

@@ -38,6 +38,7 @@ class Rules:
     default: Rule = Rule()
     milestones: Mapping[str, Rule] = field(default_factory=dict)
     igt_before: int = 2
+    draft_after: int = 1  # working days a referral may sit unsent before its author is told
 
     def rule(self, key: str) -> Rule:
         return self.milestones.get(key, self.default)
@@ -73,6 +74,7 @@ def load_rules(path: str | Path) -> Rules:
         default=default,
         milestones={k: _rule(v, default) for k, v in data.get("milestones", {}).items()},
         igt_before=int(data.get("igt", {}).get("before", 2)),
+        draft_after=int(data.get("drafts", {}).get("referral_after", 1)),
     )
 
 

@@ -106,3 +106,24 @@ def test_tick_from_the_command_line(tmp_path: Path, monkeypatch: Any, capsys: An
     assert "1 newly queued" in capsys.readouterr().out
     assert cli(["tick", "--now", "2026-11-30T09:00+00:00"]) == 0
     assert "0 newly queued" in capsys.readouterr().out
+
+
+async def test_an_unsent_referral_is_chased_once(
+    tmp_path: Path, serve: Any, connector: FakeConnector, clock: FixedClock
+) -> None:
+    from tests.activities import PRACTITIONER
+    from tests.http.test_decisions import CLIENTS
+    from tests.http.test_referral import Bot
+
+    app = await app_for(tmp_path, serve, clock)
+    bot = Bot(CLIENTS[id(app)], connector.url, user=PRACTITIONER)
+    await bot.say("refer")  # Thursday 26 Nov: started, not sent
+    await run(app, "2026-11-26T16:00")  # the same day: not yet
+    assert not [k for k in await queued_keys(app) if k[0].startswith("nudge:draft:")]
+    await run(app, "2026-11-27T09:00")
+    await run(app, "2026-11-30T09:00")
+    keys = [k for k in await queued_keys(app) if k[0].startswith("nudge:draft:")]
+    assert keys == [(keys[0][0], "person", PRACTITIONER["aadObjectId"])]  # once
+    await flush(app)
+    sent = [s for s in connector.sent if "isn't sent yet" in json.dumps(s.activity)]
+    assert len(sent) == 1
