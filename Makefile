@@ -52,6 +52,7 @@ fmt: $(STAMPS)/python
 ## Benchmarks (figures, not pass/fail).
 bench: setup
 	$(BIN)/python -m bench.turns
+	$(BIN)/python -m bench.ticks
 
 ## The Teams app package (build/case-review-bot.zip), the app id from the settings (.env).
 package: setup

@@ -41,7 +41,14 @@ class Ticked:
 
 
 async def _named(session: AsyncSession, roles: tuple[str, ...]) -> tuple[str, list[str]]:
-    """The roles in words with who holds them, and their Entra ids."""
+    """The roles in words with who holds them, and their Entra ids (read once a tick)."""
+    memo: dict[tuple[str, ...], tuple[str, list[str]]] = session.info.setdefault("named", {})
+    if roles not in memo:
+        memo[roles] = await _read_named(session, roles)
+    return memo[roles]
+
+
+async def _read_named(session: AsyncSession, roles: tuple[str, ...]) -> tuple[str, list[str]]:
     words, ids = [], []
     for role in roles:
         holders = await people.list_holders(session=session, role=role)
@@ -86,6 +93,8 @@ async def tick(
             (nudges.Open(ref, key, due) for ref, key, due in rows), today, rules, calendar
         )
         planned += len(plan)
+        await _known_today(session, today)
+        session.info["today"] = today.isoformat()
         for nudge in plan:
             queued += await _milestone_nudge(session, context, rules, nudge, now)
         q, p = await _igt_chasers(session, context, rules, today, horizon, now)
@@ -99,12 +108,23 @@ async def tick(
     return Ticked(queued, planned, True)
 
 
+async def _known_today(session: AsyncSession, today: date) -> None:
+    """Read the keys of today's nudges already queued, in one query rather than one each."""
+    known: set[str] = session.info.setdefault("queued keys", set())
+    known.update(await outbox.queued_like(session=session, pattern=f"nudge:%:{today.isoformat()}%"))
+
+
 async def _queue(
     session: AsyncSession, context: CaseContext, now: datetime, key: str, **target: object
 ) -> int:
     """Queue once under ``key``; 1 if it is new."""
-    if await outbox.queued_under(session=session, dedupe_key=key):
+    known: set[str] = session.info.setdefault("queued keys", set())
+    if key in known:
         return 0
+    dated = key.startswith("nudge:") and session.info.get("today", "") in key
+    if not dated and await outbox.queued_under(session=session, dedupe_key=key):
+        return 0
+    known.add(key)
     await outbox.enqueue(
         session=session,
         cipher=context.cipher,
@@ -127,6 +147,15 @@ async def _milestone_nudge(
     also_ids: list[str] = []
     if nudge.kind == nudges.OVERDUE:
         also, also_ids = await _named(session, (Role.CHAIR, Role.BUSINESS_UNIT))
+    known: set[str] = session.info.setdefault("queued keys", set())
+    to_channel = nudge.where == "channel" and nudge.kind != nudges.CHASE
+    keys = (
+        [nudge.dedupe]
+        if to_channel
+        else [f"{nudge.dedupe}:{aad}" for aad in dict.fromkeys([*owner_ids, *also_ids])]
+    )
+    if all(key in known for key in keys):
+        return 0  # queued already (the steady minute-by-minute case): nothing to build
     number = context.timetable.day_number(nudge.key)
     reminder = cards.Reminder(
         reference=nudge.reference,

@@ -34,6 +34,15 @@ async def queued_under(*, session: AsyncSession, dedupe_key: str) -> bool:
     return found is not None
 
 
+async def queued_like(*, session: AsyncSession, pattern: str) -> set[str]:
+    """The de-duplication keys ever queued that match the SQL LIKE ``pattern``."""
+    return set(
+        await session.scalars(
+            select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.like(pattern))
+        )
+    )
+
+
 async def enqueue(
     *,
     session: AsyncSession,
