@@ -26,7 +26,7 @@ async def test_help_in_the_personal_chat_and_the_more_button(teams: LocalTeams) 
 async def test_unknown_word_and_other_personas_and_the_channel(teams: LocalTeams) -> None:
     await teams.send("stauts")
     reply = await teams.wait_for_message(lambda m: "didn't understand" in m.text)
-    assert "Did you mean" not in reply.text  # no command is close to "stauts"
+    assert "Did you mean **status**" in reply.text
 
     chair_chat = await teams.personal_chat("chair")
     await teams.send("help", persona="chair")
