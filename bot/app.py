@@ -144,8 +144,9 @@ def create_app(
                 IGT.kind: igt_wizard(wizard_deps, case_context),
             },
             cases=case_context,
+            reminders=load_rules(settings.nudges_file),
         )
-        reminder_rules = load_rules(settings.nudges_file)
+        reminder_rules = services.reminders
 
         instance = uuid.uuid4().hex  # this process, for the job leases
 

@@ -24,6 +24,7 @@ from dialogs.wizard import FormWizard, Person
 from flows.cases import CaseContext
 from storage import people
 from storage.crypto import Cipher
+from workflow.nudges import Rules
 from workflow.timetable import Timetable
 
 if TYPE_CHECKING:
@@ -116,6 +117,7 @@ class Services:
     messenger: TeamsMessenger
     wizards: dict[str, FormWizard]  # by form kind
     cases: CaseContext  # what the case flows need
+    reminders: Rules = field(default_factory=Rules)  # when and where to nudge
     profiles: ProfileEmails = field(default_factory=ProfileEmails)
 
 

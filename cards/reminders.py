@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from cards.common import attention, day, esc, facts, heading, para, render
+from cards.common import attention, day, esc, execute, facts, heading, para, render
 
 DIGEST_LINES = 10  # each list in the digest; the rest are counted, and `cases` has them all
 
@@ -18,6 +18,7 @@ WORDS = {
     "due": "due today",
     "overdue": "overdue",
     "chase": "due soon",
+    "snoozed": "(snoozed)",
 }
 
 
@@ -31,7 +32,7 @@ class Reminder:
     also: str = ""  # overdue: who else is named
 
 
-def nudge_card(reminder: Reminder, *, personal: bool) -> dict[str, Any]:
+def nudge_card(reminder: Reminder, *, personal: bool, snooze_key: str = "") -> dict[str, Any]:
     words = WORDS.get(reminder.kind, reminder.kind)
     title = f"{'Your deadline' if personal else 'Deadline'} {words}: {reminder.reference}"
     pairs = [
@@ -51,7 +52,23 @@ def nudge_card(reminder: Reminder, *, personal: bool) -> dict[str, Any]:
             is_subtle=True,
         ),
     ]
-    return render(items, fallback_text=title)
+    actions = (
+        [
+            execute(
+                f"Snooze the reminder on {reminder.reference} to the next working day",
+                "reminder.snooze",
+                {
+                    "key": snooze_key,
+                    "case": reminder.reference,
+                    "what": reminder.what,
+                    "due": reminder.due.isoformat(),
+                },
+            )
+        ]
+        if personal and snooze_key
+        else []
+    )
+    return render(items, actions, fallback_text=title)
 
 
 @dataclass(frozen=True)

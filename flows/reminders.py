@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -23,9 +23,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from cards import reminders as cards
 from flows.cases import CaseContext
 from storage import outbox, people
+from storage.audit import append_audit
 from storage.db import transaction
-from storage.models import Case, CaseRequest, FormDraft, MilestoneRow
+from storage.models import Case, CaseRequest, FormDraft, MilestoneRow, OutboxMessage
 from workflow import igt, nudges
+from workflow.calendar import british
 from workflow.nudges import Rules
 from workflow.roles import Role, label
 from workflow.stages import Stage
@@ -185,7 +187,7 @@ async def _milestone_nudge(
             context,
             now,
             f"{nudge.dedupe}:{aad}",
-            card=cards.nudge_card(reminder, personal=True),
+            card=cards.nudge_card(reminder, personal=True, snooze_key=f"{nudge.dedupe}:{aad}"),
             summary=f"Your deadline {cards.WORDS[nudge.kind]}: {nudge.reference}",
             recipient_aad_id=aad,
             case_ref=nudge.reference,
@@ -249,7 +251,7 @@ async def _igt_chasers(
                 context,
                 now,
                 f"{key}:{aad}",
-                card=cards.nudge_card(reminder, personal=True),
+                card=cards.nudge_card(reminder, personal=True, snooze_key=f"{key}:{aad}"),
                 summary=f"Your deadline {cards.WORDS[kind]}: {reference}",
                 recipient_aad_id=aad,
                 case_ref=reference,
@@ -326,3 +328,60 @@ async def _digest(session: AsyncSession, context: CaseContext, today: date, now:
         summary=f"Daily digest: {today.isoformat()}",
         channel_id=context.case_review_channel_id,
     )
+
+
+SNOOZED = ":snoozed"
+
+
+async def snooze(
+    session: AsyncSession,
+    context: CaseContext,
+    rules: Rules,
+    *,
+    key: str,
+    what: str,
+    due: date | None,
+    actor: str,
+    now: datetime,
+) -> str:
+    """The owner of a 1:1 reminder puts it off to the start of the next working day: the same
+    reminder again then, once. Only their own (the key names them); channel nudges can't be
+    snoozed. Audited. Returns what to tell them."""
+    row = await session.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == key))
+    if row is None or row.target != "person" or row.recipient_aad_id != actor or not actor:
+        return "That reminder isn't one of yours to snooze."
+    if key.endswith(SNOOZED):
+        return "That reminder was snoozed once already."
+    calendar = context.timetable.calendar()
+    local = now.astimezone(context.timezone)
+    next_day = calendar.next_working_day(local.date() + timedelta(days=1))
+    when = datetime.combine(next_day, rules.start, tzinfo=context.timezone)
+    if await outbox.queued_under(session=session, dedupe_key=key + SNOOZED):
+        return f"It's snoozed already: it comes back on {british(next_day)}."
+    reference = row.case_ref or ""
+    # What it was about, as the pressed card said (shown back only to its owner).
+    card = cards.nudge_card(
+        cards.Reminder(reference, what[:300] or "Your reminder", due or next_day, "snoozed", "you"),
+        personal=True,
+    )
+    await outbox.enqueue(
+        session=session,
+        cipher=context.cipher,
+        now=now,
+        card=card,
+        summary=f"Your reminder: {reference}",
+        recipient_aad_id=actor,
+        case_ref=reference or None,
+        dedupe_key=key + SNOOZED,
+        not_before=when,
+    )
+    await append_audit(
+        session=session,
+        now=now,
+        actor_aad_id=actor,
+        actor_role="owner",
+        action="reminder.snoozed",
+        case_ref=reference or None,
+        details={"key": key, "until": when.isoformat()},
+    )
+    return f"Snoozed: I'll remind you again on {british(next_day)} in the morning."

@@ -55,8 +55,10 @@ async def enqueue(
     card_key: str | None = None,
     case_ref: str | None = None,
     dedupe_key: str | None = None,
+    not_before: datetime | None = None,
 ) -> OutboxMessage:
     """Queue ``card`` for one person (1:1 chat) or for a channel. Exactly one target.
+    ``not_before``: held until then (a snoozed reminder).
 
     With ``dedupe_key``, the message is queued once, however often this is called (a job run
     twice, two processes at once): the database keeps the key unique, and a repeat returns
@@ -82,7 +84,7 @@ async def enqueue(
         payload=cipher.encrypt_json(card, context=_context(target)),
         status=PENDING,
         attempts=0,
-        next_attempt_at=now,
+        next_attempt_at=max(now, not_before) if not_before else now,
     )
     if dedupe_key is None:
         session.add(row)

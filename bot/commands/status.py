@@ -17,12 +17,13 @@ from bot.commands.common import reference_of
 from bot.commands.registry import BOTH, CHANNEL
 from bot.turn import Turn
 from cards import status as cards
-from flows import queries
+from flows import queries, reminders
 from flows.referrals import send_current_details
 from storage import cases, people
 from storage.audit import append_audit
 from storage.conversations import CASE_REVIEW_CHANNEL, store_setting
 from storage.db import transaction
+from workflow.forms import parse_date
 from workflow.roles import CASE_ONLY, Role, label
 
 log = logging.getLogger(__name__)
@@ -354,3 +355,23 @@ async def setup_command(turn: Turn) -> None:
         "This is now the case review channel: new case cards, decision prompts and deadline "
         "reminders come here. They carry no child's or family's details."
     )
+
+
+@ACTIONS.verb("reminder.snooze")
+async def snooze_reminder(turn: Turn) -> ActionResult:
+    """A 1:1 reminder's owner puts it off to the next working day (checked: their own)."""
+    if not turn.is_personal:
+        return ActionResult(message="Reminders in the channel can't be snoozed.")
+    services = turn.services
+    async with transaction(services.sessions) as session:
+        said = await reminders.snooze(
+            session,
+            services.cases,
+            services.reminders,
+            key=str(turn.data.get("key") or "")[:300],
+            what=str(turn.data.get("what") or ""),
+            due=parse_date(str(turn.data.get("due") or "")),
+            actor=turn.user_aad_id,
+            now=turn.now,
+        )
+    return ActionResult(message=said)

@@ -127,3 +127,43 @@ async def test_an_unsent_referral_is_chased_once(
     await flush(app)
     sent = [s for s in connector.sent if "isn't sent yet" in json.dumps(s.activity)]
     assert len(sent) == 1
+
+
+async def test_a_1_to_1_reminder_is_snoozed_to_the_next_working_morning_by_its_owner_only(
+    tmp_path: Path, serve: Any, connector: FakeConnector, clock: FixedClock
+) -> None:
+    from sqlalchemy import select as query
+
+    from storage.models import AuditEvent
+    from tests.http.test_decisions import CLIENTS
+    from tests.http.test_referral import Bot
+
+    app = await app_for(tmp_path, serve, clock)
+    await referred(app, connector)
+    await run(app, "2026-12-01T09:30")  # Tuesday, Day 4: the chaser to the Business Unit
+    await flush(app)
+    chaser = next(
+        s.activity["attachments"][0]["content"]
+        for s in connector.sent
+        if s.conversation_id.endswith(BUSINESS_UNIT["id"])
+        and ":la_decision:chase:" in json.dumps(s.activity)
+    )
+    title = "Snooze the reminder on BR-2026-0001 to the next working day"
+    police = Bot(CLIENTS[id(app)], connector.url, user=POLICE)
+    refused = await police.press(chaser, title)
+    assert "isn't one of yours" in refused["message"]
+    unit = Bot(CLIENTS[id(app)], connector.url, user=BUSINESS_UNIT)
+    said = await unit.press(chaser, title)
+    assert said["message"] == "Snoozed: I'll remind you again on 2 Dec 2026 in the morning."
+    again = await unit.press(chaser, title)
+    assert "snoozed already" in again["message"]
+    async with app[SERVICES].sessions() as session:
+        held = await session.scalar(
+            query(OutboxMessage).where(OutboxMessage.dedupe_key.like("%:snoozed"))
+        )
+        audited = await session.scalar(
+            query(AuditEvent).where(AuditEvent.action == "reminder.snoozed")
+        )
+    assert held is not None and held.recipient_aad_id == BUSINESS_UNIT["aadObjectId"]
+    assert held.next_attempt_at == datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
+    assert audited is not None
