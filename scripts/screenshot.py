@@ -164,6 +164,11 @@ async def main(out: Path) -> None:
             await wait_text(page, f"What next for {ref}")
             await page.get_by_text(f"What next for {ref}").last.scroll_into_view_if_needed()
             await page.screenshot(path=str(out / "channel-what-next.png"), full_page=True)
+            # Where the case stands, asked in the channel by the Business Unit.
+            await teams.send(f"status {ref}", persona="business_unit", where="channel")
+            await page.get_by_text("Case Review", exact=True).first.click()
+            await wait_text(page, f"Status: {ref}")
+            await page.screenshot(path=str(out / "channel-status.png"), full_page=True)
             # Information gathering: a second case, notified, and Priya asked for the tool.
             igt_ref = await at_rapid_review(teams)
             sending = await typed(teams, "business_unit", f"igt {igt_ref}")
