@@ -71,6 +71,7 @@ def project_app() -> web.Application:
         allowed_tenant_id=TENANT,
         var_dir=str(folder / "var"),
         log_level="WARNING",
+        reminders=False,  # measured on its own (bench.ticks), not under the turns
     )
     app = create_app(settings)
     app.on_startup.append(_seed_cases)  # after the app's own start-up (migrations)

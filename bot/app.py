@@ -160,14 +160,15 @@ def create_app(
                 log.exception("reminder tick failed")
 
         scheduler = AsyncIOScheduler(timezone="UTC")
-        scheduler.add_job(
-            reminders,
-            "interval",
-            seconds=60,
-            id="reminders",
-            max_instances=1,
-            coalesce=True,
-        )
+        if settings.reminders:
+            scheduler.add_job(
+                reminders,
+                "interval",
+                seconds=60,
+                id="reminders",
+                max_instances=1,
+                coalesce=True,
+            )
         scheduler.add_job(
             dispatcher.tick,
             "interval",

@@ -49,6 +49,7 @@ class Settings:
     bootstrap_admins: tuple[str, ...] = ()
     timetable_file: str = "config/timetable.toml"
     nudges_file: str = "config/nudges.toml"
+    reminders: bool = True  # the reminder job on this instance (REMINDERS=off: not here)
     local_roles_file: str = ""
     var_dir: str = "var"
     log_level: str = "INFO"
@@ -157,6 +158,7 @@ class Settings:
             ),
             timetable_file=get("TIMETABLE_FILE", "config/timetable.toml"),
             nudges_file=get("NUDGES_FILE", "config/nudges.toml"),
+            reminders=get("REMINDERS", "on").lower() not in ("off", "no", "false", "0"),
             local_roles_file=get("LOCAL_ROLES_FILE"),
             var_dir=get("VAR_DIR", "var"),
             log_level=get("LOG_LEVEL", "INFO").upper(),
