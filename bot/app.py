@@ -11,6 +11,7 @@ import tomllib
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -109,6 +110,7 @@ def create_app(
             messenger=messenger,
             channel_id=settings.case_review_channel_id,
             timezone=settings.tz,
+            give_up=timedelta(hours=settings.outbox_give_up_hours),
         )
         db.on_queued_commit(sessions, dispatcher.kick)  # what a transaction queues is sent
         wizard_deps = WizardDeps(

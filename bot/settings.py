@@ -54,6 +54,9 @@ class Settings:
     var_dir: str = "var"
     log_level: str = "INFO"
     outbox_interval_seconds: float = 5.0
+    # An undeliverable message is given up this long after it fell due (audited, logged, and
+    # the Business Unit told).
+    outbox_give_up_hours: float = 24.0
     contact_email: str = "BDSCP@bradford.gov.uk"
     public_host: str = ""  # where Teams reaches the bot (the app package's validDomains)
     openid_metadata_url: str = OPENID_METADATA_URL
@@ -116,6 +119,15 @@ class Settings:
             raise SettingsError(
                 f"OUTBOX_INTERVAL_SECONDS must be a number, not {interval_text!r}."
             ) from None
+        give_up_text = get("OUTBOX_GIVE_UP_HOURS", "24")
+        try:
+            give_up = float(give_up_text)
+            if give_up <= 0:
+                raise ValueError
+        except ValueError:
+            raise SettingsError(
+                f"OUTBOX_GIVE_UP_HOURS must be a positive number, not {give_up_text!r}."
+            ) from None
         timezone = get("TIMEZONE", "Europe/London")
         try:
             ZoneInfo(timezone)
@@ -163,6 +175,7 @@ class Settings:
             var_dir=get("VAR_DIR", "var"),
             log_level=get("LOG_LEVEL", "INFO").upper(),
             outbox_interval_seconds=interval,
+            outbox_give_up_hours=give_up,
             contact_email=get("CONTACT_EMAIL", "BDSCP@bradford.gov.uk"),
             public_host=get("PUBLIC_HOST"),
             openid_metadata_url=urls["TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL"],

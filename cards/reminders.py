@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from cards.common import attention, day, esc, execute, facts, heading, para, render
+from cards.common import attention, day, day_and_time, esc, execute, facts, heading, para, render
 
 DIGEST_LINES = 10  # each list in the digest; the rest are counted, and `cases` has them all
 
@@ -126,6 +126,25 @@ def unsent_card(*, started: date) -> dict[str, Any]:
                 "send what you know now, and add more later with **add info**."
             ),
             para("Type **refer** to carry on where you left off.", is_subtle=True),
+        ],
+        fallback_text=title,
+    )
+
+
+def undelivered_card(
+    *, summary: str, to_whom: str, case_ref: str | None, due: datetime, error: str
+) -> dict[str, Any]:
+    """To the Business Unit: a message the bot gave up sending, so someone passes it on."""
+    title = "A message couldn't be delivered"
+    pairs = [("Message", esc(summary)), ("For", esc(to_whom)), ("Due since", day_and_time(due))]
+    if case_ref:
+        pairs.insert(0, ("Case", esc(case_ref)))
+    pairs.append(("Teams last said", esc(error or "nothing")))
+    return render(
+        [
+            *heading(title),
+            attention("I have stopped trying to send it. Please pass it on another way."),
+            facts(pairs),
         ],
         fallback_text=title,
     )

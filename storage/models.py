@@ -365,6 +365,7 @@ class OutboxMessage(Base):
     status: Mapped[str] = mapped_column(String(16))  # pending | sending | sent | failed | held
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime]
+    due_at: Mapped[datetime | None]  # when it first fell due (the give-up clock starts then)
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(String(200))
 

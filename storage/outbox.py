@@ -5,6 +5,7 @@ A dispatcher in the bot layer sends them; this module only stores and claims row
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,7 +20,8 @@ from storage.models import OutboxMessage, PostedCard
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
 HELD = "held"  # its conversation cannot be reached (bot removed, team archived): not sent
 LEASE = timedelta(minutes=5)  # a claim older than this (sender died mid-send) is due again
-MAX_ATTEMPTS = 8
+GIVE_UP = timedelta(hours=24)  # the default; the dispatcher is told the configured time
+PACED = "paced"  # put back to keep within a conversation's rate limit: still in line
 
 
 def _context(target: str) -> str:
@@ -85,6 +87,7 @@ async def enqueue(
         status=PENDING,
         attempts=0,
         next_attempt_at=max(now, not_before) if not_before else now,
+        due_at=max(now, not_before) if not_before else now,
     )
     if dedupe_key is None:
         session.add(row)
@@ -109,9 +112,33 @@ def read_card(cipher: Cipher, message: OutboxMessage) -> dict[str, Any]:
     return card
 
 
-async def claim_due(*, session: AsyncSession, now: datetime, limit: int = 20) -> list[int]:
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    conversation: str  # "person:<aad id>" or "channel:<channel id>": the order is kept per one
+
+
+def conversation_of(message: OutboxMessage) -> str:
+    return f"{message.target}:{message.recipient_aad_id or message.channel_id or ''}"
+
+
+def _in_line(message: OutboxMessage, now: datetime) -> bool:
+    """Whether ``message``, unsent, holds its place in its conversation's order: claimed,
+    held, tried already (waiting to retry) or due now. A message not yet due and never tried
+    (a snoozed reminder) does not hold up the ones queued after it."""
+    if message.status in (SENDING, HELD):
+        return True
+    return message.last_error is not None or message.next_attempt_at <= now
+
+
+async def claim_due(*, session: AsyncSession, now: datetime, limit: int = 20) -> list[Claimed]:
     """Claim messages due now, oldest first: marked ``sending`` with a lease, so another
-    sender skips them until it runs out. Returns their ids. Delivery is at least once."""
+    sender skips them until it runs out. Delivery is at least once.
+
+    Each conversation's order is kept: a message is claimed only when every earlier unsent
+    message to the same conversation that holds its place (``_in_line``) is claimed with it,
+    so a message waiting to be retried, or claimed by another instance, holds back the ones
+    after it."""
     query = (
         select(OutboxMessage)
         .where(
@@ -123,12 +150,37 @@ async def claim_due(*, session: AsyncSession, now: datetime, limit: int = 20) ->
     )
     if session.bind.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
-    rows = list(await session.scalars(query))
-    for row in rows:
-        row.status = SENDING
-        row.next_attempt_at = now + LEASE
+    candidates = list(await session.scalars(query))
+    if not candidates:
+        return []
+    people = {m.recipient_aad_id for m in candidates if m.recipient_aad_id}
+    channels = {m.channel_id for m in candidates if m.channel_id}
+    earlier = await session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.id < candidates[-1].id,
+            OutboxMessage.status.in_((PENDING, SENDING, HELD)),
+            OutboxMessage.recipient_aad_id.in_(people) | OutboxMessage.channel_id.in_(channels),
+        )
+    )
+    waiting: dict[str, list[int]] = {}
+    for message in earlier:
+        if _in_line(message, now):
+            waiting.setdefault(conversation_of(message), []).append(message.id)
+    claimed: list[Claimed] = []
+    taken: set[int] = set()
+    blocked: set[str] = set()
+    for message in candidates:
+        conversation = conversation_of(message)
+        ahead = [i for i in waiting.get(conversation, ()) if i < message.id and i not in taken]
+        if conversation in blocked or ahead:
+            blocked.add(conversation)
+            continue
+        message.status = SENDING
+        message.next_attempt_at = now + LEASE
+        taken.add(message.id)
+        claimed.append(Claimed(message.id, conversation))
     await session.flush()
-    return [row.id for row in rows]
+    return claimed
 
 
 async def has_newer_version(*, session: AsyncSession, message: OutboxMessage) -> bool:
@@ -149,21 +201,49 @@ def mark_sent(message: OutboxMessage, now: datetime) -> None:
     message.payload = ""
 
 
-def mark_retry(message: OutboxMessage, now: datetime, error: str, delay: timedelta) -> None:
+def given_up(message: OutboxMessage, now: datetime, give_up: timedelta = GIVE_UP) -> bool:
+    """Whether ``message`` has been due for longer than ``give_up``."""
+    return now - (message.due_at or message.created_at) >= give_up
+
+
+def mark_retry(
+    message: OutboxMessage,
+    now: datetime,
+    error: str,
+    delay: timedelta,
+    give_up: timedelta = GIVE_UP,
+) -> None:
+    """Try again after ``delay``; or, due for longer than ``give_up``, give it up."""
     message.attempts += 1
     message.last_error = error[:200]
-    if message.attempts >= MAX_ATTEMPTS:
+    if given_up(message, now, give_up):
         message.status = FAILED
     else:
         message.status = PENDING
         message.next_attempt_at = now + delay
 
 
-def mark_waiting(message: OutboxMessage, now: datetime, reason: str, delay: timedelta) -> None:
-    """Nobody to deliver to yet (the bot not yet in the team, say): wait without using up
-    the message's attempts."""
+def mark_paced(message: OutboxMessage, until: datetime) -> None:
+    """Not sent yet, to keep within its conversation's rate limit: it stays first in line."""
     message.status = PENDING
+    message.last_error = PACED
+    message.next_attempt_at = until
+
+
+def mark_waiting(
+    message: OutboxMessage,
+    now: datetime,
+    reason: str,
+    delay: timedelta,
+    give_up: timedelta = GIVE_UP,
+) -> None:
+    """Nobody to deliver to yet (the bot not yet in the team, say): wait without using up
+    the message's attempts; given up once due for longer than ``give_up``."""
     message.last_error = reason[:200]
+    if given_up(message, now, give_up):
+        message.status = FAILED
+        return
+    message.status = PENDING
     message.next_attempt_at = now + delay
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,6 +47,7 @@ class Sent:
     activity: dict[str, Any]
     activity_id: str
     updated: bool = False
+    at: float = field(default_factory=time.monotonic)  # when it arrived (this process's clock)
 
 
 @dataclass
@@ -54,6 +56,9 @@ class FakeConnector:
     sent: list[Sent] = field(default_factory=list)
     conversations: dict[str, str] = field(default_factory=dict)  # member id -> conversation id
     fail_next: list[int] = field(default_factory=list)  # statuses to answer with, in order
+    retry_after: str = "1"  # the Retry-After those failures carry
+    # (conversation, status, when) of each failure answered
+    refused: list[tuple[str, int, float]] = field(default_factory=list)
     authorizations: list[str] = field(default_factory=list)  # each send's Authorization header
     fail_updates: list[int] = field(default_factory=list)  # statuses for the next updates
     member_gate: Any = None  # an asyncio.Event the member lookup waits for, when set
@@ -69,13 +74,14 @@ class FakeConnector:
         app.router.add_get("/v3/conversations/{cid}/members/{mid}", self._member)
         return app
 
-    def _maybe_fail(self) -> web.Response | None:
+    def _maybe_fail(self, conversation: str = "") -> web.Response | None:
         if self.fail_next:
             status = self.fail_next.pop(0)
+            self.refused.append((conversation, status, time.monotonic()))
             return web.json_response(
                 {"error": {"code": "Throttled", "message": "slow down"}},
                 status=status,
-                headers={"Retry-After": "1"},
+                headers={"Retry-After": self.retry_after},
             )
         return None
 
@@ -89,7 +95,7 @@ class FakeConnector:
         return web.json_response({"id": conversation, "activityId": ""})
 
     async def _send(self, request: web.Request) -> web.Response:
-        failed = self._maybe_fail()
+        failed = self._maybe_fail(request.match_info["cid"])
         if failed is not None:
             return failed
         activity_id = f"act-{next(self._ids)}"
