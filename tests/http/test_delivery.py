@@ -23,7 +23,6 @@ from tests.fakes import FakeConnector, Sent
 from tests.http.test_decisions import app_for, flush, referred
 from tests.http.test_referral import CHANNEL
 
-
 LABELS = ("Channel message", "Chair message", "BU message")
 
 
