@@ -22,9 +22,11 @@ from aiohttp import web
 from bot import logs
 from bot.settings import Settings, SettingsError
 from cards.common import day
+from flows.reminders import Ticked, tick
 from storage import db
 from storage.audit import verify_audit
 from storage.crypto import new_key
+from workflow.nudges import load_rules
 from workflow.timetable import TimetableError, load_timetable, plan
 
 log = logging.getLogger(__name__)
@@ -60,6 +62,11 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="the moment to run them for (ISO, with a zone: 2026-12-01T09:00+00:00)",
     )
+    tick.add_argument(
+        "--send",
+        action="store_true",
+        help="also deliver what the outbox holds now (when no bot is running to send it)",
+    )
     audit = sub.add_parser("audit", help="audit log tasks")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)
     audit_sub.add_parser("verify", help="check the hash chain; name the first broken entry")
@@ -71,7 +78,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    offline = args.command in ("deadlines", "audit", "key", "db", "tick")
+    offline = args.command in ("deadlines", "audit", "key", "db") or (
+        args.command == "tick" and not args.send
+    )
     try:
         settings = Settings.from_env(require_credentials=not offline)
     except SettingsError as error:
@@ -94,7 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "audit":
             return asyncio.run(_verify(settings))
         if args.command == "tick":
-            return asyncio.run(_tick(settings, args.now))
+            return asyncio.run(_tick(settings, args.now, send=args.send))
         if args.command == "key":
             print(new_key())
             return 0
@@ -155,20 +164,30 @@ def _deadlines(settings: Settings, awareness: date, *, as_json: bool) -> int:
     return 0
 
 
-async def _tick(settings: Settings, now: datetime | None) -> int:
-    """The reminder jobs once, for ``now`` (default: the clock): what they queue, the running
-    bot's outbox sends."""
-    from bot.keys import master_cipher
-    from flows.cases import CaseContext
-    from flows.reminders import tick
-    from storage.conversations import CASE_REVIEW_CHANNEL, stored_setting
-    from workflow.nudges import load_rules
-    from workflow.timetable import load_timetable
-
+async def _tick(settings: Settings, now: datetime | None, *, send: bool = False) -> int:
+    """The reminder jobs once, for ``now`` (default: the clock). What they queue, the running
+    bot's outbox sends; with ``send``, this process delivers whatever is due itself."""
     moment = now or datetime.now(UTC)
     if moment.tzinfo is None:
         print("Give --now with its zone, for example 2026-12-01T09:00+00:00.", file=sys.stderr)
         return 2
+    result, sent = await (
+        _tick_and_send(settings, moment) if send else _tick_only(settings, moment)
+    )
+    if not result.working:
+        print(f"{moment.isoformat()} is outside working hours: nothing queued.")
+    else:
+        print(f"Reminders: {result.nudges} due now, {result.queued} newly queued.")
+    if send:
+        print(f"Sent {sent} message{'s' if sent != 1 else ''}.")
+    return 0
+
+
+async def _tick_only(settings: Settings, moment: datetime) -> tuple[Ticked, int]:
+    from bot.keys import master_cipher
+    from flows.cases import CaseContext
+    from storage.conversations import CASE_REVIEW_CHANNEL, stored_setting
+
     engine = db.create_engine(settings.database_url)
     try:
         await db.upgrade(engine)
@@ -181,14 +200,27 @@ async def _tick(settings: Settings, now: datetime | None) -> int:
             settings.tz,
             channel or settings.case_review_channel_id,
         )
-        result = await tick(sessions, context, load_rules(settings.nudges_file), moment)
+        return await tick(sessions, context, load_rules(settings.nudges_file), moment), 0
     finally:
         await engine.dispose()
-    if not result.working:
-        print(f"{moment.isoformat()} is outside working hours: nothing queued.")
-    else:
-        print(f"Reminders: {result.nudges} due now, {result.queued} newly queued.")
-    return 0
+
+
+async def _tick_and_send(settings: Settings, moment: datetime) -> tuple[Ticked, int]:
+    """The bot itself, without its web server or timers, at ``moment``: tick, then deliver."""
+    from bot.app import SERVICES, create_app
+
+    app = create_app(settings, clock=lambda: moment, start_scheduler=False)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    try:
+        services = app[SERVICES]
+        result = await tick(services.sessions, services.cases, services.reminders, moment)
+        await services.dispatcher.wait_idle()
+        await services.dispatcher.flush()
+        await services.dispatcher.wait_idle()
+        return result, services.dispatcher.delivered
+    finally:
+        await runner.cleanup()
 
 
 async def _verify(settings: Settings) -> int:

@@ -134,6 +134,7 @@ class OutboxDispatcher:
         self.cipher = cipher
         self.clock = clock
         self.messenger = messenger
+        self.delivered = 0  # messages this dispatcher has delivered
         self._wanted = False
         self._task: asyncio.Task[None] | None = None
         # One flush at a time in this process: versions of one card (its ``card_key``) go
@@ -198,6 +199,7 @@ class OutboxDispatcher:
                 self.pacer.record(conversation)
                 await asyncio.sleep(SEND_INTERVAL)
             sent += delivered
+            self.delivered += delivered
             if attempted and not delivered:
                 await self._put_back(lines.pop(conversation))
             elif not lines[conversation]:

@@ -127,14 +127,14 @@ async def _queue(
     if not dated and await outbox.queued_under(session=session, dedupe_key=key):
         return 0
     known.add(key)
-    await outbox.enqueue(
+    _, new = await outbox.queue(
         session=session,
         cipher=context.cipher,
         now=now,
         dedupe_key=key,
         **target,  # type: ignore[arg-type]
     )
-    return 1
+    return int(new)
 
 
 async def _milestone_nudge(

@@ -45,7 +45,14 @@ async def queued_like(*, session: AsyncSession, pattern: str) -> set[str]:
     )
 
 
-async def enqueue(
+async def enqueue(**message: Any) -> OutboxMessage:
+    """Queue a message (``queue``'s arguments); return it, or the one already queued under
+    its ``dedupe_key``."""
+    row, _ = await queue(**message)
+    return row
+
+
+async def queue(
     *,
     session: AsyncSession,
     cipher: Cipher,
@@ -58,13 +65,13 @@ async def enqueue(
     case_ref: str | None = None,
     dedupe_key: str | None = None,
     not_before: datetime | None = None,
-) -> OutboxMessage:
+) -> tuple[OutboxMessage, bool]:
     """Queue ``card`` for one person (1:1 chat) or for a channel. Exactly one target.
     ``not_before``: held until then (a snoozed reminder).
 
     With ``dedupe_key``, the message is queued once, however often this is called (a job run
     twice, two processes at once): the database keeps the key unique, and a repeat returns
-    the message already queued."""
+    the message already queued. Returns the message and whether it is new."""
     if (recipient_aad_id is None) == (channel_id is None):
         raise ValueError("a message goes to one person or one channel")
     if dedupe_key is not None:
@@ -72,7 +79,7 @@ async def enqueue(
             select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key)
         )
         if existing is not None:
-            return existing
+            return existing, False
     target = "person" if recipient_aad_id else "channel"
     row = OutboxMessage(
         created_at=now,
@@ -102,9 +109,9 @@ async def enqueue(
                 select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key)
             )
             assert twin is not None
-            return twin
+            return twin, False
     session.info[QUEUED] = True  # the sender is woken once this transaction commits
-    return row
+    return row, True
 
 
 def read_card(cipher: Cipher, message: OutboxMessage) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import time
 from dataclasses import dataclass, field
@@ -62,6 +63,8 @@ class FakeConnector:
     authorizations: list[str] = field(default_factory=list)  # each send's Authorization header
     fail_updates: list[int] = field(default_factory=list)  # statuses for the next updates
     member_gate: Any = None  # an asyncio.Event the member lookup waits for, when set
+    hang_sends: bool = False  # sends never answer (a sender killed mid-send); not recorded
+    hung: int = 0  # sends left hanging so far
     _ids: Any = field(default_factory=lambda: itertools.count(1))
 
     def app(self) -> web.Application:
@@ -95,6 +98,9 @@ class FakeConnector:
         return web.json_response({"id": conversation, "activityId": ""})
 
     async def _send(self, request: web.Request) -> web.Response:
+        if self.hang_sends:
+            self.hung += 1
+            await asyncio.Event().wait()  # never answered; cancelled when the server stops
         failed = self._maybe_fail(request.match_info["cid"])
         if failed is not None:
             return failed
