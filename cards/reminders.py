@@ -115,6 +115,51 @@ def digest_card(
     return render(items, fallback_text=title)
 
 
+CATCH_UP_LINES = 15
+
+
+def _when(reminder: Reminder) -> str:
+    if reminder.kind == "overdue":
+        return f"overdue (was due {day(reminder.due)})"
+    if reminder.kind == "due":
+        return f"due today ({day(reminder.due)})"
+    return f"due {day(reminder.due)}"
+
+
+def catch_up_card(reminders: Sequence[Reminder], *, since: date, personal: bool) -> dict[str, Any]:
+    """After the bot was offline: one message with each deadline that came up meanwhile or
+    today, as it stands now, instead of each reminder on its own."""
+    title = "Your deadlines while I was offline" if personal else "Deadlines while I was offline"
+    overdue = sum(1 for r in reminders if r.kind == "overdue")
+    items: list[Any] = [
+        *heading(
+            title,
+            subtle=f"I couldn't send reminders from {day(since)}. Here is where each stands today.",
+        )
+    ]
+    if overdue:
+        items.append(attention(f"{overdue} of them {'is' if overdue == 1 else 'are'} overdue."))
+    items.append(
+        facts(
+            (
+                r.reference,
+                f"{esc(r.what)}: {_when(r)}" + (f"; {esc(r.owners)}" if not personal else ""),
+            )
+            for r in reminders[:CATCH_UP_LINES]
+        )
+    )
+    if len(reminders) > CATCH_UP_LINES:
+        items.append(para(f"And {len(reminders) - CATCH_UP_LINES} more.", is_subtle=True))
+    items.append(
+        para(
+            "Type **overdue** or **deadlines** for the full lists, or **status** and a "
+            "reference for one case.",
+            is_subtle=True,
+        )
+    )
+    return render(items, fallback_text=title)
+
+
 def unsent_card(*, started: date) -> dict[str, Any]:
     """To the author of a referral left unsent: the procedure asks not to delay."""
     title = "Your referral isn't sent yet"

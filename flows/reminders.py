@@ -24,6 +24,7 @@ from cards import reminders as cards
 from flows.cases import CaseContext
 from storage import outbox, people
 from storage.audit import append_audit
+from storage.conversations import store_setting, stored_setting
 from storage.db import transaction
 from storage.models import Case, CaseRequest, FormDraft, MilestoneRow, OutboxMessage
 from workflow import igt, nudges
@@ -63,6 +64,23 @@ async def _read_named(session: AsyncSession, roles: tuple[str, ...]) -> tuple[st
     return "; ".join(words), list(dict.fromkeys(ids))
 
 
+LAST_TICK = "reminders.last_tick"  # bot_settings: the last tick in working hours (UTC ISO)
+CATCH_UP_DAYS = 10  # working days looked back over after downtime, at most
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One reminder to send: its key (the outbox's de-duplication key), what it says, and
+    where (``CHANNEL`` or a person's Entra id)."""
+
+    key: str
+    reminder: cards.Reminder
+    to: str
+
+
+CHANNEL = "channel"
+
+
 async def tick(
     sessions: async_sessionmaker[AsyncSession], context: CaseContext, rules: Rules, now: datetime
 ) -> Ticked:
@@ -76,8 +94,9 @@ async def tick(
         + [max(r.before, r.chase_before) for r in rules.milestones.values()]
     )
     horizon = calendar.add_working_days(today, furthest)
-    queued = planned = 0
+    queued = 0
     async with transaction(sessions) as session:
+        missed = await _missed_days(session, context, today)
         rows = (
             await session.execute(
                 select(Case.reference, MilestoneRow.key, MilestoneRow.due_date)
@@ -91,23 +110,52 @@ async def tick(
                 )
             )
         ).all()
-        plan = nudges.plan(
-            (nudges.Open(ref, key, due) for ref, key, due in rows), today, rules, calendar
-        )
-        planned += len(plan)
+        open_milestones = [nudges.Open(ref, key, due) for ref, key, due in rows]
+        plan = nudges.plan(open_milestones, today, rules, calendar)
+        planned = len(plan)
         await _known_today(session, today)
         session.info["today"] = today.isoformat()
+        outgoing: list[Outgoing] = []
         for nudge in plan:
-            queued += await _milestone_nudge(session, context, rules, nudge, now)
-        q, p = await _igt_chasers(session, context, rules, today, horizon, now)
-        queued += q
-        planned += p
+            outgoing += await _milestone_nudge(session, context, rules, nudge)
+        chasers, count = await _igt_chasers(session, context, rules, today, horizon)
+        outgoing += chasers
+        planned += count
+        if missed:
+            earlier: list[Outgoing] = []
+            for day in missed:
+                for nudge in nudges.plan(open_milestones, day, rules, calendar):
+                    if nudge.due <= calendar.add_working_days(day, furthest):
+                        earlier += await _milestone_nudge(session, context, rules, nudge)
+            queued += await _catch_up(session, context, missed[0], earlier, outgoing, now)
+        else:
+            for item in outgoing:
+                queued += await _send(session, context, item, now)
         queued += await _unsent_referrals(session, context, rules, today, now)
         if local.time() >= rules.digest:
             queued += await _digest(session, context, today, now)
+        await store_setting(
+            session=session, key=LAST_TICK, value=now.isoformat(), by="reminders", now=now
+        )
     if queued:
-        log.info("reminders queued", extra={"queued": queued})
+        log.info("reminders queued", extra={"queued": queued, "catch_up": bool(missed)})
     return Ticked(queued, planned, True)
+
+
+async def _missed_days(session: AsyncSession, context: CaseContext, today: date) -> list[date]:
+    """The working days since the last tick that had no tick at all (the bot was down), the
+    latest ``CATCH_UP_DAYS`` of them; none on the first tick ever."""
+    last = await stored_setting(session=session, key=LAST_TICK)
+    if not last:
+        return []
+    calendar = context.timetable.calendar()
+    day = datetime.fromisoformat(last).astimezone(context.timezone).date()
+    missed: list[date] = []
+    while True:
+        day = calendar.next_working_day(day + timedelta(days=1))
+        if day >= today:
+            return missed[-CATCH_UP_DAYS:]
+        missed.append(day)
 
 
 async def _known_today(session: AsyncSession, today: date) -> None:
@@ -116,16 +164,23 @@ async def _known_today(session: AsyncSession, today: date) -> None:
     known.update(await outbox.queued_like(session=session, pattern=f"nudge:%:{today.isoformat()}%"))
 
 
+async def _queued_before(session: AsyncSession, key: str) -> bool:
+    """Whether ``key`` was queued already: today's nudges are known from one read
+    (``_known_today``); any other key is looked up."""
+    known: set[str] = session.info.setdefault("queued keys", set())
+    if key in known:
+        return True
+    dated = key.startswith("nudge:") and session.info.get("today", "") in key
+    return not dated and await outbox.queued_under(session=session, dedupe_key=key)
+
+
 async def _queue(
     session: AsyncSession, context: CaseContext, now: datetime, key: str, **target: object
 ) -> int:
     """Queue once under ``key``; 1 if it is new."""
+    if await _queued_before(session, key):
+        return 0
     known: set[str] = session.info.setdefault("queued keys", set())
-    if key in known:
-        return 0
-    dated = key.startswith("nudge:") and session.info.get("today", "") in key
-    if not dated and await outbox.queued_under(session=session, dedupe_key=key):
-        return 0
     known.add(key)
     _, new = await outbox.queue(
         session=session,
@@ -137,9 +192,108 @@ async def _queue(
     return int(new)
 
 
-async def _milestone_nudge(
-    session: AsyncSession, context: CaseContext, rules: Rules, nudge: nudges.Nudge, now: datetime
+async def _send(session: AsyncSession, context: CaseContext, item: Outgoing, now: datetime) -> int:
+    """Queue one reminder: to the channel, or to a person with a snooze button."""
+    words = cards.WORDS[item.reminder.kind]
+    if item.to == CHANNEL:
+        if not context.case_review_channel_id:
+            return 0
+        return await _queue(
+            session,
+            context,
+            now,
+            item.key,
+            card=cards.nudge_card(item.reminder, personal=False),
+            summary=f"Deadline {words}: {item.reminder.reference}",
+            channel_id=context.case_review_channel_id,
+            case_ref=item.reminder.reference,
+        )
+    return await _queue(
+        session,
+        context,
+        now,
+        item.key,
+        card=cards.nudge_card(item.reminder, personal=True, snooze_key=item.key),
+        summary=f"Your deadline {words}: {item.reminder.reference}",
+        recipient_aad_id=item.to,
+        case_ref=item.reminder.reference,
+    )
+
+
+async def _catch_up(
+    session: AsyncSession,
+    context: CaseContext,
+    since: date,
+    earlier: list[Outgoing],
+    today: list[Outgoing],
+    now: datetime,
 ) -> int:
+    """After downtime: one message to each channel and person with what they missed and
+    what today brings, instead of each nudge on its own. Today's nudges are claimed under
+    their keys as sent within it, so the rest of the day doesn't send them again."""
+    known: set[str] = session.info.setdefault("queued keys", set())
+    fresh = [
+        item
+        for item in today
+        if (item.to != CHANNEL or context.case_review_channel_id)
+        and not await _queued_before(session, item.key)
+    ]
+    if not context.case_review_channel_id:
+        earlier = [item for item in earlier if item.to != CHANNEL]
+    if not fresh and not earlier:
+        return 0
+    latest: dict[tuple[str, str, str], Outgoing] = {}
+    for item in [*earlier, *fresh]:  # a later day's word on the same deadline replaces it
+        latest[(item.to, item.reminder.reference, item.reminder.what)] = item
+    by_target: dict[str, list[cards.Reminder]] = {}
+    for item in latest.values():
+        by_target.setdefault(item.to, []).append(item.reminder)
+    queued = 0
+    for to, reminders in by_target.items():
+        ordered = sorted(reminders, key=lambda r: (r.due, r.reference, r.what))
+        key = f"catchup:{session.info['today']}:{to}"
+        card = cards.catch_up_card(ordered, since=since, personal=to != CHANNEL)
+        if to == CHANNEL:
+            queued += await _queue(
+                session,
+                context,
+                now,
+                key,
+                card=card,
+                summary="Deadlines while I was offline",
+                channel_id=context.case_review_channel_id,
+            )
+        else:
+            queued += await _queue(
+                session,
+                context,
+                now,
+                key,
+                card=card,
+                summary="Your deadlines while I was offline",
+                recipient_aad_id=to,
+            )
+    for item in fresh:
+        target = (
+            {"channel_id": context.case_review_channel_id}
+            if item.to == CHANNEL
+            else {"recipient_aad_id": item.to}
+        )
+        await outbox.settle(
+            session=session,
+            now=now,
+            dedupe_key=item.key,
+            summary="in the catch-up message",
+            case_ref=item.reminder.reference,
+            **target,
+        )
+        known.add(item.key)
+    return queued
+
+
+async def _milestone_nudge(
+    session: AsyncSession, context: CaseContext, rules: Rules, nudge: nudges.Nudge
+) -> list[Outgoing]:
     milestone = context.timetable.get(nudge.key)
     owner_roles = milestone.closed_by or (Role.BUSINESS_UNIT.value,)
     if nudge.kind == nudges.CHASE:
@@ -151,13 +305,10 @@ async def _milestone_nudge(
         also, also_ids = await _named(session, (Role.CHAIR, Role.BUSINESS_UNIT))
     known: set[str] = session.info.setdefault("queued keys", set())
     to_channel = nudge.where == "channel" and nudge.kind != nudges.CHASE
-    keys = (
-        [nudge.dedupe]
-        if to_channel
-        else [f"{nudge.dedupe}:{aad}" for aad in dict.fromkeys([*owner_ids, *also_ids])]
-    )
+    targets = [CHANNEL] if to_channel else list(dict.fromkeys([*owner_ids, *also_ids]))
+    keys = [nudge.dedupe if to == CHANNEL else f"{nudge.dedupe}:{to}" for to in targets]
     if all(key in known for key in keys):
-        return 0  # queued already (the steady minute-by-minute case): nothing to build
+        return []  # queued already (the steady minute-by-minute case): nothing to build
     number = context.timetable.day_number(nudge.key)
     reminder = cards.Reminder(
         reference=nudge.reference,
@@ -167,32 +318,7 @@ async def _milestone_nudge(
         owners=owners,
         also=also,
     )
-    queued = 0
-    if nudge.where == "channel" and nudge.kind != nudges.CHASE:
-        if context.case_review_channel_id:
-            queued += await _queue(
-                session,
-                context,
-                now,
-                nudge.dedupe,
-                card=cards.nudge_card(reminder, personal=False),
-                summary=f"Deadline {cards.WORDS[nudge.kind]}: {nudge.reference}",
-                channel_id=context.case_review_channel_id,
-                case_ref=nudge.reference,
-            )
-        return queued
-    for aad in dict.fromkeys([*owner_ids, *also_ids]):
-        queued += await _queue(
-            session,
-            context,
-            now,
-            f"{nudge.dedupe}:{aad}",
-            card=cards.nudge_card(reminder, personal=True, snooze_key=f"{nudge.dedupe}:{aad}"),
-            summary=f"Your deadline {cards.WORDS[nudge.kind]}: {nudge.reference}",
-            recipient_aad_id=aad,
-            case_ref=nudge.reference,
-        )
-    return queued
+    return [Outgoing(key, reminder, to) for key, to in zip(keys, targets, strict=True)]
 
 
 async def _igt_chasers(
@@ -201,8 +327,7 @@ async def _igt_chasers(
     rules: Rules,
     today: date,
     horizon: date,
-    now: datetime,
-) -> tuple[int, int]:
+) -> tuple[list[Outgoing], int]:
     """Information Gathering Tool returns: the respondent before and on the due day; the
     Business Unit once when a return is overdue."""
     calendar = context.timetable.calendar()
@@ -219,7 +344,8 @@ async def _igt_chasers(
             )
         )
     ).all()
-    queued = planned = 0
+    outgoing: list[Outgoing] = []
+    planned = 0
     for reference, request in rows:
         due = request.due_date
         kind = nudges.kind_today(
@@ -245,18 +371,8 @@ async def _igt_chasers(
             ids = [request.aad_object_id]
             key = f"nudge:{reference}:igt:{request.id}:{kind}:{today.isoformat()}"
         reminder = cards.Reminder(reference, what, due, kind, owners)
-        for aad in ids:
-            queued += await _queue(
-                session,
-                context,
-                now,
-                f"{key}:{aad}",
-                card=cards.nudge_card(reminder, personal=True, snooze_key=f"{key}:{aad}"),
-                summary=f"Your deadline {cards.WORDS[kind]}: {reference}",
-                recipient_aad_id=aad,
-                case_ref=reference,
-            )
-    return queued, planned
+        outgoing += [Outgoing(f"{key}:{aad}", reminder, aad) for aad in ids]
+    return outgoing, planned
 
 
 async def _unsent_referrals(

@@ -114,6 +114,43 @@ async def queue(
     return row, True
 
 
+async def settle(
+    *,
+    session: AsyncSession,
+    now: datetime,
+    dedupe_key: str,
+    summary: str,
+    recipient_aad_id: str | None = None,
+    channel_id: str | None = None,
+    case_ref: str | None = None,
+) -> bool:
+    """Claim ``dedupe_key`` as delivered within another message (a catch-up that combined
+    it), so it is never sent on its own. False if it was queued already."""
+    target = "person" if recipient_aad_id else "channel"
+    row = OutboxMessage(
+        created_at=now,
+        target=target,
+        recipient_aad_id=recipient_aad_id,
+        channel_id=channel_id,
+        case_ref=case_ref,
+        dedupe_key=dedupe_key,
+        summary=summary[:200],
+        payload="",
+        status=SENT,
+        attempts=0,
+        next_attempt_at=now,
+        due_at=now,
+        sent_at=now,
+    )
+    try:
+        async with session.begin_nested():
+            session.add(row)
+            await session.flush()
+    except IntegrityError:
+        return False
+    return True
+
+
 def read_card(cipher: Cipher, message: OutboxMessage) -> dict[str, Any]:
     card: dict[str, Any] = cipher.decrypt_json(message.payload, context=_context(message.target))
     return card

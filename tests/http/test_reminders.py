@@ -34,7 +34,9 @@ async def queued_keys(app: Any) -> list[tuple[str, str, str]]:
     async with app[SERVICES].sessions() as session:
         rows = await session.scalars(
             select(OutboxMessage).where(
-                OutboxMessage.dedupe_key.like("nudge:%") | OutboxMessage.dedupe_key.like("digest:%")
+                OutboxMessage.dedupe_key.like("nudge:%")
+                | OutboxMessage.dedupe_key.like("digest:%")
+                | OutboxMessage.dedupe_key.like("catchup:%")
             )
         )
         return [(r.dedupe_key or "", r.target, r.recipient_aad_id or "") for r in rows]
@@ -73,7 +75,8 @@ async def test_a_week_of_reminders_each_once_in_working_hours(
     keys = await queued_keys(app)
     chased = {k[2] for k in keys if ":la_decision:chase:2026-12-01" in k[0]}
     assert chased == {DIRECTOR["aadObjectId"], BUSINESS_UNIT["aadObjectId"]}
-    # Thursday 3 Dec: Day 5 has passed; overdue, naming the chair and the Business Unit.
+    # Wednesday 2 Dec, Day 5: due today. Thursday: overdue, naming the chair and the BU.
+    await run(app, "2026-12-02T09:00")
     await run(app, "2026-12-03T11:00")
     async with app[SERVICES].sessions() as session:
         overdue = await session.scalar(
@@ -167,3 +170,55 @@ async def test_a_1_to_1_reminder_is_snoozed_to_the_next_working_morning_by_its_o
     assert held is not None and held.recipient_aad_id == BUSINESS_UNIT["aadObjectId"]
     assert held.next_attempt_at == datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
     assert audited is not None
+
+
+async def test_after_downtime_each_channel_and_person_gets_one_catch_up_then_the_rhythm(
+    tmp_path: Path, serve: Any, connector: FakeConnector, clock: FixedClock
+) -> None:
+    app = await app_for(tmp_path, serve, clock)
+    await referred(app, connector)  # Thursday 26 Nov
+    ref = "BR-2026-0001"
+    await run(app, "2026-11-27T09:00")  # Friday: running as usual
+    await flush(app)
+    since = len(connector.sent)
+    # Down from Monday to Wednesday; back on Thursday 3 Dec (Day 6) at ten.
+    assert await run(app, "2026-12-03T10:00") > 0
+    await flush(app)
+    today = connector.sent[since:]
+
+    def titled(sent: list[Any], words: str) -> list[Any]:
+        return [s for s in sent if words in (s.activity.get("summary") or "")]
+
+    channel = [s for s in today if s.conversation_id.startswith(CHANNEL)]
+    assert len(titled(channel, "Deadlines while I was offline")) == 1
+    assert titled(channel, "Deadline ") == []  # no nudge on its own
+    assert len(titled(channel, "Daily digest")) == 1
+    catch_up = json.dumps(titled(channel, "while I was offline")[0].activity)
+    assert "I couldn't send reminders from 30 Nov 2026" in catch_up
+    assert (
+        "Chair's recommendation to the Local Authority on notification (Day 5): "
+        "overdue (was due 2 Dec 2026); Case Review Sub-group chair (Chris Holt)"
+    ) in catch_up
+    assert "Zebedee" not in catch_up  # no child's details in the channel
+    for person in (POLICE, HEALTH, DIRECTOR, BUSINESS_UNIT):
+        theirs = [s for s in today if s.conversation_id.endswith(person["id"])]
+        assert len(titled(theirs, "Your deadlines while I was offline")) == 1, person["name"]
+        assert titled(theirs, "Your deadline ") == [], person["name"]
+    police = json.dumps(
+        titled([s for s in today if s.conversation_id.endswith(POLICE["id"])], "offline")[
+            0
+        ].activity
+    )
+    assert "Scoping views" in police and "overdue (was due" in police, police
+    # Later that day: nothing again.
+    assert await run(app, "2026-12-03T14:00") == 0
+    # Friday: the normal rhythm, each nudge on its own.
+    await run(app, "2026-12-04T09:00")
+    await flush(app)
+    keys = await queued_keys(app)
+    assert (f"nudge:{ref}:chair_recommendation:overdue:2026-12-04", "channel", "") in keys
+    catch_ups = {k[0] for k in keys if k[0].startswith("catchup:")}
+    assert "catchup:2026-12-03:channel" in catch_ups
+    assert {f"catchup:2026-12-03:{p['aadObjectId']}" for p in (POLICE, HEALTH)} <= catch_ups
+    assert all(k.startswith("catchup:2026-12-03:") for k in catch_ups)  # once, that day
+    assert len(titled(connector.sent[since:], "Deadline overdue")) >= 1
