@@ -725,7 +725,13 @@ def review_prompt_card(
     ]
     actions: list[Any] = []
     if proposal is None:
-        items.append(para("The Business Unit hasn't proposed a decision yet.", is_subtle=True))
+        items.append(
+            para(
+                "The Business Unit hasn't proposed a decision yet: it proposes one with "
+                f"**decide {reference}**, for the chair to approve.",
+                is_subtle=True,
+            )
+        )
     else:
         items += [
             facts(

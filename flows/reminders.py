@@ -22,6 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cards import reminders as cards
 from flows.cases import CaseContext
+from flows.decisions import chair_prompt_key, queue_chair_prompt
+from flows.review import queue_review_prompt, review_prompt_key
 from storage import outbox, people
 from storage.audit import append_audit
 from storage.conversations import store_setting, stored_setting
@@ -131,6 +133,7 @@ async def tick(
         else:
             for item in outgoing:
                 queued += await _send(session, context, item, now)
+        queued += await _decision_prompts(session, context, plan, now)
         queued += await _unsent_referrals(session, context, rules, today, now)
         if local.time() >= rules.digest:
             queued += await _digest(session, context, today, now)
@@ -140,6 +143,39 @@ async def tick(
     if queued:
         log.info("reminders queued", extra={"queued": queued, "catch_up": bool(missed)})
     return Ticked(queued, planned, True)
+
+
+# The decisions whose prompt card belongs in the channel once they fall due (the first
+# nudge's day): the milestone, its card's key, and what posts it.
+PROMPTS = {
+    "chair_recommendation": (chair_prompt_key, queue_chair_prompt),
+    "rapid_review_meeting": (review_prompt_key, queue_review_prompt),
+}
+
+
+async def _decision_prompts(
+    session: AsyncSession, context: CaseContext, plan: list[nudges.Nudge], now: datetime
+) -> int:
+    """A decision falling due gets its prompt card in the channel, if it isn't there yet."""
+    if not context.case_review_channel_id:
+        return 0
+    queued = 0
+    for nudge in plan:
+        if nudge.key not in PROMPTS or nudge.kind == nudges.CHASE:
+            continue
+        card_key, post = PROMPTS[nudge.key]
+        key = card_key(nudge.reference)
+        there = await session.scalar(
+            select(OutboxMessage.id).where(OutboxMessage.card_key == key).limit(1)
+        )
+        if there is not None:
+            continue
+        case = await session.scalar(select(Case).where(Case.reference == nudge.reference))
+        if case is None:
+            continue
+        await post(session, context, case, now, "due")
+        queued += 1
+    return queued
 
 
 async def _missed_days(session: AsyncSession, context: CaseContext, today: date) -> list[date]:

@@ -222,3 +222,30 @@ async def test_after_downtime_each_channel_and_person_gets_one_catch_up_then_the
     assert {f"catchup:2026-12-03:{p['aadObjectId']}" for p in (POLICE, HEALTH)} <= catch_ups
     assert all(k.startswith("catchup:2026-12-03:") for k in catch_ups)  # once, that day
     assert len(titled(connector.sent[since:], "Deadline overdue")) >= 1
+
+
+async def test_the_day_15_decision_prompt_goes_to_the_channel_when_it_falls_due_once(
+    tmp_path: Path, serve: Any, connector: FakeConnector, clock: FixedClock
+) -> None:
+    app = await app_for(tmp_path, serve, clock)
+    await referred(app, connector)  # Thursday 26 Nov; Day 15 is Wednesday 16 Dec
+
+    async def prompts() -> list[Any]:
+        await flush(app)
+        return [
+            s
+            for s in connector.to(CHANNEL)
+            if (s.activity.get("summary") or "").startswith("Rapid review decision:")
+        ]
+
+    await run(app, "2026-12-11T09:00")  # Friday: not yet
+    assert await prompts() == []
+    await run(app, "2026-12-14T09:00")  # Monday, two working days before: it's posted
+    posted = await prompts()
+    assert len(posted) == 1
+    text = json.dumps(posted[0].activity)
+    assert "Rapid review decision: BR-2026-0001" in text
+    assert "decide BR-2026-0001" in text and "Due by 16 Dec 2026 (Day 15)" in text
+    await run(app, "2026-12-15T09:00")
+    await run(app, "2026-12-16T09:00")
+    assert len(await prompts()) == 1  # there already: not again
