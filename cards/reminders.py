@@ -83,10 +83,12 @@ def digest_card(
     *,
     today: date,
     open_cases: int,
+    cases: Sequence[DigestLine],
     overdue: Sequence[DigestLine],
     this_week: Sequence[DigestLine],
 ) -> dict[str, Any]:
-    """One card, however many cases: counts, then the first lines of each list."""
+    """One card, however many cases: counts, then the first lines of each list (the most
+    urgent cases first); ``cases``, ``overdue`` and ``deadlines`` list them all."""
     title = f"Daily digest: {day(today)}"
     items: list[Any] = [
         *heading(
@@ -96,23 +98,30 @@ def digest_card(
             f"{len(this_week)} due this week.",
         )
     ]
-    for name, lines in (("Overdue", overdue), ("Due this week", this_week)):
+    sections = (
+        ("Open cases: the next deadline of each", cases, open_cases),
+        ("Overdue", overdue, len(overdue)),
+        ("Due this week", this_week, len(this_week)),
+    )
+    for name, lines, total in sections:
         items.append(para(f"**{name}**", spacing="Medium"))
         if not lines:
             items.append(para("Nothing.", is_subtle=True))
             continue
-        items.append(
-            facts(
-                (line.reference, f"{esc(line.what)}: {day(line.due) if line.due else ''}")
-                for line in lines[:DIGEST_LINES]
-            )
-        )
-        if len(lines) > DIGEST_LINES:
-            items.append(para(f"And {len(lines) - DIGEST_LINES} more.", is_subtle=True))
+        items.append(facts((line.reference, _digest_line(line)) for line in lines[:DIGEST_LINES]))
+        if total > DIGEST_LINES:
+            items.append(para(f"And {total - DIGEST_LINES} more.", is_subtle=True))
     items.append(
         para("Type **cases**, **overdue** or **deadlines** for the full lists.", is_subtle=True)
     )
     return render(items, fallback_text=title)
+
+
+def _digest_line(line: DigestLine) -> str:
+    if not line.what:
+        return "No deadline set yet"
+    when = f": {day(line.due)}" if line.due else ""
+    return f"{esc(line.what)}{when}" + (f" ({esc(line.mark)})" if line.mark else "")
 
 
 CATCH_UP_LINES = 15

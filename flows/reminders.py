@@ -17,10 +17,11 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cards import reminders as cards
+from flows import queries
 from flows.cases import CaseContext
 from flows.decisions import chair_prompt_key, queue_chair_prompt
 from flows.review import queue_review_prompt, review_prompt_key
@@ -439,43 +440,30 @@ async def _unsent_referrals(
 
 
 async def _digest(session: AsyncSession, context: CaseContext, today: date, now: datetime) -> int:
+    """The daily digest: open cases with their next deadlines, what is overdue and what falls
+    due this week, as the status commands list them (one card: the first lines of each)."""
     if not context.case_review_channel_id:
         return 0
     key = f"digest:{today.isoformat()}"
     if await outbox.queued_under(session=session, dedupe_key=key):
         return 0
-    calendar = context.timetable.calendar()
-    week_end = calendar.add_working_days(today, 5)
-    open_cases = await session.scalar(
-        select(func.count()).select_from(Case).where(Case.stage != Stage.CLOSED.value)
+    staff = queries.STAFF  # every case (the digest holds no personal data)
+    lines, open_cases = await queries.case_lines(
+        session, context, now, aad="", roles=staff, mine=False, page=0
     )
-    rows = (
-        await session.execute(
-            select(Case.reference, MilestoneRow.key, MilestoneRow.due_date)
-            .join(MilestoneRow, MilestoneRow.case_id == Case.id)
-            .where(
-                Case.stage != Stage.CLOSED.value,
-                MilestoneRow.completed_at.is_(None),
-                MilestoneRow.not_applicable_since.is_(None),
-                MilestoneRow.due_date.is_not(None),
-                MilestoneRow.due_date <= week_end,
-            )
-            .order_by(MilestoneRow.due_date, Case.reference)
-        )
-    ).all()
-
-    def line(ref: str, key: str, due: date) -> cards.DigestLine:
-        return cards.DigestLine(ref, context.timetable.get(key).title, due, "")
-
-    overdue = [line(*r) for r in rows if r[2] < today]
-    week = [line(*r) for r in rows if r[2] >= today]
+    overdue = await queries.due_rows(session, context, now, aad="", roles=staff, overdue=True)
+    week = await queries.due_rows(session, context, now, aad="", roles=staff, overdue=False)
     return await _queue(
         session,
         context,
         now,
         key,
         card=cards.digest_card(
-            today=today, open_cases=int(open_cases or 0), overdue=overdue, this_week=week
+            today=today,
+            open_cases=open_cases,
+            cases=[cards.DigestLine(c.reference, c.next_title, c.due, c.mark) for c in lines],
+            overdue=[cards.DigestLine(d.reference, d.title, d.due, d.mark) for d in overdue],
+            this_week=[cards.DigestLine(d.reference, d.title, d.due, d.mark) for d in week],
         ),
         summary=f"Daily digest: {today.isoformat()}",
         channel_id=context.case_review_channel_id,

@@ -208,3 +208,23 @@ def test_the_merged_chronology_is_paged_within_the_budget() -> None:
     ]
     assert "Events 51 to 60 of 60" in card_text(pages[2])
     assert "E59 " in card_text(pages[2]) and "E0 " not in card_text(pages[2])
+
+
+def test_the_daily_digest_is_one_card_at_200_open_cases() -> None:
+    from cards import reminders
+
+    title = "Reviewer commissioned; Panel, Ofsted and DfE told with the reviewer's name (Day 20)"
+    lines = [
+        reminders.DigestLine(f"BR-2026-{n:04}", title, date(2026, 12, 1), "Overdue")
+        for n in range(1, 201)
+    ]
+    card = reminders.digest_card(
+        today=date(2026, 12, 2), open_cases=200, cases=lines, overdue=lines, this_week=lines
+    )
+    assert_valid_card(card)
+    assert card_size(card) <= CARD_BUDGET
+    text = card_text(card)
+    assert "200 open cases, 200 overdue deadlines, 200 due this week." in text
+    assert text.count("And 190 more.") == 3
+    assert "BR-2026-0010" in text and "BR-2026-0011" not in text
+    assert "Type **cases**, **overdue** or **deadlines** for the full lists." in text

@@ -90,7 +90,13 @@ async def test_a_week_of_reminders_each_once_in_working_hours(
     texts = [json.dumps(sent.activity) for sent in connector.to(CHANNEL)]
     overdue_card = next(t for t in texts if "Deadline overdue" in t)
     assert "Chris Holt" in overdue_card and "Bea Umar" in overdue_card
-    assert any("Daily digest" in t for t in texts)
+    digest = next(t for t in texts if "Daily digest: 30 Nov 2026" in t)
+    assert "1 open case, 0 overdue deadlines, 4 due this week." in digest
+    assert (
+        "Scoping views from Police, Local Authority and Integrated Care Board (Day 5): "
+        "2 Dec 2026 (Due soon)"
+    ) in digest
+    assert "Information Gathering Tools sent to every agency involved (Day 6): 3 Dec 2026" in digest
     assert not any("Zebedee" in t or "Quattlebaum" in t for t in texts)
 
 
