@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -97,8 +98,9 @@ async def tick(
         + [max(r.before, r.chase_before) for r in rules.milestones.values()]
     )
     horizon = calendar.add_working_days(today, furthest)
-    queued = 0
-    async with transaction(sessions) as session:
+    # Read and build everything first, without holding the database's writer (SQLite has
+    # one); then write in short transactions, each claiming its keys as it queues them.
+    async with sessions() as session:
         missed = await _missed_days(session, context, today)
         rows = (
             await session.execute(
@@ -130,20 +132,36 @@ async def tick(
                 for nudge in nudges.plan(open_milestones, day, rules, calendar):
                     if nudge.due <= calendar.add_working_days(day, furthest):
                         earlier += await _milestone_nudge(session, context, rules, nudge)
-            queued += await _catch_up(session, context, missed[0], earlier, outgoing, now)
+            await _catch_up(session, context, missed[0], earlier, outgoing, now)
         else:
             for item in outgoing:
-                queued += await _send(session, context, item, now)
-        queued += await _decision_prompts(session, context, plan, now)
-        queued += await _unsent_referrals(session, context, rules, today, now)
+                await _send(session, context, item, now)
+        await _unsent_referrals(session, context, rules, today, now)
         if local.time() >= rules.digest:
-            queued += await _digest(session, context, today, now)
+            await _digest(session, context, today, now)
+        prompts = await _prompts_missing(session, context, plan)
+        to_queue: list[dict[str, Any]] = session.info.get(TO_QUEUE, [])
+    queued = 0
+    for start in range(0, len(to_queue), CHUNK):
+        async with transaction(sessions) as session:
+            queued += await outbox.insert_new(session=session, rows=to_queue[start : start + CHUNK])
+    for start in range(0, len(prompts), PROMPT_CHUNK):
+        async with transaction(sessions) as session:
+            queued += await _post_prompts(
+                session, context, prompts[start : start + PROMPT_CHUNK], now
+            )
+    async with transaction(sessions) as session:
         await store_setting(
             session=session, key=LAST_TICK, value=now.isoformat(), by="reminders", now=now
         )
     if queued:
         log.info("reminders queued", extra={"queued": queued, "catch_up": bool(missed)})
     return Ticked(queued, planned, True)
+
+
+TO_QUEUE = "reminders.to queue"  # session.info: the rows a tick will queue
+CHUNK = 200  # rows queued per write transaction
+PROMPT_CHUNK = 20  # decision prompts posted per write transaction
 
 
 # The decisions whose prompt card belongs in the channel once they fall due (the first
@@ -154,29 +172,44 @@ PROMPTS = {
 }
 
 
-async def _decision_prompts(
-    session: AsyncSession, context: CaseContext, plan: list[nudges.Nudge], now: datetime
-) -> int:
-    """A decision falling due gets its prompt card in the channel, if it isn't there yet."""
+async def _prompts_missing(
+    session: AsyncSession, context: CaseContext, plan: list[nudges.Nudge]
+) -> list[tuple[str, str]]:
+    """The decisions falling due (a nudge today) whose prompt card isn't in the channel yet:
+    (case reference, milestone)."""
     if not context.case_review_channel_id:
-        return 0
-    queued = 0
-    for nudge in plan:
-        if nudge.key not in PROMPTS or nudge.kind == nudges.CHASE:
-            continue
-        card_key, post = PROMPTS[nudge.key]
-        key = card_key(nudge.reference)
-        there = await session.scalar(
-            select(OutboxMessage.id).where(OutboxMessage.card_key == key).limit(1)
+        return []
+    wanted = {
+        PROMPTS[n.key][0](n.reference): (n.reference, n.key)
+        for n in plan
+        if n.key in PROMPTS and n.kind != nudges.CHASE
+    }
+    if not wanted:
+        return []
+    there: set[str | None] = set()
+    for card_key, _ in PROMPTS.values():  # every prompt ever queued (a range of the index)
+        there.update(
+            await outbox.keys_from(session=session, prefix=card_key(""), column="card_key")
         )
-        if there is not None:
+    return [found for key, found in wanted.items() if key not in there]
+
+
+async def _post_prompts(
+    session: AsyncSession, context: CaseContext, prompts: list[tuple[str, str]], now: datetime
+) -> int:
+    """Post each prompt (unless a twin just did): its card, in the channel."""
+    posted = 0
+    for reference, key in prompts:
+        card_key, post = PROMPTS[key]
+        if await session.scalar(
+            select(OutboxMessage.id).where(OutboxMessage.card_key == card_key(reference)).limit(1)
+        ):
             continue
-        case = await session.scalar(select(Case).where(Case.reference == nudge.reference))
-        if case is None:
-            continue
-        await post(session, context, case, now, "due")
-        queued += 1
-    return queued
+        case = await session.scalar(select(Case).where(Case.reference == reference))
+        if case is not None:
+            await post(session, context, case, now, "due")
+            posted += 1
+    return posted
 
 
 async def _missed_days(session: AsyncSession, context: CaseContext, today: date) -> list[date]:
@@ -198,7 +231,7 @@ async def _missed_days(session: AsyncSession, context: CaseContext, today: date)
 async def _known_today(session: AsyncSession, today: date) -> None:
     """Read the keys of today's nudges already queued, in one query rather than one each."""
     known: set[str] = session.info.setdefault("queued keys", set())
-    known.update(await outbox.queued_like(session=session, pattern=f"nudge:%:{today.isoformat()}%"))
+    known.update(await outbox.keys_from(session=session, prefix=f"nudge:{today.isoformat()}:"))
 
 
 async def _queued_before(session: AsyncSession, key: str) -> bool:
@@ -207,35 +240,35 @@ async def _queued_before(session: AsyncSession, key: str) -> bool:
     known: set[str] = session.info.setdefault("queued keys", set())
     if key in known:
         return True
-    dated = key.startswith("nudge:") and session.info.get("today", "") in key
+    dated = key.startswith(f"nudge:{session.info.get('today', '')}:")
     return not dated and await outbox.queued_under(session=session, dedupe_key=key)
 
 
 async def _queue(
-    session: AsyncSession, context: CaseContext, now: datetime, key: str, **target: object
-) -> int:
-    """Queue once under ``key``; 1 if it is new."""
+    session: AsyncSession,
+    context: CaseContext,
+    now: datetime,
+    key: str,
+    card: dict[str, Any] | None,
+    **target: Any,
+) -> None:
+    """Queue once under ``key`` (the rows are written when the tick has built them all).
+    ``card`` None: claimed as delivered within another message."""
     if await _queued_before(session, key):
-        return 0
-    known: set[str] = session.info.setdefault("queued keys", set())
-    known.add(key)
-    _, new = await outbox.queue(
-        session=session,
-        cipher=context.cipher,
-        now=now,
-        dedupe_key=key,
-        **target,  # type: ignore[arg-type]
+        return
+    session.info.setdefault("queued keys", set()).add(key)
+    session.info.setdefault(TO_QUEUE, []).append(
+        outbox.row_values(cipher=context.cipher, now=now, card=card, dedupe_key=key, **target)
     )
-    return int(new)
 
 
-async def _send(session: AsyncSession, context: CaseContext, item: Outgoing, now: datetime) -> int:
+async def _send(session: AsyncSession, context: CaseContext, item: Outgoing, now: datetime) -> None:
     """Queue one reminder: to the channel, or to a person with a snooze button."""
     words = cards.WORDS[item.reminder.kind]
     if item.to == CHANNEL:
         if not context.case_review_channel_id:
-            return 0
-        return await _queue(
+            return
+        await _queue(
             session,
             context,
             now,
@@ -245,7 +278,7 @@ async def _send(session: AsyncSession, context: CaseContext, item: Outgoing, now
             channel_id=context.case_review_channel_id,
             case_ref=item.reminder.reference,
         )
-    return await _queue(
+    await _queue(
         session,
         context,
         now,
@@ -264,11 +297,10 @@ async def _catch_up(
     earlier: list[Outgoing],
     today: list[Outgoing],
     now: datetime,
-) -> int:
+) -> None:
     """After downtime: one message to each channel and person with what they missed and
     what today brings, instead of each nudge on its own. Today's nudges are claimed under
     their keys as sent within it, so the rest of the day doesn't send them again."""
-    known: set[str] = session.info.setdefault("queued keys", set())
     fresh = [
         item
         for item in today
@@ -278,20 +310,19 @@ async def _catch_up(
     if not context.case_review_channel_id:
         earlier = [item for item in earlier if item.to != CHANNEL]
     if not fresh and not earlier:
-        return 0
+        return
     latest: dict[tuple[str, str, str], Outgoing] = {}
     for item in [*earlier, *fresh]:  # a later day's word on the same deadline replaces it
         latest[(item.to, item.reminder.reference, item.reminder.what)] = item
     by_target: dict[str, list[cards.Reminder]] = {}
     for item in latest.values():
         by_target.setdefault(item.to, []).append(item.reminder)
-    queued = 0
     for to, reminders in by_target.items():
         ordered = sorted(reminders, key=lambda r: (r.due, r.reference, r.what))
         key = f"catchup:{session.info['today']}:{to}"
         card = cards.catch_up_card(ordered, since=since, personal=to != CHANNEL)
         if to == CHANNEL:
-            queued += await _queue(
+            await _queue(
                 session,
                 context,
                 now,
@@ -301,7 +332,7 @@ async def _catch_up(
                 channel_id=context.case_review_channel_id,
             )
         else:
-            queued += await _queue(
+            await _queue(
                 session,
                 context,
                 now,
@@ -316,21 +347,24 @@ async def _catch_up(
             if item.to == CHANNEL
             else {"recipient_aad_id": item.to}
         )
-        await outbox.settle(
-            session=session,
-            now=now,
-            dedupe_key=item.key,
+        await _queue(
+            session,
+            context,
+            now,
+            item.key,
+            card=None,
             summary="in the catch-up message",
             case_ref=item.reminder.reference,
             **target,
         )
-        known.add(item.key)
-    return queued
 
 
 async def _milestone_nudge(
     session: AsyncSession, context: CaseContext, rules: Rules, nudge: nudges.Nudge
 ) -> list[Outgoing]:
+    known: set[str] = session.info.setdefault("queued keys", set())
+    if nudge.dedupe in known:
+        return []  # a channel nudge queued already (the steady minute-by-minute case)
     milestone = context.timetable.get(nudge.key)
     owner_roles = milestone.closed_by or (Role.BUSINESS_UNIT.value,)
     if nudge.kind == nudges.CHASE:
@@ -340,7 +374,6 @@ async def _milestone_nudge(
     also_ids: list[str] = []
     if nudge.kind == nudges.OVERDUE:
         also, also_ids = await _named(session, (Role.CHAIR, Role.BUSINESS_UNIT))
-    known: set[str] = session.info.setdefault("queued keys", set())
     to_channel = nudge.where == "channel" and nudge.kind != nudges.CHASE
     targets = [CHANNEL] if to_channel else list(dict.fromkeys([*owner_ids, *also_ids]))
     keys = [nudge.dedupe if to == CHANNEL else f"{nudge.dedupe}:{to}" for to in targets]
@@ -406,7 +439,7 @@ async def _igt_chasers(
             person = await people.get_person(session=session, aad_object_id=request.aad_object_id)
             owners = f"{request.agency} ({person.name if person and person.name else 'you'})"
             ids = [request.aad_object_id]
-            key = f"nudge:{reference}:igt:{request.id}:{kind}:{today.isoformat()}"
+            key = f"nudge:{today.isoformat()}:{reference}:igt:{request.id}:{kind}"
         reminder = cards.Reminder(reference, what, due, kind, owners)
         outgoing += [Outgoing(f"{key}:{aad}", reminder, aad) for aad in ids]
     return outgoing, planned
@@ -414,10 +447,9 @@ async def _igt_chasers(
 
 async def _unsent_referrals(
     session: AsyncSession, context: CaseContext, rules: Rules, today: date, now: datetime
-) -> int:
+) -> None:
     """A referral draft untouched for a working day: its author is told, once."""
     calendar = context.timetable.calendar()
-    queued = 0
     drafts = await session.execute(
         select(FormDraft.id, FormDraft.owner_aad_id, FormDraft.updated_at).where(
             FormDraft.form_kind.in_(["referral", "referral_for"]), FormDraft.status == "open"
@@ -427,7 +459,7 @@ async def _unsent_referrals(
         left = updated.astimezone(context.timezone).date()
         if calendar.add_working_days(left, rules.draft_after) > today:
             continue
-        queued += await _queue(
+        await _queue(
             session,
             context,
             now,
@@ -436,24 +468,23 @@ async def _unsent_referrals(
             summary="Your referral isn't sent yet",
             recipient_aad_id=owner,
         )
-    return queued
 
 
-async def _digest(session: AsyncSession, context: CaseContext, today: date, now: datetime) -> int:
+async def _digest(session: AsyncSession, context: CaseContext, today: date, now: datetime) -> None:
     """The daily digest: open cases with their next deadlines, what is overdue and what falls
     due this week, as the status commands list them (one card: the first lines of each)."""
     if not context.case_review_channel_id:
-        return 0
+        return
     key = f"digest:{today.isoformat()}"
     if await outbox.queued_under(session=session, dedupe_key=key):
-        return 0
+        return
     staff = queries.STAFF  # every case (the digest holds no personal data)
     lines, open_cases = await queries.case_lines(
         session, context, now, aad="", roles=staff, mine=False, page=0
     )
     overdue = await queries.due_rows(session, context, now, aad="", roles=staff, overdue=True)
     week = await queries.due_rows(session, context, now, aad="", roles=staff, overdue=False)
-    return await _queue(
+    await _queue(
         session,
         context,
         now,

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.crypto import Cipher
-from storage.db import QUEUED
+from storage.db import QUEUED, upsert
 from storage.models import OutboxMessage, PostedCard
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
@@ -36,23 +36,70 @@ async def queued_under(*, session: AsyncSession, dedupe_key: str) -> bool:
     return found is not None
 
 
-async def queued_like(*, session: AsyncSession, pattern: str) -> set[str]:
-    """The de-duplication keys ever queued that match the SQL LIKE ``pattern``."""
-    return set(
-        await session.scalars(
-            select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.like(pattern))
-        )
+async def keys_from(*, session: AsyncSession, prefix: str, column: str = "dedupe_key") -> set[str]:
+    """The de-duplication keys (or card keys) ever queued that start with ``prefix``: a range
+    of the column's index (LIKE would read the whole table, SQLite's being case-blind)."""
+    field = getattr(OutboxMessage, column)
+    end = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    found = await session.scalars(select(field).where(field >= prefix, field < end).distinct())
+    return {key for key in found if key is not None}
+
+
+def row_values(
+    *,
+    cipher: Cipher,
+    now: datetime,
+    card: dict[str, Any] | None,
+    summary: str,
+    recipient_aad_id: str | None = None,
+    channel_id: str | None = None,
+    card_key: str | None = None,
+    case_ref: str | None = None,
+    dedupe_key: str | None = None,
+    not_before: datetime | None = None,
+) -> dict[str, Any]:
+    """One outbox row's columns: to one person (1:1 chat) or one channel. ``card`` None: a
+    key claimed as delivered within another message (a catch-up that combined it)."""
+    if (recipient_aad_id is None) == (channel_id is None):
+        raise ValueError("a message goes to one person or one channel")
+    target = "person" if recipient_aad_id else "channel"
+    due = max(now, not_before) if not_before else now
+    return {
+        "created_at": now,
+        "target": target,
+        "recipient_aad_id": recipient_aad_id,
+        "channel_id": channel_id,
+        "card_key": card_key,
+        "case_ref": case_ref,
+        "dedupe_key": dedupe_key,
+        "summary": summary[:200],
+        "payload": cipher.encrypt_json(card, context=_context(target)) if card else "",
+        "status": PENDING if card else SENT,
+        "attempts": 0,
+        "next_attempt_at": due,
+        "due_at": due,
+        "sent_at": None if card else now,
+    }
+
+
+async def insert_new(*, session: AsyncSession, rows: list[dict[str, Any]]) -> int:
+    """Insert ``rows`` (``row_values``), each with a de-duplication key, in one statement;
+    a key queued already (by a twin, just now) is left as it is. Returns how many were new."""
+    if not rows:
+        return 0
+    statement = (
+        upsert(session, OutboxMessage)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(OutboxMessage.id, OutboxMessage.status)
     )
+    inserted = (await session.execute(statement)).all()
+    if any(status == PENDING for _, status in inserted):
+        session.info[QUEUED] = True  # the sender is woken once this transaction commits
+    return sum(1 for _, status in inserted if status == PENDING)
 
 
-async def enqueue(**message: Any) -> OutboxMessage:
-    """Queue a message (``queue``'s arguments); return it, or the one already queued under
-    its ``dedupe_key``."""
-    row, _ = await queue(**message)
-    return row
-
-
-async def queue(
+async def enqueue(
     *,
     session: AsyncSession,
     cipher: Cipher,
@@ -65,36 +112,32 @@ async def queue(
     case_ref: str | None = None,
     dedupe_key: str | None = None,
     not_before: datetime | None = None,
-) -> tuple[OutboxMessage, bool]:
+) -> OutboxMessage:
     """Queue ``card`` for one person (1:1 chat) or for a channel. Exactly one target.
     ``not_before``: held until then (a snoozed reminder).
 
     With ``dedupe_key``, the message is queued once, however often this is called (a job run
     twice, two processes at once): the database keeps the key unique, and a repeat returns
-    the message already queued. Returns the message and whether it is new."""
-    if (recipient_aad_id is None) == (channel_id is None):
-        raise ValueError("a message goes to one person or one channel")
+    the message already queued."""
     if dedupe_key is not None:
         existing = await session.scalar(
             select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key)
         )
         if existing is not None:
-            return existing, False
-    target = "person" if recipient_aad_id else "channel"
+            return existing
     row = OutboxMessage(
-        created_at=now,
-        target=target,
-        recipient_aad_id=recipient_aad_id,
-        channel_id=channel_id,
-        card_key=card_key,
-        case_ref=case_ref,
-        dedupe_key=dedupe_key,
-        summary=summary[:200],
-        payload=cipher.encrypt_json(card, context=_context(target)),
-        status=PENDING,
-        attempts=0,
-        next_attempt_at=max(now, not_before) if not_before else now,
-        due_at=max(now, not_before) if not_before else now,
+        **row_values(
+            cipher=cipher,
+            now=now,
+            card=card,
+            summary=summary,
+            recipient_aad_id=recipient_aad_id,
+            channel_id=channel_id,
+            card_key=card_key,
+            case_ref=case_ref,
+            dedupe_key=dedupe_key,
+            not_before=not_before,
+        )
     )
     if dedupe_key is None:
         session.add(row)
@@ -109,46 +152,9 @@ async def queue(
                 select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key)
             )
             assert twin is not None
-            return twin, False
+            return twin
     session.info[QUEUED] = True  # the sender is woken once this transaction commits
-    return row, True
-
-
-async def settle(
-    *,
-    session: AsyncSession,
-    now: datetime,
-    dedupe_key: str,
-    summary: str,
-    recipient_aad_id: str | None = None,
-    channel_id: str | None = None,
-    case_ref: str | None = None,
-) -> bool:
-    """Claim ``dedupe_key`` as delivered within another message (a catch-up that combined
-    it), so it is never sent on its own. False if it was queued already."""
-    target = "person" if recipient_aad_id else "channel"
-    row = OutboxMessage(
-        created_at=now,
-        target=target,
-        recipient_aad_id=recipient_aad_id,
-        channel_id=channel_id,
-        case_ref=case_ref,
-        dedupe_key=dedupe_key,
-        summary=summary[:200],
-        payload="",
-        status=SENT,
-        attempts=0,
-        next_attempt_at=now,
-        due_at=now,
-        sent_at=now,
-    )
-    try:
-        async with session.begin_nested():
-            session.add(row)
-            await session.flush()
-    except IntegrityError:
-        return False
-    return True
+    return row
 
 
 def read_card(cipher: Cipher, message: OutboxMessage) -> dict[str, Any]:

@@ -8,7 +8,7 @@ it is sent once however often, and by however many instances, the plan is made.
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -103,7 +103,8 @@ class Nudge:
 
     @property
     def dedupe(self) -> str:
-        return f"nudge:{self.reference}:{self.key}:{self.kind}:{self.day.isoformat()}"
+        # The day first: one working day's keys are one range of the outbox's unique index.
+        return f"nudge:{self.day.isoformat()}:{self.reference}:{self.key}:{self.kind}"
 
 
 def kind_today(
@@ -114,21 +115,36 @@ def kind_today(
     on_due_day: bool,
     overdue_daily: bool,
     calendar: WorkingCalendar,
+    ahead: Callable[[int], date] | None = None,
 ) -> str | None:
-    """Which nudge ``today`` (a working day) brings for something due on ``due``."""
+    """Which nudge ``today`` (a working day) brings for something due on ``due``.
+    ``ahead(n)``: the working day ``n`` after today, if the caller keeps them."""
     if today > due:
         return OVERDUE if overdue_daily else None
     if today == due:
         return DUE if on_due_day else None
-    if before and calendar.add_working_days(today, before) == due:
+    if before and (ahead or (lambda n: calendar.add_working_days(today, n)))(before) == due:
         return BEFORE
     return None
+
+
+def _days_ahead(today: date, calendar: WorkingCalendar) -> Callable[[int], date]:
+    """The working day ``n`` after ``today``, each worked out once."""
+    known: dict[int, date] = {}
+
+    def ahead(n: int) -> date:
+        if n not in known:
+            known[n] = calendar.add_working_days(today, n)
+        return known[n]
+
+    return ahead
 
 
 def plan(
     milestones: Iterable[Open], today: date, rules: Rules, calendar: WorkingCalendar
 ) -> list[Nudge]:
     """The nudges of working day ``today`` for the open milestones."""
+    ahead = _days_ahead(today, calendar)
     found = []
     for m in milestones:
         rule = rules.rule(m.key)
@@ -141,10 +157,10 @@ def plan(
             on_due_day=rule.on_due_day,
             overdue_daily=rule.overdue_daily,
             calendar=calendar,
+            ahead=ahead,
         )
         if kind is not None:
             found.append(Nudge(m.reference, m.key, kind, today, rule.where, m.due))
-        chase_day = today == m.due or calendar.add_working_days(today, rule.chase_before) == m.due
-        if rule.chase_roles and chase_day:
+        if rule.chase_roles and (today == m.due or ahead(rule.chase_before) == m.due):
             found.append(Nudge(m.reference, m.key, CHASE, today, "person", m.due))
     return found

@@ -158,8 +158,9 @@ class LocalTeams:
             lambda e: e.get("activityName") == "conversationUpdate", after=marker
         )
 
-    async def start_bot(self) -> None:
-        env = {
+    def bot_env(self) -> dict[str, str]:
+        """The bot's environment (``tick`` runs with the same)."""
+        return {
             **{k: v for k, v in os.environ.items() if not k.startswith(("APP_", "DATABASE_"))},
             "BOT_MODE": "local",
             "HOST": "127.0.0.1",
@@ -172,17 +173,43 @@ class LocalTeams:
             "VAR_DIR": str(self.workdir / "var"),
             "OUTBOX_INTERVAL_SECONDS": "0.5",
             "LOG_LEVEL": "INFO",
+            # The reminder job follows the wall clock; tests drive it with ``tick`` instead.
+            "REMINDERS": "off",
             **self.extra_env,
         }
+
+    async def start_bot(self) -> None:
         self._bot = subprocess.Popen(
             [sys.executable, "-m", "bot", "run"],
             cwd=ROOT,
-            env=env,
+            env=self.bot_env(),
             stdout=open(self.workdir / "bot.log", "ab"),  # noqa: SIM115
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         await self._wait_http(f"http://127.0.0.1:{self.bot_port}/healthz", "bot")
+
+    async def tick(self, now: str) -> str:
+        """``python -m bot tick --now NOW --send`` on the bot's database: the reminders due
+        at that moment are queued and sent (by that process: to the running bot, NOW may be
+        days ahead, and what is queued for then isn't due yet)."""
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "tick",
+            "--now",
+            now,
+            "--send",
+            cwd=ROOT,
+            env=self.bot_env(),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        out, err = await asyncio.wait_for(process.communicate(), timeout=120)
+        if process.returncode != 0:
+            raise RuntimeError(f"tick failed: {err.decode()}")
+        return out.decode()
 
     async def restart_bot(self) -> None:
         """Stop the bot process (as a crash or redeploy would) and start it again."""

@@ -62,9 +62,13 @@ async def test_a_week_of_reminders_each_once_in_working_hours(
     # Monday 30 Nov, 09:00: two working days before Day 5 (Wednesday 2 Dec).
     assert await run(app, "2026-11-30T09:00") > 0
     keys = await queued_keys(app)
-    assert (f"nudge:{ref}:chair_recommendation:before:2026-11-30", "channel", "") in keys
-    assert (f"nudge:{ref}:la_decision:before:2026-11-30", "channel", "") in keys
-    scoping = {k[2] for k in keys if ":scoping_views:before:" in k[0]}
+    assert (f"nudge:2026-11-30:{ref}:chair_recommendation:before", "channel", "") in keys
+    assert (f"nudge:2026-11-30:{ref}:la_decision:before", "channel", "") in keys
+    scoping = {
+        k[2]
+        for k in keys
+        if k[0].startswith("nudge:2026-11-30:") and ":scoping_views:before:" in k[0]
+    }
     assert scoping == {POLICE["aadObjectId"], DIRECTOR["aadObjectId"], HEALTH["aadObjectId"]}
     assert ("digest:2026-11-30", "channel", "") in keys
     # The same moment again, and later that day: nothing twice.
@@ -73,7 +77,9 @@ async def test_a_week_of_reminders_each_once_in_working_hours(
     # Tuesday, Day 4: the statutory chaser to the Strategic Director and the Business Unit.
     await run(app, "2026-12-01T09:30")
     keys = await queued_keys(app)
-    chased = {k[2] for k in keys if ":la_decision:chase:2026-12-01" in k[0]}
+    chased = {
+        k[2] for k in keys if k[0].startswith("nudge:2026-12-01:") and ":la_decision:chase:" in k[0]
+    }
     assert chased == {DIRECTOR["aadObjectId"], BUSINESS_UNIT["aadObjectId"]}
     # Wednesday 2 Dec, Day 5: due today. Thursday: overdue, naming the chair and the BU.
     await run(app, "2026-12-02T09:00")
@@ -81,7 +87,7 @@ async def test_a_week_of_reminders_each_once_in_working_hours(
     async with app[SERVICES].sessions() as session:
         overdue = await session.scalar(
             select(OutboxMessage).where(
-                OutboxMessage.dedupe_key == f"nudge:{ref}:chair_recommendation:overdue:2026-12-03"
+                OutboxMessage.dedupe_key == f"nudge:2026-12-03:{ref}:chair_recommendation:overdue"
             )
         )
     assert overdue is not None and overdue.target == "channel"
@@ -222,7 +228,7 @@ async def test_after_downtime_each_channel_and_person_gets_one_catch_up_then_the
     await run(app, "2026-12-04T09:00")
     await flush(app)
     keys = await queued_keys(app)
-    assert (f"nudge:{ref}:chair_recommendation:overdue:2026-12-04", "channel", "") in keys
+    assert (f"nudge:2026-12-04:{ref}:chair_recommendation:overdue", "channel", "") in keys
     catch_ups = {k[0] for k in keys if k[0].startswith("catchup:")}
     assert "catchup:2026-12-03:channel" in catch_ups
     assert {f"catchup:2026-12-03:{p['aadObjectId']}" for p in (POLICE, HEALTH)} <= catch_ups
