@@ -89,9 +89,11 @@ async def test_the_digest_an_overdue_nudge_and_an_igt_chaser_in_the_client(
         await teams.tick(morning(when))
     title = "Rapid review meeting: decision on a local review (Day 15)"
     overdue = await teams.wait_for_message(
-        lambda m: m.card is not None
-        and f"Deadline overdue: {reference}" in card_text(m.card)
-        and title in card_text(m.card),
+        lambda m: (
+            m.card is not None
+            and f"Deadline overdue: {reference}" in card_text(m.card)
+            and title in card_text(m.card)
+        ),
         conversation_id=teams.channel_id,
     )
     text = card_text(overdue.card)
