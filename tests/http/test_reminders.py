@@ -261,3 +261,25 @@ async def test_the_day_15_decision_prompt_goes_to_the_channel_when_it_falls_due_
     await run(app, "2026-12-15T09:00")
     await run(app, "2026-12-16T09:00")
     assert len(await prompts()) == 1  # there already: not again
+
+
+async def test_over_christmas_bank_holidays_are_not_downtime_and_get_no_nudges(
+    tmp_path: Path, serve: Any, connector: FakeConnector, clock: FixedClock
+) -> None:
+    clock.current = at("2026-12-21T10:00")  # Monday 21 Dec: Day 1; Day 5 is Tuesday 29 Dec
+    app = await app_for(tmp_path, serve, clock)
+    await referred(app, connector)
+    ref = "BR-2026-0001"
+    await run(app, "2026-12-23T09:00")  # Wednesday: two working days before Day 5
+    await run(app, "2026-12-24T09:00")  # Thursday, Day 4: the statutory chaser
+    keys = {k[0] for k in await queued_keys(app)}
+    assert f"nudge:2026-12-23:{ref}:chair_recommendation:before" in keys
+    assert [k for k in keys if k.startswith(f"nudge:2026-12-24:{ref}:la_decision:chase:")]
+    assert await run(app, "2026-12-25T10:00") == 0  # Christmas Day
+    assert await run(app, "2026-12-28T10:00") == 0  # the Boxing Day holiday (a Monday)
+    await run(app, "2026-12-29T09:00")  # back at work: Day 5, each nudge on its own
+    keys = {k[0] for k in await queued_keys(app)}
+    assert f"nudge:2026-12-29:{ref}:chair_recommendation:due" in keys
+    assert not [k for k in keys if k.startswith("catchup:")]
+    assert not [k for k in keys if k.startswith(("nudge:2026-12-25", "nudge:2026-12-28"))]
+    await flush(app)  # sent while the connector is there
