@@ -264,29 +264,21 @@ async def _queue(
 
 async def _send(session: AsyncSession, context: CaseContext, item: Outgoing, now: datetime) -> None:
     """Queue one reminder: to the channel, or to a person with a snooze button."""
-    words = cards.WORDS[item.reminder.kind]
-    if item.to == CHANNEL:
-        if not context.case_review_channel_id:
-            return
-        await _queue(
-            session,
-            context,
-            now,
-            item.key,
-            card=cards.nudge_card(item.reminder, personal=False),
-            summary=f"Deadline {words}: {item.reminder.reference}",
-            channel_id=context.case_review_channel_id,
-            case_ref=item.reminder.reference,
-        )
+    if item.to == CHANNEL and not context.case_review_channel_id:
+        return
+    personal = item.to != CHANNEL
     await _queue(
         session,
         context,
         now,
         item.key,
-        card=cards.nudge_card(item.reminder, personal=True, snooze_key=item.key),
-        summary=f"Your deadline {words}: {item.reminder.reference}",
-        recipient_aad_id=item.to,
+        card=cards.nudge_card(
+            item.reminder, personal=personal, snooze_key=item.key if personal else ""
+        ),
+        summary=f"{'Your deadline' if personal else 'Deadline'} "
+        f"{cards.WORDS[item.reminder.kind]}: {item.reminder.reference}",
         case_ref=item.reminder.reference,
+        **_target(context, item.to),
     )
 
 
@@ -319,34 +311,17 @@ async def _catch_up(
         by_target.setdefault(item.to, []).append(item.reminder)
     for to, reminders in by_target.items():
         ordered = sorted(reminders, key=lambda r: (r.due, r.reference, r.what))
-        key = f"catchup:{session.info['today']}:{to}"
-        card = cards.catch_up_card(ordered, since=since, personal=to != CHANNEL)
-        if to == CHANNEL:
-            await _queue(
-                session,
-                context,
-                now,
-                key,
-                card=card,
-                summary="Deadlines while I was offline",
-                channel_id=context.case_review_channel_id,
-            )
-        else:
-            await _queue(
-                session,
-                context,
-                now,
-                key,
-                card=card,
-                summary="Your deadlines while I was offline",
-                recipient_aad_id=to,
-            )
-    for item in fresh:
-        target = (
-            {"channel_id": context.case_review_channel_id}
-            if item.to == CHANNEL
-            else {"recipient_aad_id": item.to}
+        personal = to != CHANNEL
+        await _queue(
+            session,
+            context,
+            now,
+            f"catchup:{session.info['today']}:{to}",
+            card=cards.catch_up_card(ordered, since=since, personal=personal),
+            summary=f"{'Your deadlines' if personal else 'Deadlines'} while I was offline",
+            **_target(context, to),
         )
+    for item in fresh:
         await _queue(
             session,
             context,
@@ -355,8 +330,15 @@ async def _catch_up(
             card=None,
             summary="in the catch-up message",
             case_ref=item.reminder.reference,
-            **target,
+            **_target(context, item.to),
         )
+
+
+def _target(context: CaseContext, to: str) -> dict[str, str]:
+    """The outbox's target for ``to``: the case review channel, or a person's 1:1 chat."""
+    if to == CHANNEL:
+        return {"channel_id": context.case_review_channel_id}
+    return {"recipient_aad_id": to}
 
 
 async def _milestone_nudge(
