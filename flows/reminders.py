@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import extract, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cards import reminders as cards
@@ -30,7 +30,14 @@ from storage import outbox, people
 from storage.audit import append_audit
 from storage.conversations import store_setting, stored_setting
 from storage.db import transaction
-from storage.models import Case, CaseRequest, FormDraft, MilestoneRow, OutboxMessage
+from storage.models import (
+    Case,
+    CaseRequest,
+    FormDraft,
+    MilestoneRow,
+    OutboxMessage,
+    RoleAssignment,
+)
 from workflow import igt, nudges
 from workflow.calendar import british
 from workflow.nudges import Rules
@@ -102,30 +109,34 @@ async def tick(
     # one); then write in short transactions, each claiming its keys as it queues them.
     async with sessions() as session:
         missed = await _missed_days(session, context, today)
-        rows = (
-            await session.execute(
-                select(Case.reference, MilestoneRow.key, MilestoneRow.due_date)
-                .join(MilestoneRow, MilestoneRow.case_id == Case.id)
-                .where(
-                    Case.stage != Stage.CLOSED.value,
-                    MilestoneRow.completed_at.is_(None),
-                    MilestoneRow.not_applicable_since.is_(None),
-                    MilestoneRow.due_date.is_not(None),
-                    MilestoneRow.due_date <= horizon,
+        fingerprint = await _fingerprint(session, horizon)
+        done = await stored_setting(session=session, key=PLANNED) or ""
+        # Planned already today, with nothing changed since: every milestone nudge of the day
+        # is queued; only the small things are looked at again (the steady minute's tick).
+        unchanged = done.startswith(f"{today.isoformat()}|{fingerprint}|") and not missed
+        plan: list[nudges.Nudge] = []
+        open_milestones: list[nudges.Open] = []
+        if unchanged:
+            planned = int(done.rsplit("|", 1)[1])
+        else:
+            rows = (
+                await session.execute(
+                    select(Case.reference, MilestoneRow.key, MilestoneRow.due_date)
+                    .join(MilestoneRow, MilestoneRow.case_id == Case.id)
+                    .where(Case.stage != Stage.CLOSED.value, *_open_by(horizon))
                 )
-            )
-        ).all()
-        open_milestones = [nudges.Open(ref, key, due) for ref, key, due in rows]
-        plan = nudges.plan(open_milestones, today, rules, calendar)
-        planned = len(plan)
-        await _known_today(session, today)
+            ).all()
+            open_milestones = [nudges.Open(*row) for row in rows]
+            plan = nudges.plan(open_milestones, today, rules, calendar)
+            planned = len(plan)
+        if not unchanged:
+            await _known_today(session, today)
         session.info["today"] = today.isoformat()
         outgoing: list[Outgoing] = []
         for nudge in plan:
             outgoing += await _milestone_nudge(session, context, rules, nudge)
         chasers, count = await _igt_chasers(session, context, rules, today, horizon)
         outgoing += chasers
-        planned += count
         if missed:
             earlier: list[Outgoing] = []
             for day in missed:
@@ -154,12 +165,53 @@ async def tick(
         await store_setting(
             session=session, key=LAST_TICK, value=now.isoformat(), by="reminders", now=now
         )
+        await store_setting(
+            session=session,
+            key=PLANNED,
+            value=f"{today.isoformat()}|{fingerprint}|{planned}",
+            by="reminders",
+            now=now,
+        )
+    planned += count
     if queued:
         log.info("reminders queued", extra={"queued": queued, "catch_up": bool(missed)})
     return Ticked(queued, planned, True)
 
 
+PLANNED = "reminders.planned"  # bot_settings: "<day>|<fingerprint>|<nudges>" of the last plan
+
+
+def _open_by(horizon: date) -> tuple[Any, ...]:
+    """Milestones open and due by ``horizon`` (a closed case's are all done or not applicable)."""
+    return (
+        MilestoneRow.completed_at.is_(None),
+        MilestoneRow.not_applicable_since.is_(None),
+        MilestoneRow.due_date.is_not(None),
+        MilestoneRow.due_date <= horizon,
+    )
+
+
+async def _fingerprint(session: AsyncSession, horizon: date) -> str:
+    """What the day's milestone nudges depend on, summed up in two aggregate queries: the open
+    milestones due by ``horizon`` (how many, which, and their dates) and who holds roles. The
+    same fingerprint later in the day: the same nudges, all queued already."""
+    milestones = (
+        await session.execute(
+            select(
+                func.count(),
+                func.coalesce(func.sum(MilestoneRow.id), 0),
+                func.coalesce(func.sum(extract("epoch", MilestoneRow.due_date)), 0),
+            ).where(*_open_by(horizon))
+        )
+    ).one()
+    roles = (
+        await session.execute(select(func.count(), func.coalesce(func.max(RoleAssignment.id), 0)))
+    ).one()
+    return ":".join(str(int(value)) for value in (*milestones, *roles))
+
+
 TO_QUEUE = "reminders.to queue"  # session.info: the rows a tick will queue
+KNOWN_TODAY = "reminders.known today"  # session.info: today's queued keys are all read
 CHUNK = 200  # rows queued per write transaction
 PROMPT_CHUNK = 20  # decision prompts posted per write transaction
 
@@ -230,6 +282,7 @@ async def _missed_days(session: AsyncSession, context: CaseContext, today: date)
 
 async def _known_today(session: AsyncSession, today: date) -> None:
     """Read the keys of today's nudges already queued, in one query rather than one each."""
+    session.info[KNOWN_TODAY] = True
     known: set[str] = session.info.setdefault("queued keys", set())
     known.update(await outbox.keys_from(session=session, prefix=f"nudge:{today.isoformat()}:"))
 
@@ -240,7 +293,7 @@ async def _queued_before(session: AsyncSession, key: str) -> bool:
     known: set[str] = session.info.setdefault("queued keys", set())
     if key in known:
         return True
-    dated = key.startswith(f"nudge:{session.info.get('today', '')}:")
+    dated = KNOWN_TODAY in session.info and key.startswith(f"nudge:{session.info['today']}:")
     return not dated and await outbox.queued_under(session=session, dedupe_key=key)
 
 

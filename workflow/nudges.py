@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from workflow.calendar import WorkingCalendar
 
@@ -83,17 +83,15 @@ def working_now(now: datetime, rules: Rules, calendar: WorkingCalendar) -> bool:
     return calendar.is_working_day(now.date()) and rules.start <= now.time() < rules.end
 
 
-@dataclass(frozen=True)
-class Open:
-    """An open milestone of an open case."""
+class Open(NamedTuple):
+    """An open milestone of an open case (a tuple: tens of thousands are made each tick)."""
 
     reference: str
     key: str
     due: date
 
 
-@dataclass(frozen=True)
-class Nudge:
+class Nudge(NamedTuple):
     reference: str
     key: str  # the milestone, or "igt:<request id>"
     kind: str  # before, due, overdue, chase

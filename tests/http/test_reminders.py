@@ -283,3 +283,20 @@ async def test_over_christmas_bank_holidays_are_not_downtime_and_get_no_nudges(
     assert not [k for k in keys if k.startswith("catchup:")]
     assert not [k for k in keys if k.startswith(("nudge:2026-12-25", "nudge:2026-12-28"))]
     await flush(app)  # sent while the connector is there
+
+
+async def test_a_case_referred_after_the_mornings_tick_gets_its_nudges_that_day(
+    tmp_path: Path, serve: Any, connector: FakeConnector, clock: FixedClock
+) -> None:
+    app = await app_for(tmp_path, serve, clock)
+    await referred(app, connector)  # BR-2026-0001, aware Thursday 26 Nov
+    await run(app, "2026-11-30T09:00")
+    keys = {k[0] for k in await queued_keys(app)}
+    assert "nudge:2026-11-30:BR-2026-0001:chair_recommendation:before" in keys
+    assert await run(app, "2026-11-30T09:01") == 0  # nothing changed: nothing new
+    clock.current = at("2026-11-26T15:00")  # entered now, aware the same Thursday
+    await referred(app, connector)  # BR-2026-0002
+    assert await run(app, "2026-11-30T09:02") > 0
+    keys = {k[0] for k in await queued_keys(app)}
+    assert "nudge:2026-11-30:BR-2026-0002:chair_recommendation:before" in keys
+    await flush(app)
