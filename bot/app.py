@@ -33,6 +33,7 @@ from bot.turn import Services
 from dialogs.igt import igt_wizard
 from dialogs.referral import entered_referral_wizard, referral_wizard
 from dialogs.wizard import FormWizard, WizardDeps
+from flows.actions import ActionAddFlow, ActionUpdateFlow
 from flows.addinfo import AddInfoFlow
 from flows.cases import CaseContext
 from flows.decisions import ScopingFlow
@@ -43,6 +44,7 @@ from storage import db, leases
 from storage.audit import append_audit
 from storage.conversations import CASE_REVIEW_CHANNEL, stored_setting
 from storage.people import grant_role
+from workflow.actions import ACTION_ADD, ACTION_UPDATE
 from workflow.addinfo import ADD_INFO
 from workflow.igt import IGT
 from workflow.nudges import load_rules
@@ -144,6 +146,10 @@ def create_app(
                 REVIEW.kind: FormWizard(REVIEW, wizard_deps, ReviewProposalFlow(case_context)),
                 ADD_INFO.kind: FormWizard(ADD_INFO, wizard_deps, AddInfoFlow(cipher)),
                 IGT.kind: igt_wizard(wizard_deps, case_context),
+                ACTION_ADD.kind: FormWizard(ACTION_ADD, wizard_deps, ActionAddFlow(case_context)),
+                ACTION_UPDATE.kind: FormWizard(
+                    ACTION_UPDATE, wizard_deps, ActionUpdateFlow(case_context)
+                ),
             },
             cases=case_context,
             reminders=load_rules(settings.nudges_file),

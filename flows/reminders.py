@@ -21,12 +21,14 @@ from typing import Any
 from sqlalchemy import extract, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from cards import actions as action_cards
 from cards import reminders as cards
 from flows import queries
+from flows.actions import names_of
 from flows.cases import CaseContext
 from flows.decisions import chair_prompt_key, queue_chair_prompt
 from flows.review import queue_review_prompt, review_prompt_key
-from storage import outbox, people
+from storage import actions, outbox, people
 from storage.audit import append_audit
 from storage.conversations import store_setting, stored_setting
 from storage.db import transaction
@@ -137,6 +139,7 @@ async def tick(
             outgoing += await _milestone_nudge(session, context, rules, nudge)
         chasers, count = await _igt_chasers(session, context, rules, today, horizon)
         outgoing += chasers
+        outgoing += await _overdue_actions(session, today)
         if missed:
             earlier: list[Outgoing] = []
             for day in missed:
@@ -150,6 +153,7 @@ async def tick(
         await _unsent_referrals(session, context, rules, today, now)
         if local.time() >= rules.digest:
             await _digest(session, context, today, now)
+            await _weekly_actions(session, context, today, now)
         prompts = await _prompts_missing(session, context, plan)
         to_queue: list[dict[str, Any]] = session.info.get(TO_QUEUE, [])
     queued = 0
@@ -478,6 +482,59 @@ async def _igt_chasers(
         reminder = cards.Reminder(reference, what, due, kind, owners)
         outgoing += [Outgoing(f"{key}:{aad}", reminder, aad) for aad in ids]
     return outgoing, planned
+
+
+async def _overdue_actions(session: AsyncSession, today: date) -> list[Outgoing]:
+    """Each overdue action: its owner, in their 1:1 chat, each working day."""
+    late = await actions.overdue_actions(session=session, today=today)
+    names = await names_of(session, {a.owner_aad_id for a in late})
+    return [
+        Outgoing(
+            f"nudge:{today.isoformat()}:{a.reference}:action:{a.number}:overdue:{a.owner_aad_id}",
+            cards.Reminder(
+                a.reference,
+                f"Action {a.number} of the action plan ({a.agency})",
+                a.due,
+                nudges.OVERDUE,
+                names.get(a.owner_aad_id, "you"),
+            ),
+            a.owner_aad_id,
+        )
+        for a in late
+    ]
+
+
+async def _weekly_actions(
+    session: AsyncSession, context: CaseContext, today: date, now: datetime
+) -> None:
+    """The week's first working day: the overdue actions across cases, in the channel (no
+    action's words), when there are any."""
+    calendar = context.timetable.calendar()
+    monday = today - timedelta(days=today.weekday())
+    if not context.case_review_channel_id or calendar.next_working_day(monday) != today:
+        return
+    year, week, _ = today.isocalendar()
+    key = f"actions-week:{year}-W{week:02}"
+    if await _queued_before(session, key):
+        return
+    late = await actions.overdue_actions(session=session, today=today)
+    if not late:
+        return
+    names = await names_of(session, {a.owner_aad_id for a in late})
+    await _queue(
+        session,
+        context,
+        now,
+        key,
+        card=action_cards.overdue_actions_card(
+            title=f"Overdue actions: week of {british(today)}",
+            actions=late,
+            names=names,
+            today=today,
+        ),
+        summary="Overdue actions this week",
+        channel_id=context.case_review_channel_id,
+    )
 
 
 async def _unsent_referrals(

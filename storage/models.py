@@ -268,6 +268,33 @@ class CaseRequest(Base):
     updated_at: Mapped[datetime]
 
 
+class CaseAction(Base):
+    """An action of a case's action plan. Its text and outcome are encrypted with the case's
+    key (they may speak of the family); the rest is what the channel may see."""
+
+    __tablename__ = "case_actions"
+    __table_args__ = (
+        UniqueConstraint("case_id", "number"),
+        Index("ix_case_actions_open_due", "status", "due_date"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)  # 1, 2, 3... within the case
+    kind: Mapped[str] = mapped_column(String(32))  # action, newsletter, learning_event, ...
+    owner_aad_id: Mapped[str] = mapped_column(String(64), index=True)
+    agency: Mapped[str] = mapped_column(String(200))
+    due_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16))
+    rag: Mapped[str] = mapped_column(String(8))
+    payload: Mapped[str] = mapped_column(Text)  # encrypted {"text": ..., "outcome": ...}
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    updated_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime]
+    completed_at: Mapped[datetime | None]
+
+
 class IgtReturn(Base):
     """An agency's Information Gathering Tool as returned, or its "no involvement". Never
     overwritten: a correction is a new version."""

@@ -48,6 +48,7 @@ class Field:
     reader_label: str = ""
     expanded: bool = False  # a choice shown as buttons, all visible, rather than a list
     may_withhold: bool = False  # may be marked withheld (ongoing investigation) instead
+    future: bool = False  # a date that may be after today (a due date); else it can't be
 
     @property
     def label_for_reader(self) -> str:
@@ -314,7 +315,7 @@ def check_field(fld: Field, value: Any, today: date) -> str | None:
         parsed = parse_date(text)
         if parsed is None:
             return f"{fld.label}: enter a real date (for example 2026-03-14)."
-        if parsed > today:
+        if parsed > today and not fld.future:
             return f"{fld.label} can't be in the future."
         if parsed.year < 1900:
             return f"{fld.label}: check the year."

@@ -9,6 +9,7 @@ from bot.commands.registry import CommandRegistry
 COMMANDS = CommandRegistry()
 ACTIONS = ActionRegistry()
 
+from bot.commands import actions as _actions  # noqa: E402,F401  (registers)
 from bot.commands import cases as _cases  # noqa: E402,F401  (registers)
 from bot.commands import decisions as _decisions  # noqa: E402,F401  (registers)
 from bot.commands import help as _help  # noqa: E402,F401  (registers)

@@ -14,6 +14,7 @@ from cards import decisions, forms
 from cards import referral as cards
 from cards.common import CARD_BUDGET, card_size
 from tests.cardcheck import assert_valid_card, card_text
+from workflow.actions import ACTION_ADD, ACTION_UPDATE
 from workflow.addinfo import ADD_INFO
 from workflow.forms import FormSpec, Section
 from workflow.igt import IGT
@@ -59,7 +60,9 @@ def within_budget(card: dict[str, Any], what: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "spec", [REFERRAL, REFERRAL_FOR, ADD_INFO, SCOPING, REVIEW, IGT], ids=lambda s: s.kind
+    "spec",
+    [REFERRAL, REFERRAL_FOR, ADD_INFO, SCOPING, REVIEW, IGT, ACTION_ADD, ACTION_UPDATE],
+    ids=lambda s: s.kind,
 )
 def test_every_step_and_the_summary_fit_when_everything_is_at_its_limit(spec: FormSpec) -> None:
     form = full_form(spec)
@@ -228,3 +231,36 @@ def test_the_daily_digest_is_one_card_at_200_open_cases() -> None:
     assert text.count("And 190 more.") == 3
     assert "BR-2026-0010" in text and "BR-2026-0011" not in text
     assert "Type **cases**, **overdue** or **deadlines** for the full lists." in text
+
+
+def test_an_action_plan_of_many_long_actions_fits() -> None:
+    from cards.actions import actions_card, overdue_actions_card
+    from workflow.actions import ActionView
+
+    plan = [
+        ActionView(
+            n,
+            "BR-2026-0001",
+            n,
+            "learning_event",
+            "owner",
+            WORST * 200,
+            date(2026, 12, 1),
+            "off_track",
+            "red",
+            WORST * 2000,
+            WORST * 2000,
+        )
+        for n in range(1, 60)
+    ]
+    names = {"owner": WORST * 200}
+    card = actions_card(
+        reference="BR-2026-0001", actions=plan, names=names, today=date(2026, 12, 2),
+        with_text=True,
+    )  # fmt: skip
+    within_budget(card, "action plan")
+    assert "And 51 more." in card_text(card)
+    within_budget(
+        overdue_actions_card(title="Overdue", actions=plan, names=names, today=date(2026, 12, 2)),
+        "overdue actions",
+    )

@@ -1,0 +1,104 @@
+"""Action plans: ``actions BR-...`` (a case's plan), ``actions overdue`` (across cases),
+``action add BR-...`` (the Business Unit) and ``action update BR-...`` (an action's owner or
+the Business Unit), the last two through forms on the form engine."""
+
+from __future__ import annotations
+
+from bot.commands import ACTIONS, COMMANDS
+from bot.commands.common import BU, case_asked, reference_of
+from bot.commands.registry import BOTH
+from bot.forms import register_form
+from bot.turn import Turn
+from cards.actions import overdue_actions_card
+from flows.actions import names_of, plan_card
+from flows.queries import STAFF
+from storage import actions, cases
+from storage.db import transaction
+from workflow.actions import ACTION_ADD, ACTION_UPDATE
+
+register_form(ACTIONS, ACTION_ADD)
+register_form(ACTIONS, ACTION_UPDATE)
+
+
+@COMMANDS.command("actions", usage="actions BR-2026-0007 | actions overdue", where=BOTH)
+async def actions_command(turn: Turn) -> None:
+    """A case's action plan, or every overdue action (`actions overdue`)."""
+    services = turn.services
+    roles = await turn.roles()
+    if turn.args.strip().lower() == "overdue":
+        if not STAFF & roles:
+            await turn.say("The overdue actions across cases are for the partnership's staff.")
+            return
+        today = turn.now.astimezone(services.settings.tz).date()
+        async with services.sessions() as session:
+            late = await actions.overdue_actions(session=session, today=today)
+            names = await names_of(session, {a.owner_aad_id for a in late})
+        card = overdue_actions_card(title="Overdue actions", actions=late, names=names, today=today)
+        await turn.send_card(card, summary="Overdue actions")
+        return
+    reference = reference_of(turn.args)
+    if not reference:
+        await turn.say(
+            "Type **actions** and the case reference, for example **actions BR-2026-0007**, "
+            "or **actions overdue**."
+        )
+        return
+    async with transaction(services.sessions) as session:
+        case = await cases.get_case(session=session, reference=reference)
+        owns = case is not None and any(
+            a.owner_aad_id == turn.user_aad_id
+            for a in await actions.list_actions(session=session, master=None, case=case)
+        )
+        if case is None or not (STAFF & roles or owns):
+            await turn.say(f"I can't find a case {reference}.")
+            return
+        card = await plan_card(
+            session,
+            services.cases,
+            case,
+            viewer=turn.user_aad_id,
+            roles=roles,
+            personal=turn.is_personal,
+            now=turn.now,
+        )
+    await turn.send_card(card, summary=f"Action plan: {reference}")
+
+
+async def _start(turn: Turn, command: str, spec_kind: str, reference: str) -> None:
+    services = turn.services
+    async with services.sessions() as session:
+        case = await cases.get_case(session=session, reference=reference)
+    if case is None:
+        await turn.say(f"I can't find a case {reference}.")
+        return
+    card = await services.wizards[spec_kind].start(turn.person(), case_id=case.id)
+    await turn.send_card(card, summary=f"{command.capitalize()}: {reference}")
+
+
+@COMMANDS.command("action add", usage="action add BR-2026-0007", who=BU)
+async def action_add(turn: Turn) -> None:
+    """Add an action to a case's plan: what, its owner and agency, when it's due."""
+    reference = await case_asked(turn, "action add", "Actions are added")
+    if reference:
+        await _start(turn, "action add", ACTION_ADD.kind, reference)
+
+
+@COMMANDS.command("action update", usage="action update BR-2026-0007")
+async def action_update(turn: Turn) -> None:
+    """Record where an action stands (its owner, or the Business Unit)."""
+    reference = await case_asked(turn, "action update", "Actions are updated")
+    if not reference:
+        return
+    async with turn.services.sessions() as session:
+        case = await cases.get_case(session=session, reference=reference)
+        owns = case is not None and any(
+            a.owner_aad_id == turn.user_aad_id
+            for a in await actions.list_actions(session=session, master=None, case=case)
+        )
+    if case is None or not (owns or BU & await turn.roles()):
+        await turn.say(
+            f"I can't find an action of yours on {reference}. Only an action's owner, or the "
+            "BDSCP Business Unit, updates it."
+        )
+        return
+    await _start(turn, "action update", ACTION_UPDATE.kind, reference)

@@ -1,0 +1,156 @@
+"""Storing action plans: add an action (numbered within its case), change it, read a case's
+or every overdue one. The text and outcome are encrypted with the case's key."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.cases import case_cipher
+from storage.crypto import Cipher
+from storage.models import Case, CaseAction
+from workflow.actions import COMPLETE, ActionView
+from workflow.stages import Stage
+
+
+def _context(case: Case, number: int) -> str:
+    return f"action:{case.id}:{number}"
+
+
+async def add_action(
+    *,
+    session: AsyncSession,
+    master: Cipher,
+    case: Case,
+    kind: str,
+    text: str,
+    owner_aad_id: str,
+    agency: str,
+    due: date,
+    rag: str,
+    by: str,
+    now: datetime,
+) -> int:
+    """Add an action to the case's plan; its number."""
+    latest = await session.scalar(
+        select(func.max(CaseAction.number)).where(CaseAction.case_id == case.id)
+    )
+    number = int(latest or 0) + 1
+    session.add(
+        CaseAction(
+            case_id=case.id,
+            number=number,
+            kind=kind,
+            owner_aad_id=owner_aad_id,
+            agency=agency,
+            due_date=due,
+            status="not_started",
+            rag=rag,
+            payload=case_cipher(master, case).encrypt_json(
+                {"text": text, "outcome": ""}, context=_context(case, number)
+            ),
+            created_by=by,
+            created_at=now,
+            updated_by=by,
+            updated_at=now,
+        )
+    )
+    await session.flush()
+    return number
+
+
+async def get_action(*, session: AsyncSession, case: Case, number: int) -> CaseAction | None:
+    row: CaseAction | None = await session.scalar(
+        select(CaseAction).where(CaseAction.case_id == case.id, CaseAction.number == number)
+    )
+    return row
+
+
+async def update_action(
+    *,
+    session: AsyncSession,
+    master: Cipher,
+    case: Case,
+    action: CaseAction,
+    status: str,
+    rag: str,
+    due: date,
+    outcome: str,
+    by: str,
+    now: datetime,
+) -> dict[str, Any]:
+    """Change the action; returns what changed (field: [before, after]), outcome excepted."""
+    cipher = case_cipher(master, case)
+    payload = cipher.decrypt_json(action.payload, context=_context(case, action.number))
+    changed: dict[str, Any] = {}
+    for name, before, after in (
+        ("status", action.status, status),
+        ("rag", action.rag, rag),
+        ("due_date", action.due_date.isoformat(), due.isoformat()),
+    ):
+        if before != after:
+            changed[name] = [before, after]
+    action.status, action.rag, action.due_date = status, rag, due
+    if outcome.strip() and outcome != payload.get("outcome"):
+        payload["outcome"] = outcome
+        changed["outcome"] = "recorded"
+        action.payload = cipher.encrypt_json(payload, context=_context(case, action.number))
+    action.completed_at = now if status == COMPLETE else None
+    action.updated_by, action.updated_at = by, now
+    await session.flush()
+    return changed
+
+
+def _view(master: Cipher | None, case: Case, action: CaseAction) -> ActionView:
+    payload: dict[str, Any] = {}
+    if master is not None:
+        payload = case_cipher(master, case).decrypt_json(
+            action.payload, context=_context(case, action.number)
+        )
+    return ActionView(
+        id=action.id,
+        reference=case.reference,
+        number=action.number,
+        kind=action.kind,
+        owner_aad_id=action.owner_aad_id,
+        agency=action.agency,
+        due=action.due_date,
+        status=action.status,
+        rag=action.rag,
+        text=str(payload.get("text", "")),
+        outcome=str(payload.get("outcome", "")),
+    )
+
+
+async def list_actions(
+    *, session: AsyncSession, master: Cipher | None, case: Case
+) -> list[ActionView]:
+    """The case's actions in number order; with ``master``, their text and outcome too (the
+    caller audits that view)."""
+    rows = await session.scalars(
+        select(CaseAction).where(CaseAction.case_id == case.id).order_by(CaseAction.number)
+    )
+    return [_view(master, case, row) for row in rows]
+
+
+async def overdue_actions(
+    *, session: AsyncSession, today: date, owner: str | None = None
+) -> list[ActionView]:
+    """Every action not complete and due before ``today`` in an open case (``owner``'s only,
+    if given), oldest first; without text."""
+    query = (
+        select(Case, CaseAction)
+        .join(CaseAction, CaseAction.case_id == Case.id)
+        .where(
+            Case.stage != Stage.CLOSED.value,
+            CaseAction.status != COMPLETE,
+            CaseAction.due_date < today,
+        )
+        .order_by(CaseAction.due_date, Case.reference, CaseAction.number)
+    )
+    if owner is not None:
+        query = query.where(CaseAction.owner_aad_id == owner)
+    return [_view(None, case, action) for case, action in (await session.execute(query)).all()]

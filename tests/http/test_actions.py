@@ -1,0 +1,145 @@
+"""Action plans through the bot: the Business Unit adds an action for a named owner, who is
+told in a 1:1 chat; the owner updates it (completing needs the outcome); others can't; the
+channel sees the plan without the actions' words; overdue actions are listed, nudged to their
+owner in 1:1 each working day and summed up in the channel weekly."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.app import SERVICES
+from storage.models import AuditEvent
+from tests.activities import BUSINESS_UNIT, HEALTH, POLICE
+from tests.cardcheck import card_text
+from tests.conftest import FixedClock, card_of
+from tests.fakes import FakeConnector
+from tests.http.test_decisions import CLIENTS, app_for, flush, referred
+from tests.http.test_referral import CHANNEL, Bot
+from tests.http.test_reminders import run
+
+REF = "BR-2026-0001"
+WORDS = "Review how the health visitor's concerns reached children's social care."
+
+
+async def added(app: Any, connector: FakeConnector) -> tuple[Bot, dict[str, Any]]:
+    """The Business Unit adds one action for Paul Okafor (police), due 11 Dec 2026."""
+    bu = Bot(CLIENTS[id(app)], connector.url, user=BUSINESS_UNIT)
+    (reply,) = await bu.say(f"action add {REF}")
+    step = card_of(reply)
+    assert "New action: The action" in card_text(step)
+    summary = await bu.press(
+        step,
+        "Next",
+        text=WORDS,
+        kind="action",
+        owner="Paul Okafor",
+        agency="West Yorkshire Police",
+        due="2026-12-11",
+        rag="amber",
+    )
+    done = await bu.press(summary, "Add the action")
+    return bu, done
+
+
+async def test_an_action_is_added_told_to_its_owner_updated_and_completed_with_its_outcome(
+    tmp_path: Path, serve: Any, connector: FakeConnector, clock: FixedClock
+) -> None:
+    app = await app_for(tmp_path, serve, clock)
+    await referred(app, connector)
+    _, done = await added(app, connector)
+    text = card_text(done)
+    assert f"Action plan: {REF}" in text and "Action 1 added." in text and WORDS in text
+    assert "West Yorkshire Police; owner Paul Okafor; due 11 Dec 2026" in text
+    await flush(app)
+    told = [s for s in connector.sent if s.conversation_id.endswith(POLICE["id"])]
+    given = json.dumps(told[-1].activity)
+    assert f"An action for you: {REF}, action 1" in given and WORDS in given
+
+    # The owner: completing without the outcome is refused by the form, nothing lost.
+    police = Bot(CLIENTS[id(app)], connector.url, user=POLICE)
+    (reply,) = await police.say(f"action update {REF}")
+    step = card_of(reply)
+    again = await police.press(
+        step, "Next", number="1", status="complete", rag="green", due="2026-12-11", outcome=""
+    )
+    assert "Say what the outcome was" in card_text(again)
+    summary = await police.press(
+        again,
+        "Next",
+        number="1",
+        status="complete",
+        rag="green",
+        due="2026-12-11",
+        outcome="Joint training delivered.",
+    )
+    saved = await police.press(summary, "Save the update")
+    text = card_text(saved)
+    assert "Action 1 updated." in text and "Complete" in text
+    assert "Outcome: Joint training delivered." in text
+
+    async with app[SERVICES].sessions() as session:
+        audits = list(
+            await session.scalars(
+                select(AuditEvent.action).where(AuditEvent.action.like("action.%"))
+            )
+        )
+        details = list(
+            await session.scalars(
+                select(AuditEvent.details).where(AuditEvent.action.like("action.%"))
+            )
+        )
+    assert audits == ["action.added", "action.updated"]
+    assert not any(WORDS in str(d) for d in details)  # the words are not in the audit
+
+
+async def test_others_cannot_update_and_the_channel_sees_no_words(
+    tmp_path: Path, serve: Any, connector: FakeConnector, clock: FixedClock
+) -> None:
+    app = await app_for(tmp_path, serve, clock)
+    _, practitioner = await referred(app, connector)
+    await added(app, connector)
+    health = Bot(CLIENTS[id(app)], connector.url, user=HEALTH)
+    (reply,) = await health.say(f"action update {REF}")
+    assert "Only an action's owner, or the BDSCP Business Unit" in json.dumps(reply)
+    (reply,) = await practitioner.say(f"action add {REF}")  # not the Business Unit
+    assert "New action" not in json.dumps(reply)
+    (reply,) = await health.say(f"actions {REF}", channel=True)
+    shown = json.dumps(reply)
+    assert f"Action plan: {REF}" in shown and "West Yorkshire Police" in shown
+    assert WORDS not in shown
+
+
+async def test_an_overdue_action_is_listed_nudged_to_its_owner_and_summed_up_weekly(
+    tmp_path: Path, serve: Any, connector: FakeConnector, clock: FixedClock
+) -> None:
+    app = await app_for(tmp_path, serve, clock)
+    await referred(app, connector)
+    bu, _ = await added(app, connector)  # due Friday 11 Dec
+    await run(app, "2026-12-11T09:00")  # due today: not overdue
+    await run(app, "2026-12-14T09:00")  # Monday: overdue; the week's summary
+    await flush(app)
+    nudged = [
+        s
+        for s in connector.sent
+        if s.conversation_id.endswith(POLICE["id"])
+        and "Action 1 of the action plan (West Yorkshire Police)" in json.dumps(s.activity)
+    ]
+    assert len(nudged) == 1
+    assert "Your deadline overdue: BR-2026-0001" in json.dumps(nudged[0].activity)
+    weekly = [
+        s for s in connector.to(CHANNEL) if "Overdue actions: week of" in json.dumps(s.activity)
+    ]
+    assert len(weekly) == 1
+    summary = json.dumps(weekly[0].activity)
+    assert f"{REF}, action 1" in summary and "Paul Okafor" in summary and WORDS not in summary
+    await run(app, "2026-12-15T09:00")  # Tuesday: the owner again; no second summary
+    await flush(app)
+    assert (
+        len([s for s in connector.to(CHANNEL) if "Overdue actions" in json.dumps(s.activity)]) == 1
+    )
+    (reply,) = await bu.say("actions overdue")
+    assert f"{REF}, action 1" in json.dumps(reply)
