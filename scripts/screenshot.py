@@ -20,6 +20,7 @@ from tests.e2e.harness import LocalTeams
 from tests.e2e.test_decisions_e2e import card_in, give_view, invite, prompt
 from tests.e2e.test_igt_e2e import at_rapid_review, typed
 from tests.e2e.test_referral_e2e import press
+from tests.e2e.test_reminders_e2e import due_dates, morning
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
@@ -196,6 +197,40 @@ async def main(out: Path) -> None:
             await click(page, "Add another event")
             await wait_text(page, "Event 2")
             await page.screenshot(path=str(out / "igt-chronology.png"), full_page=True)
+            # Reminders: the morning Priya's return is due, the chaser and the daily digest.
+            igt_due, _ = await due_dates(teams, igt_ref)
+            await teams.tick(morning(igt_due))
+            await page.get_by_text("Personal Chat", exact=False).first.click()
+            await wait_text(page, f"Your deadline due today: {igt_ref}")
+            await page.get_by_text(
+                f"Your deadline due today: {igt_ref}"
+            ).last.scroll_into_view_if_needed()
+            await page.screenshot(path=str(out / "reminder-igt-chaser.png"), full_page=True)
+            await page.get_by_text("Case Review", exact=True).first.click()
+            await wait_text(page, "Daily digest")
+            await page.get_by_text("Daily digest").last.scroll_into_view_if_needed()
+            await page.screenshot(path=str(out / "channel-digest.png"), full_page=True)
+            # An action for Priya, added by the Business Unit.
+            step = await typed(teams, "business_unit", f"action add {igt_ref}")
+            summary = await press(
+                teams,
+                step,
+                "Next",
+                persona="business_unit",
+                text="Share the learning on hospital discharge with ward staff.",
+                kind="learning_event",
+                owner="Priya Shah",
+                agency="Bradford Teaching Hospitals",
+                due="2027-02-26",
+                rag="green",
+            )
+            await press(teams, summary, "Add the action", persona="business_unit")
+            await page.get_by_text("Personal Chat", exact=False).first.click()
+            await wait_text(page, f"An action for you: {igt_ref}, action 1")
+            await page.get_by_text(
+                f"An action for you: {igt_ref}"
+            ).last.scroll_into_view_if_needed()
+            await page.screenshot(path=str(out / "action-given.png"), full_page=True)
             # The bot removed from the team: the admins' notice, in Priya's 1:1 chat.
             await teams.event(
                 {
