@@ -48,14 +48,19 @@ def nudge_card(reminder: Reminder, *, personal: bool, snooze_key: str = "") -> d
     items += [
         facts(pairs),
         para(
-            f"Type **status {reminder.reference}** for where the case stands.",
+            f"Type **status {reminder.reference}** for where the case stands."
+            + (
+                " Snoozed, this reminder comes back at the start of the next working day."
+                if personal and snooze_key
+                else ""
+            ),
             is_subtle=True,
         ),
     ]
     actions = (
         [
             execute(
-                f"Snooze the reminder on {reminder.reference} to the next working day",
+                f"Snooze the {reminder.reference} reminder",
                 "reminder.snooze",
                 {
                     "key": snooze_key,

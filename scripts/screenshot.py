@@ -172,7 +172,11 @@ async def main(out: Path) -> None:
             await page.screenshot(path=str(out / "channel-status.png"), full_page=True)
             # Information gathering: a second case, notified, and Priya asked for the tool.
             igt_ref = await at_rapid_review(teams)
-            sending = await typed(teams, "business_unit", f"igt {igt_ref}")
+            await typed(teams, "business_unit", f"igt {igt_ref}")
+            # Other cards (the notifications checklist) may arrive first: wait for this one.
+            sending = await card_in(
+                teams, "business_unit", f"Information Gathering Tools: {igt_ref}"
+            )
             await press(
                 teams,
                 sending,

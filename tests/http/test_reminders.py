@@ -163,7 +163,7 @@ async def test_a_1_to_1_reminder_is_snoozed_to_the_next_working_morning_by_its_o
         if s.conversation_id.endswith(BUSINESS_UNIT["id"])
         and ":la_decision:chase:" in json.dumps(s.activity)
     )
-    title = "Snooze the reminder on BR-2026-0001 to the next working day"
+    title = "Snooze the BR-2026-0001 reminder"
     police = Bot(CLIENTS[id(app)], connector.url, user=POLICE)
     refused = await police.press(chaser, title)
     assert "isn't one of yours" in refused["message"]
