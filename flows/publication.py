@@ -1,0 +1,124 @@
+"""The local review's publication timetable: the Business Unit records the planned
+publication date (the final report's deadline follows) and when the final report went to the
+Panel, the Secretary of State and Ofsted (later than 7 working days before publication only
+with a reason). Checked on the server; audited; one transaction each."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from flows.cases import CaseContext
+from flows.forms import Refused
+from storage import cases
+from storage.audit import append_audit
+from storage.models import Case
+from workflow.calendar import british
+from workflow.publication import (
+    SUBMISSION,
+    PublicationDates,
+    dates,
+    planned_problem,
+    submission_problem,
+)
+from workflow.roles import Role
+
+NO_REVIEW = "{reference} has no local review: the publication timetable starts with one."
+
+
+def dates_of(context: CaseContext, case: Case) -> PublicationDates:
+    return dates(context.timetable, case.review_decision_date, case.planned_publication_date)
+
+
+def describe(found: PublicationDates) -> str:
+    lines = []
+    if found.latest_publication:
+        lines.append(f"Publication no later than {british(found.latest_publication)}.")
+    if found.planned and found.submit_by:
+        lines.append(
+            f"Planned publication {british(found.planned)}: the final report goes to the Panel "
+            f"and the Secretary of State (and Ofsted) by {british(found.submit_by)}."
+        )
+    else:
+        lines.append("No publication date planned yet.")
+    return " ".join(lines)
+
+
+async def plan_publication(
+    session: AsyncSession,
+    context: CaseContext,
+    case: Case,
+    *,
+    on: date,
+    actor: str,
+    now: datetime,
+) -> str:
+    if case.review_decision_date is None:
+        raise Refused(NO_REVIEW.format(reference=case.reference))
+    today = now.astimezone(context.timezone).date()
+    problem = planned_problem(on, dates_of(context, case), today)
+    if problem:
+        raise Refused(problem)
+    await cases.set_anchor(
+        session=session,
+        case=case,
+        anchor="planned_publication",
+        on=on,
+        timetable=context.timetable,
+        now=now,
+    )
+    await append_audit(
+        session=session,
+        now=now,
+        actor_aad_id=actor,
+        actor_role=Role.BUSINESS_UNIT,
+        action="publication.planned",
+        case_ref=case.reference,
+        details={"planned": on.isoformat()},
+    )
+    return f"Recorded for {case.reference}. " + describe(dates_of(context, case))
+
+
+async def report_sent(
+    session: AsyncSession,
+    context: CaseContext,
+    case: Case,
+    *,
+    on: date,
+    reason: str,
+    actor: str,
+    now: datetime,
+) -> str:
+    """The final report sent to the Panel, the Secretary of State and Ofsted on ``on``."""
+    if case.review_decision_date is None:
+        raise Refused(NO_REVIEW.format(reference=case.reference))
+    today = now.astimezone(context.timezone).date()
+    if on > today:
+        raise Refused("Record the report as sent on the day it went, not before.")
+    found = dates_of(context, case)
+    problem = submission_problem(on, found, reason, context.timetable.calendar())
+    if problem:
+        raise Refused(problem)
+    await cases.complete_milestone(session=session, case=case, key=SUBMISSION, by=actor, now=now)
+    deadline = found.submit_by
+    late = deadline is not None and on > deadline
+    await append_audit(
+        session=session,
+        now=now,
+        actor_aad_id=actor,
+        actor_role=Role.BUSINESS_UNIT,
+        action="publication.report_sent",
+        case_ref=case.reference,
+        details={"sent_on": on.isoformat(), "late": late, "reason": reason.strip()[:1000]},
+    )
+    return (
+        f"Recorded: the final report on {case.reference} went to the Panel, the Secretary of "
+        f"State and Ofsted on {british(on)}"
+        + (
+            f", later than {british(deadline)}, because: {reason.strip()}"
+            if deadline and late
+            else ""
+        )
+        + "."
+    )
