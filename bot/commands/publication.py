@@ -4,6 +4,10 @@ records the final report going to the Panel, the Secretary of State and Ofsted."
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.commands import COMMANDS
 from bot.commands.common import BU, reference_of
 from bot.turn import Turn
@@ -11,7 +15,23 @@ from flows.forms import Refused
 from flows.publication import dates_of, describe, plan_publication, report_sent
 from storage import cases
 from storage.db import transaction
+from storage.models import Case
 from workflow.forms import parse_date
+
+
+async def _in_case(
+    turn: Turn, reference: str, work: Callable[[AsyncSession, Case], Awaitable[str]]
+) -> None:
+    """``work`` on the case, locked, in one transaction; its answer, or why not, said."""
+    try:
+        async with transaction(turn.services.sessions) as session:
+            case = await cases.lock_case(session=session, reference=reference)
+            message = (
+                f"I can't find a case {reference}." if case is None else await work(session, case)
+            )
+    except Refused as refused:
+        message = str(refused)
+    await turn.say(message)
 
 
 def _parts(turn: Turn) -> tuple[str, str, str]:
@@ -36,22 +56,16 @@ async def publication_command(turn: Turn) -> None:
     if when and on is None:
         await turn.say(f"{when} isn't a date: write it as YYYY-MM-DD, for example 2027-05-28.")
         return
-    services = turn.services
-    try:
-        async with transaction(services.sessions) as session:
-            case = await cases.lock_case(session=session, reference=reference)
-            if case is None:
-                await turn.say(f"I can't find a case {reference}.")
-                return
-            if on is None:
-                message = f"{reference}: " + describe(dates_of(services.cases, case))
-            else:
-                message = await plan_publication(
-                    session, services.cases, case, on=on, actor=turn.user_aad_id, now=turn.now
-                )
-    except Refused as refused:
-        message = str(refused)
-    await turn.say(message)
+    context = turn.services.cases
+
+    async def work(session: AsyncSession, case: Case) -> str:
+        if on is None:
+            return f"{reference}: " + describe(dates_of(context, case))
+        return await plan_publication(
+            session, context, case, on=on, actor=turn.user_aad_id, now=turn.now
+        )
+
+    await _in_case(turn, reference, work)
 
 
 @COMMANDS.command(
@@ -67,22 +81,12 @@ async def report_sent_command(turn: Turn) -> None:
             "late: **report sent BR-2026-0007 2027-05-18**."
         )
         return
-    services = turn.services
-    try:
-        async with transaction(services.sessions) as session:
-            case = await cases.lock_case(session=session, reference=reference)
-            if case is None:
-                await turn.say(f"I can't find a case {reference}.")
-                return
-            message = await report_sent(
-                session,
-                services.cases,
-                case,
-                on=on,
-                reason=reason,
-                actor=turn.user_aad_id,
-                now=turn.now,
-            )
-    except Refused as refused:
-        message = str(refused)
-    await turn.say(message)
+    context = turn.services.cases
+
+    async def work(session: AsyncSession, case: Case) -> str:
+        assert on is not None
+        return await report_sent(
+            session, context, case, on=on, reason=reason, actor=turn.user_aad_id, now=turn.now
+        )
+
+    await _in_case(turn, reference, work)
