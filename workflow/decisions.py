@@ -89,6 +89,7 @@ EVENTS: dict[tuple[DecisionKind, str], Event] = {
     },
     (DecisionKind.PANEL_RESPONSE, "national_review"): Event.PANEL_TAKES_NATIONAL_REVIEW,
     (DecisionKind.PANEL_RESPONSE, "more_information"): Event.PANEL_ASKS_MORE,
+    (DecisionKind.CLOSURE, "close"): Event.CLOSE,
 }
 
 

@@ -1,6 +1,7 @@
-"""The publication timetable in 1:1 chat (the Business Unit): ``publication BR-...`` shows it,
-``publication BR-... YYYY-MM-DD`` plans the date, ``report sent BR-... YYYY-MM-DD [reason]``
-records the final report going to the Panel, the Secretary of State and Ofsted."""
+"""The months after the rapid review, in 1:1 chat. The publication timetable (the Business
+Unit): ``publication BR-...`` shows it, ``publication BR-... YYYY-MM-DD`` plans the date,
+``report sent BR-... YYYY-MM-DD [reason]`` records the final report going to the Panel, the
+Secretary of State and Ofsted. Closing a case (the chair): ``close BR-... reason``."""
 
 from __future__ import annotations
 
@@ -11,12 +12,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.commands import COMMANDS
 from bot.commands.common import BU, reference_of
 from bot.turn import Turn
+from flows.closure import close_case
 from flows.forms import Refused
 from flows.publication import dates_of, describe, plan_publication, report_sent
 from storage import cases
 from storage.db import transaction
 from storage.models import Case
 from workflow.forms import parse_date
+from workflow.roles import Role
 
 
 async def _in_case(
@@ -90,3 +93,31 @@ async def report_sent_command(turn: Turn) -> None:
         )
 
     await _in_case(turn, reference, work)
+
+
+@COMMANDS.command("close", usage="close BR-2026-0007 reason", who=frozenset({Role.CHAIR}))
+async def close_command(turn: Turn) -> None:
+    """Close a case once every milestone and action is done, with the reason (the chair)."""
+    reference, _, reason = turn.args.partition(" ")
+    reference = reference_of(reference)
+    if not reference:
+        await turn.say(
+            "Type **close**, the case reference and the reason, for example **close "
+            "BR-2026-0007 Every action is complete and the learning shared.**"
+        )
+        return
+    roles = await turn.roles()
+    try:
+        async with transaction(turn.services.sessions) as session:
+            message = await close_case(
+                session,
+                turn.services.cases,
+                reference=reference,
+                reason=reason,
+                actor=turn.user_aad_id,
+                roles=roles,
+                now=turn.now,
+            )
+    except Refused as refused:
+        message = str(refused)
+    await turn.say(message)

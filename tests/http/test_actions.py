@@ -143,3 +143,55 @@ async def test_an_overdue_action_is_listed_nudged_to_its_owner_and_summed_up_wee
     )
     (reply,) = await bu.say("actions overdue")
     assert f"{REF}, action 1" in json.dumps(reply)
+
+
+async def test_a_case_closes_only_when_everything_is_done_with_the_chairs_reason(
+    tmp_path: Path, serve: Any, connector: FakeConnector, clock: FixedClock
+) -> None:
+    from flows.cases import move_case
+    from storage import cases
+    from storage.db import transaction
+    from storage.models import DecisionRow, MilestoneRow
+    from tests.activities import CHAIR
+    from workflow.stages import Stage
+
+    app = await app_for(tmp_path, serve, clock)
+    _, practitioner = await referred(app, connector)
+    chair = Bot(CLIENTS[id(app)], connector.url, user=CHAIR)
+    (reply,) = await chair.say(f"close {REF} Nothing more to learn.")
+    assert "close the case" in json.dumps(reply)  # not from scoping: the stage rules say so
+    # An alternative review, its timetable done with (set up here; the branch has its tests).
+    services = app[SERVICES]
+    async with transaction(services.sessions) as session:
+        case = await cases.lock_case(session=session, reference=REF)
+        assert case is not None
+        await move_case(session, case, Stage.ALTERNATIVE_REVIEW, services.clock())
+        keys = list(await session.scalars(select(MilestoneRow.key)))
+        await cases.mark_not_applicable(
+            session=session, case=case, keys=keys, why="test", now=services.clock()
+        )
+    await added(app, connector)
+    (reply,) = await chair.say(f"close {REF} Nothing more to learn.")
+    assert "can't close yet. Still open: action 1 not complete" in json.dumps(reply)
+
+    police = Bot(CLIENTS[id(app)], connector.url, user=POLICE)
+    (reply,) = await police.say(f"action update {REF}")
+    summary = await police.press(
+        card_of(reply), "Next", number="1", status="complete", rag="green", due="2026-12-11",
+        outcome="Done.",
+    )  # fmt: skip
+    await police.press(summary, "Save the update")
+    (reply,) = await practitioner.say(f"close {REF} Done.")
+    assert "Only the Case Review Sub-group chair can use **close**" in json.dumps(reply)
+    (reply,) = await chair.say(f"close {REF}")
+    assert "Give the reason" in json.dumps(reply)
+    (reply,) = await chair.say(f"close {REF} The review is done and its action complete.")
+    assert f"Closed: {REF}" in json.dumps(reply)
+    async with services.sessions() as session:
+        case = await cases.get_case(session=session, reference=REF)
+        closure = await session.scalar(select(DecisionRow).where(DecisionRow.kind == "closure"))
+    assert case is not None and case.stage == "closed"
+    assert closure is not None and closure.decided_by == CHAIR["aadObjectId"]
+    await flush(app)
+    case_card = [s for s in connector.to(CHANNEL) if f"Case {REF}" in json.dumps(s.activity)]
+    assert "Closed" in json.dumps(case_card[-1].activity)

@@ -1,0 +1,89 @@
+"""Closing a case: the chair's decision, kept with its reason, once nothing is left open.
+
+A case closes only when every milestone is done or not applicable and every action is
+complete; otherwise the chair is told what is still open. The closure is a decision record
+(``closure``), the stage rules decide from where, and the channel's case card says so.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from flows.cases import CaseContext, move_case, refresh_case_card
+from flows.forms import Refused
+from storage import actions, cases
+from storage.models import Case
+from workflow.actions import COMPLETE
+from workflow.decisions import DecisionDraft, DecisionKind, event_for
+from workflow.roles import Role
+from workflow.stages import InvalidTransition, Stage, advance
+
+NO_REASON = "Give the reason: a case is closed with the reason for closing it."
+
+
+async def still_open(session: AsyncSession, context: CaseContext, case: Case) -> list[str]:
+    """What keeps the case open, in words: milestones not done, actions not complete."""
+    left = [
+        context.timetable.get(row.key).title
+        for row in await cases.list_milestones(session=session, case=case)
+        if row.completed_at is None and row.not_applicable_since is None
+    ]
+    numbers = [
+        str(a.number)
+        for a in await actions.list_actions(session=session, master=None, case=case)
+        if a.status != COMPLETE
+    ]
+    if numbers:
+        left.append(f"action{'s' if len(numbers) > 1 else ''} {', '.join(numbers)} not complete")
+    return left
+
+
+async def close_case(
+    session: AsyncSession,
+    context: CaseContext,
+    *,
+    reference: str,
+    reason: str,
+    actor: str,
+    roles: frozenset[str],
+    now: datetime,
+) -> str:
+    """Close the case (locked here); what to tell the chair. Raises ``Refused`` with why not."""
+    case = await cases.lock_case(session=session, reference=reference)
+    if case is None:
+        raise Refused(f"I can't find a case {reference}.")
+    if case.stage == Stage.CLOSED.value:
+        return f"{reference} is closed already."
+    event = event_for(DecisionKind.CLOSURE, "close")
+    assert event is not None
+    try:
+        to = advance(Stage(case.stage), event, roles)
+    except InvalidTransition as refused:
+        raise Refused(str(refused)) from None
+    left = await still_open(session, context, case)
+    if left:
+        raise Refused(
+            f"{reference} can't close yet. Still open: {'; '.join(left)}. Each milestone must "
+            "be done or not applicable, and each action complete."
+        )
+    if not reason.strip():
+        raise Refused(NO_REASON)
+    await cases.record_decision(
+        session=session,
+        master=context.cipher,
+        case=case,
+        draft=DecisionDraft(
+            kind=DecisionKind.CLOSURE,
+            outcome="close",
+            rationale=reason.strip(),
+            decided_by=actor,
+            decided_role=Role.CHAIR,
+            decided_at=now,
+        ),
+        decider_roles=roles,
+    )
+    await move_case(session, case, to, now)
+    await refresh_case_card(session, context, case, now, "closed")
+    return f"Closed: {reference}. The decision and its reason are kept with the case."
