@@ -215,7 +215,9 @@ async def main(out: Path) -> None:
             await page.get_by_text("Daily digest").last.scroll_into_view_if_needed()
             await page.screenshot(path=str(out / "channel-digest.png"), full_page=True)
             # An action for Priya, added by the Business Unit.
-            step = await typed(teams, "business_unit", f"action add {igt_ref}")
+            step = await typed(
+                teams, "business_unit", f"action add {igt_ref}", "New action: The action"
+            )
             summary = await press(
                 teams,
                 step,

@@ -15,6 +15,7 @@ from tests.e2e.test_referral_procedure_e2e import short_referral
 
 pytestmark = pytest.mark.e2e
 
+
 WORDS = "Review how the school's concerns reached children's social care."
 
 
@@ -22,8 +23,7 @@ async def test_an_action_added_told_refused_without_outcome_and_completed(
     teams: LocalTeams,
 ) -> None:
     reference = await short_referral(teams)
-    step = await typed(teams, BU, f"action add {reference}")
-    assert "New action: The action" in card_text(step.card)
+    step = await typed(teams, BU, f"action add {reference}", "New action: The action")
     summary = await press(
         teams,
         step,
@@ -42,7 +42,9 @@ async def test_an_action_added_told_refused_without_outcome_and_completed(
     given = await card_in(teams, "police", f"An action for you: {reference}, action 1")
     assert WORDS in card_text(given.card) and "29 Jan 2027" in card_text(given.card)
 
-    step = await typed(teams, "police", f"action update {reference}")
+    step = await typed(
+        teams, "police", f"action update {reference}", "Action update: Where the action stands"
+    )
     refused = await press(
         teams, step, "Next", persona="police", number="1", status="complete", rag="green",
         due="2027-01-29",

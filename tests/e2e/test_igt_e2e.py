@@ -20,12 +20,17 @@ pytestmark = pytest.mark.e2e
 BU = "business_unit"
 
 
-async def typed(teams: LocalTeams, persona: str, text: str) -> BotMessage:
-    """``persona`` types ``text`` in their 1:1 chat; the card or message that answers."""
+async def typed(teams: LocalTeams, persona: str, text: str, words: str = "") -> BotMessage:
+    """``persona`` types ``text`` in their 1:1 chat; the card or message that answers (with
+    ``words``, the card showing them: other cards may arrive meanwhile)."""
     chat = await teams.personal_chat(persona)
     before = teams.count(chat)
     await teams.send(text, persona=persona)
-    return await teams.wait_for_message(lambda m: True, conversation_id=chat, after=before)
+    return await teams.wait_for_message(
+        lambda m: not words or (m.card is not None and words in card_text(m.card)),
+        conversation_id=chat,
+        after=before,
+    )
 
 
 async def at_rapid_review(teams: LocalTeams) -> str:
@@ -57,8 +62,9 @@ async def until(
 
 async def test_information_gathering_through_the_client(teams: LocalTeams) -> None:
     reference = await at_rapid_review(teams)
-    sending = await typed(teams, BU, f"igt {reference}")
-    assert f"Information Gathering Tools: {reference}" in card_text(sending.card)
+    sending = await typed(
+        teams, BU, f"igt {reference}", f"Information Gathering Tools: {reference}"
+    )
     for persona, agency in (
         ("police", "West Yorkshire Police"),
         ("health", "Bradford Teaching Hospitals"),

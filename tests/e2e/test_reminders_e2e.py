@@ -60,7 +60,9 @@ async def test_the_digest_an_overdue_nudge_and_an_igt_chaser_in_the_client(
     teams: LocalTeams,
 ) -> None:
     reference = await at_rapid_review(teams)
-    sending = await typed(teams, BU, f"igt {reference}")
+    sending = await typed(
+        teams, BU, f"igt {reference}", f"Information Gathering Tools: {reference}"
+    )
     await press(
         teams,
         sending,
