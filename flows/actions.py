@@ -60,13 +60,11 @@ async def plan_card(
 ) -> dict[str, Any]:
     """The case's action plan as ``viewer`` may see it: the words only in a 1:1 chat, to the
     readers and to the plan's owners (viewing them is audited); elsewhere, the marks only."""
-    plain = await actions.list_actions(session=session, master=None, case=case)
-    owns = any(a.owner_aad_id == viewer for a in plain)
-    with_text = personal and (bool(READERS & roles) or owns)
-    shown = (
-        await actions.list_actions(session=session, master=context.cipher, case=case)
-        if with_text
-        else plain
+    with_text = personal and (
+        bool(READERS & roles) or await actions.owns_any(session=session, case=case, aad=viewer)
+    )
+    shown = await actions.list_actions(
+        session=session, master=context.cipher if with_text else None, case=case
     )
     if with_text and shown:
         await append_audit(

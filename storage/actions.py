@@ -62,6 +62,16 @@ async def add_action(
     return number
 
 
+async def owns_any(*, session: AsyncSession, case: Case, aad: str) -> bool:
+    """Whether ``aad`` owns any action of the case's plan."""
+    found = await session.scalar(
+        select(CaseAction.id)
+        .where(CaseAction.case_id == case.id, CaseAction.owner_aad_id == aad)
+        .limit(1)
+    )
+    return bool(aad) and found is not None
+
+
 async def get_action(*, session: AsyncSession, case: Case, number: int) -> CaseAction | None:
     row: CaseAction | None = await session.scalar(
         select(CaseAction).where(CaseAction.case_id == case.id, CaseAction.number == number)

@@ -45,11 +45,10 @@ async def actions_command(turn: Turn) -> None:
         return
     async with transaction(services.sessions) as session:
         case = await cases.get_case(session=session, reference=reference)
-        owns = case is not None and any(
-            a.owner_aad_id == turn.user_aad_id
-            for a in await actions.list_actions(session=session, master=None, case=case)
-        )
-        if case is None or not (STAFF & roles or owns):
+        if case is None or not (
+            STAFF & roles
+            or await actions.owns_any(session=session, case=case, aad=turn.user_aad_id)
+        ):
             await turn.say(f"I can't find a case {reference}.")
             return
         card = await plan_card(
@@ -91,9 +90,8 @@ async def action_update(turn: Turn) -> None:
         return
     async with turn.services.sessions() as session:
         case = await cases.get_case(session=session, reference=reference)
-        owns = case is not None and any(
-            a.owner_aad_id == turn.user_aad_id
-            for a in await actions.list_actions(session=session, master=None, case=case)
+        owns = case is not None and await actions.owns_any(
+            session=session, case=case, aad=turn.user_aad_id
         )
     if case is None or not (owns or BU & await turn.roles()):
         await turn.say(
