@@ -37,6 +37,14 @@ from flows.actions import ActionAddFlow, ActionUpdateFlow
 from flows.addinfo import AddInfoFlow
 from flows.cases import CaseContext
 from flows.decisions import ScopingFlow
+from flows.lcspr import (
+    CommissioningFlow,
+    CommsFlow,
+    DelayFlow,
+    commissioning_prefill,
+    comms_prefill,
+    teller_prefill,
+)
 from flows.referrals import ReferralFlow
 from flows.reminders import tick
 from flows.review import ReviewProposalFlow
@@ -47,6 +55,7 @@ from storage.people import grant_role
 from workflow.actions import ACTION_ADD, ACTION_UPDATE
 from workflow.addinfo import ADD_INFO
 from workflow.igt import IGT
+from workflow.lcspr import COMMISSIONING, COMMS_PLAN, DELAY
 from workflow.nudges import load_rules
 from workflow.referral import REFERRAL, REFERRAL_FOR
 from workflow.review import REVIEW
@@ -149,6 +158,24 @@ def create_app(
                 ACTION_ADD.kind: FormWizard(ACTION_ADD, wizard_deps, ActionAddFlow(case_context)),
                 ACTION_UPDATE.kind: FormWizard(
                     ACTION_UPDATE, wizard_deps, ActionUpdateFlow(case_context)
+                ),
+                COMMISSIONING.kind: FormWizard(
+                    COMMISSIONING,
+                    wizard_deps,
+                    CommissioningFlow(case_context),
+                    prefill=teller_prefill,
+                    case_prefill=lambda session, _person, case_id, _now: commissioning_prefill(
+                        session, case_context, case_id
+                    ),
+                ),
+                DELAY.kind: FormWizard(DELAY, wizard_deps, DelayFlow(case_context)),
+                COMMS_PLAN.kind: FormWizard(
+                    COMMS_PLAN,
+                    wizard_deps,
+                    CommsFlow(case_context),
+                    case_prefill=lambda session, _person, case_id, _now: comms_prefill(
+                        session, case_context, case_id
+                    ),
                 ),
             },
             cases=case_context,

@@ -8,7 +8,15 @@ from datetime import date
 from typing import Any
 
 from cards.common import attention, clip, day, esc, facts, heading, para, render
-from workflow.actions import ActionView, is_overdue, kind_title, rag_title, status_title
+from workflow.actions import (
+    CLOSED,
+    COMPLETE,
+    ActionView,
+    is_overdue,
+    kind_title,
+    rag_title,
+    status_title,
+)
 
 LIST_LINES = 25  # actions a list card shows; the rest are counted
 WITH_TEXT_LINES = 8  # with their words (1:1), fewer, to stay within Teams' card size
@@ -34,13 +42,15 @@ def actions_card(
 ) -> dict[str, Any]:
     """A case's action plan. ``with_text``: each action's words and outcome too (1:1 only)."""
     title = f"Action plan: {reference}"
-    done = sum(1 for a in actions if a.status == "complete")
+    done = sum(1 for a in actions if a.status == COMPLETE)
+    closed = sum(1 for a in actions if a.status == CLOSED)
     late = sum(1 for a in actions if is_overdue(a.status, a.due, today))
     items: list[Any] = [
         *heading(
             title,
             subtle=f"{len(actions)} action{'s' if len(actions) != 1 else ''}: {done} complete, "
-            f"{late} overdue.",
+            + (f"{closed} closed by the chair, " if closed else "")
+            + f"{late} overdue.",
         )
     ]
     if note:

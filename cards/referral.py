@@ -229,6 +229,7 @@ def case_card(
     updated: datetime,
     decided: Sequence[tuple[str, str]] = (),
     returns: tuple[str, Sequence[tuple[str, str]]] | None = None,  # counts; agency, state
+    review: Sequence[tuple[str, str]] = (),  # the local review's stage and dates
 ) -> dict[str, Any]:
     """The channel's card for a case: no child or family details, by design.
 
@@ -245,6 +246,9 @@ def case_card(
     if decided:
         items.append(para("**Decisions and steps so far**", spacing="Medium"))
         items.append(facts((esc(what), esc(outcome)) for what, outcome in decided))
+    if review:
+        items.append(para("**Local review**", spacing="Medium"))
+        items.append(facts((esc(what), esc(value)) for what, value in review))
     if returns is not None:
         counts, agencies = returns
         items.append(para(f"**Information Gathering Tools:** {esc(counts)}", spacing="Medium"))

@@ -51,6 +51,7 @@ class Status:
     limited: bool = False  # a practitioner's own referral: the stage and dates only
     details_button: bool = False
     extra: Sequence[str] = field(default_factory=tuple)
+    review: Sequence[tuple[str, str]] = field(default_factory=tuple)  # the local review
 
 
 def _marked(line: Line) -> str:
@@ -70,6 +71,9 @@ def status_card(status: Status) -> dict[str, Any]:
         items.append(para(f"**Next:** {esc(what)} ({esc(who)})"))
     items.append(para("**Milestones**", spacing="Medium"))
     items.append(facts((esc(line.title), _marked(line)) for line in status.lines))
+    if status.review:
+        items.append(para("**Local review**", spacing="Medium"))
+        items.append(facts((esc(w), esc(t)) for w, t in status.review))
     if status.changes:
         items.append(para("**Pauses and extensions**", spacing="Medium"))
         items += [para(esc(change)) for change in status.changes]

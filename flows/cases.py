@@ -67,7 +67,13 @@ async def case_card_for(
         igt.count(s for _, s in states).text,
         [(row.agency, igt.STATE_TITLES.get(s, s)) for row, s in states],
     )
-    return case_card_from_rows(case, rows, timetable, now, decided, returns if states else None)
+    from flows.lcspr_record import review_lines  # it reads CaseContext, defined below
+
+    context = CaseContext(master, timetable, now.tzinfo, "")  # type: ignore[arg-type]
+    review = await review_lines(session, context, case)
+    return case_card_from_rows(
+        case, rows, timetable, now, decided, returns if states else None, review
+    )
 
 
 async def steps_so_far(
@@ -145,6 +151,7 @@ def case_card_from_rows(
     now: datetime,
     decided: Sequence[tuple[str, str]] = (),
     returns: tuple[str, Sequence[tuple[str, str]]] | None = None,
+    review: Sequence[tuple[str, str]] = (),
 ) -> dict[str, Any]:
     by_key = {row.key: row for row in rows}
     projected = due_dates(timetable, project(timetable, cases.anchors_of(case)))
@@ -180,6 +187,7 @@ def case_card_from_rows(
         updated=now,
         decided=decided,
         returns=returns,
+        review=review,
     )
 
 

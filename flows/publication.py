@@ -9,8 +9,9 @@ from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flows.cases import CaseContext
+from flows.cases import CaseContext, refresh_case_card
 from flows.forms import Refused
+from flows.lcspr_record import publication_dates, review_state
 from storage import cases
 from storage.audit import append_audit
 from storage.models import Case
@@ -18,17 +19,18 @@ from workflow.calendar import british
 from workflow.publication import (
     SUBMISSION,
     PublicationDates,
-    dates,
     planned_problem,
     submission_problem,
 )
 from workflow.roles import Role
+from workflow.stages import Stage
 
 NO_REVIEW = "{reference} has no local review: the publication timetable starts with one."
 
 
-def dates_of(context: CaseContext, case: Case) -> PublicationDates:
-    return dates(context.timetable, case.review_decision_date, case.planned_publication_date)
+async def dates_of(session: AsyncSession, context: CaseContext, case: Case) -> PublicationDates:
+    """The timetable, with the latest date as any delay the chair approved moved it."""
+    return publication_dates(context, case, await review_state(session, context, case))
 
 
 def describe(found: PublicationDates) -> str:
@@ -57,7 +59,7 @@ async def plan_publication(
     if case.review_decision_date is None:
         raise Refused(NO_REVIEW.format(reference=case.reference))
     today = now.astimezone(context.timezone).date()
-    problem = planned_problem(on, dates_of(context, case), today)
+    problem = planned_problem(on, await dates_of(session, context, case), today)
     if problem:
         raise Refused(problem)
     await cases.set_anchor(
@@ -77,7 +79,8 @@ async def plan_publication(
         case_ref=case.reference,
         details={"planned": on.isoformat()},
     )
-    return f"Recorded for {case.reference}. " + describe(dates_of(context, case))
+    await refresh_case_card(session, context, case, now, "publication planned")
+    return f"Recorded for {case.reference}. " + describe(await dates_of(session, context, case))
 
 
 async def report_sent(
@@ -96,7 +99,12 @@ async def report_sent(
     today = now.astimezone(context.timezone).date()
     if on > today:
         raise Refused("Record the report as sent on the day it went, not before.")
-    found = dates_of(context, case)
+    if case.stage != Stage.PUBLICATION:
+        raise Refused(
+            f"The Partnership Group signs the final report off before it goes to the Panel: "
+            f"record the sign-off first (**signed off {case.reference} YYYY-MM-DD**)."
+        )
+    found = await dates_of(session, context, case)
     problem = submission_problem(on, found, reason, context.timetable.calendar())
     if problem:
         raise Refused(problem)
@@ -112,6 +120,7 @@ async def report_sent(
         case_ref=case.reference,
         details={"sent_on": on.isoformat(), "late": late, "reason": reason.strip()[:1000]},
     )
+    await refresh_case_card(session, context, case, now, "final report sent")
     return (
         f"Recorded: the final report on {case.reference} went to the Panel, the Secretary of "
         f"State and Ofsted on {british(on)}"

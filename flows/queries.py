@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards import status as cards
 from flows.cases import DECISIONS_SHOWN, CaseContext, request_states, steps_so_far
+from flows.lcspr_record import review_lines
 from storage import cases, people
 from storage.audit import append_audit
 from storage.models import (
@@ -112,6 +113,21 @@ def _title(context: CaseContext, key: str) -> str:
     return milestone.title + (f" (Day {number})" if number else "")
 
 
+def _number(context: CaseContext, key: str) -> int:
+    try:
+        return context.timetable.get(key).number
+    except KeyError:
+        return 10**6
+
+
+def _numbered(context: CaseContext, key: str) -> str:
+    """The title with the milestone's number, as the chair names it to close it."""
+    try:
+        return f"{context.timetable.get(key).number}. {_title(context, key)}"
+    except KeyError:
+        return key
+
+
 def _today(context: CaseContext, now: datetime) -> date:
     return now.astimezone(context.timezone).date()
 
@@ -131,7 +147,10 @@ async def status_of(
 ) -> dict[str, Any]:
     today = _today(context, now)
     calendar = context.timetable.calendar()
-    rows = await cases.list_milestones(session=session, case=case)
+    rows = sorted(
+        await cases.list_milestones(session=session, case=case),
+        key=lambda r: (_number(context, r.key), r.id),
+    )
     lines = []
     for row in rows:
         mark = status.mark(
@@ -145,7 +164,7 @@ async def status_of(
         if row.completed_at is not None and seen == FULL:
             done = row.completed_at.astimezone(context.timezone).date()
             note = f"{await _name(session, row.completed_by)}, {british(done)}"
-        lines.append(cards.Line(_title(context, row.key), row.due_date, mark, note))
+        lines.append(cards.Line(_numbered(context, row.key), row.due_date, mark, note))
     open_rows = sorted(
         (
             r
@@ -189,6 +208,7 @@ async def status_of(
             next_action=next_action if seen == FULL else None,
             limited=seen != FULL,
             details_button=personal and bool(DETAIL_READERS & roles),
+            review=await review_lines(session, context, case) if seen == FULL else (),
         )
     )
 

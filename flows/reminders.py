@@ -23,12 +23,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cards import actions as action_cards
 from cards import reminders as cards
-from flows import queries
+from flows import lcspr_record, queries
 from flows.actions import names_of
 from flows.cases import CaseContext
 from flows.decisions import chair_prompt_key, queue_chair_prompt
 from flows.review import queue_review_prompt, review_prompt_key
-from storage import actions, outbox, people
+from storage import actions, outbox, people, reviews
 from storage.audit import append_audit
 from storage.conversations import store_setting, stored_setting
 from storage.db import transaction
@@ -38,9 +38,10 @@ from storage.models import (
     FormDraft,
     MilestoneRow,
     OutboxMessage,
+    ReviewRecord,
     RoleAssignment,
 )
-from workflow import igt, nudges
+from workflow import igt, lcspr, nudges
 from workflow.calendar import british
 from workflow.nudges import Rules
 from workflow.roles import Role, label
@@ -140,6 +141,7 @@ async def tick(
         chasers, count = await _igt_chasers(session, context, rules, today, horizon)
         outgoing += chasers
         outgoing += await _overdue_actions(session, today)
+        outgoing += await _untold_reasons(session, context, today)
         if missed:
             earlier: list[Outgoing] = []
             for day in missed:
@@ -502,6 +504,52 @@ async def _overdue_actions(session: AsyncSession, today: date) -> list[Outgoing]
         )
         for a in late
     ]
+
+
+async def _untold_reasons(
+    session: AsyncSession, context: CaseContext, today: date
+) -> list[Outgoing]:
+    """A delay the chair approved, or the decision not to publish the full report, that the
+    Panel and the Secretary of State haven't been told about: the Business Unit, 1:1, each
+    working day from the next one until ``panel told`` records it."""
+    answered = (
+        select(ReviewRecord.case_id)
+        .where(ReviewRecord.kind.in_((lcspr.DELAY_ANSWER, lcspr.NOT_IN_FULL)))
+        .distinct()
+    )
+    found = await session.scalars(
+        select(Case).where(Case.id.in_(answered), Case.stage != Stage.CLOSED.value)
+    )
+    calendar = context.timetable.calendar()
+    outgoing = []
+    for case in found:
+        records = await reviews.list_records(session=session, master=None, case=case)
+        state = lcspr_record.state_of(records)
+        if not state.untold:
+            continue
+        told_at = state.panel_told.id if state.panel_told else 0
+        since = min(
+            r.recorded_at
+            for r in records
+            if r.id > told_at and r.kind in (lcspr.DELAY_ANSWER, lcspr.NOT_IN_FULL)
+        )
+        due = calendar.add_working_days(since.astimezone(context.timezone).date(), 1)
+        if today < due:
+            continue
+        kind = nudges.DUE if today == due else nudges.OVERDUE
+        owners, ids = await _named(session, (Role.BUSINESS_UNIT,))
+        what = "Tell the Panel and the Secretary of State the reasons for " + " and ".join(
+            state.untold
+        )
+        outgoing += [
+            Outgoing(
+                f"nudge:{today.isoformat()}:{case.reference}:panel_told:{kind}:{aad}",
+                cards.Reminder(case.reference, what, due, kind, owners),
+                aad,
+            )
+            for aad in ids
+        ]
+    return outgoing
 
 
 async def _weekly_actions(

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.cases import case_cipher
 from storage.crypto import Cipher
 from storage.models import Case, CaseAction
-from workflow.actions import COMPLETE, ActionView
+from workflow.actions import FINISHED, ActionView
 from workflow.stages import Stage
 
 
@@ -108,7 +108,7 @@ async def update_action(
         payload["outcome"] = outcome
         changed["outcome"] = "recorded"
         action.payload = cipher.encrypt_json(payload, context=_context(case, action.number))
-    action.completed_at = now if status == COMPLETE else None
+    action.completed_at = now if status in FINISHED else None
     action.updated_by, action.updated_at = by, now
     await session.flush()
     return changed
@@ -156,7 +156,7 @@ async def overdue_actions(
         .join(CaseAction, CaseAction.case_id == Case.id)
         .where(
             Case.stage != Stage.CLOSED.value,
-            CaseAction.status != COMPLETE,
+            CaseAction.status.not_in(FINISHED),
             CaseAction.due_date < today,
         )
         .order_by(CaseAction.due_date, Case.reference, CaseAction.number)

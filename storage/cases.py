@@ -296,7 +296,15 @@ async def recompute_milestones(*, session: AsyncSession, case: Case, timetable: 
     """Due dates from the case's anchors, then each milestone's pauses and extensions."""
     dues = due_dates(timetable, anchors_of(case))
     calendar = timetable.calendar()
-    for row in await list_milestones(session=session, case=case):
+    rows = await list_milestones(session=session, case=case)
+    have = {row.key for row in rows}
+    missing = [m.key for m in timetable.milestones if m.key not in have]
+    if missing:  # a milestone the timetable gained after the case began
+        for key in missing:
+            session.add(MilestoneRow(case_id=case.id, key=key))
+        await session.flush()
+        rows = await list_milestones(session=session, case=case)
+    for row in rows:
         base = dues.get(row.key)
         row.base_due_date = base
         if base is None:

@@ -295,6 +295,24 @@ class CaseAction(Base):
     completed_at: Mapped[datetime | None]
 
 
+class ReviewRecord(Base):
+    """A step of a local review, as recorded: who was told and when, the reviewer, the
+    methodology, a delay asked for and answered, the sign-off, the communication plan, the
+    publication. Never changed: a later record of the same kind is the current one.
+    ``facts`` are what the channel may see (dates, kinds, ticks, staff ids); ``payload`` is
+    the rest, encrypted with the case's key (methodology, involvement, reasons)."""
+
+    __tablename__ = "review_records"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    facts: Mapped[str] = mapped_column(Text, default="{}")  # JSON; nothing personal
+    payload: Mapped[str] = mapped_column(Text)  # encrypted JSON
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime]
+
+
 class IgtReturn(Base):
     """An agency's Information Gathering Tool as returned, or its "no involvement". Never
     overwritten: a correction is a new version."""

@@ -19,6 +19,8 @@ from typing import Any
 from workflow.forms import Field, FormSpec, Section
 
 NOT_STARTED, ON_TRACK, OFF_TRACK, COMPLETE = "not_started", "on_track", "off_track", "complete"
+CLOSED = "closed"  # formally closed by the chair, with a reason, without being completed
+FINISHED = (COMPLETE, CLOSED)
 STATUSES = (
     (NOT_STARTED, "Not started"),
     (ON_TRACK, "On track"),
@@ -52,7 +54,7 @@ class ActionView:
 
 
 def status_title(status: str) -> str:
-    return dict(STATUSES).get(status, status)
+    return {**dict(STATUSES), CLOSED: "Closed by the chair"}.get(status, status)
 
 
 def rag_title(rag: str) -> str:
@@ -64,7 +66,7 @@ def kind_title(kind: str) -> str:
 
 
 def is_overdue(status: str, due: date | None, today: date) -> bool:
-    return status != COMPLETE and due is not None and due < today
+    return status not in FINISHED and due is not None and due < today
 
 
 def _outcome_when_complete(values: Mapping[str, Any], already: Mapping[str, str]) -> dict[str, str]:

@@ -54,7 +54,7 @@ OUTCOMES: dict[DecisionKind, tuple[str, ...]] = {
     DecisionKind.REVIEW_REJECTION: ("rejected",),
     DecisionKind.PUBLICATION_DELAY: ("delay", "do_not_publish_full_report"),
     DecisionKind.DEADLINE_CHANGE: ("pause", "resume", "extend"),
-    DecisionKind.CLOSURE: ("close",),
+    DecisionKind.CLOSURE: ("close", "close_item"),  # the case, or one milestone or action
 }
 
 # Who makes the decisions that move no stage; for the others, see ``deciders``.

@@ -27,10 +27,17 @@ class PublicationDates:
 
 
 def dates(
-    timetable: Timetable, review_decision: date | None, planned: date | None
+    timetable: Timetable,
+    review_decision: date | None,
+    planned: date | None,
+    *,
+    extended_to: date | None = None,
 ) -> PublicationDates:
+    """``extended_to``: the latest date as a delay the chair approved set it."""
     months = timetable.get(PUBLICATION).offset
     latest = add_months(review_decision, months) if review_decision else None
+    if latest is not None and extended_to is not None:
+        latest = extended_to
     submit_by = None
     if planned is not None:
         submit_by = timetable.calendar().add_working_days(planned, timetable.get(SUBMISSION).offset)
@@ -44,8 +51,8 @@ def planned_problem(planned: date, found: PublicationDates, today: date) -> str 
     if found.latest_publication is not None and planned > found.latest_publication:
         return (
             f"{british(planned)} is after the latest publication date, "
-            f"{british(found.latest_publication)} (6 months after the decision to start the "
-            "review). A later date needs a delay approved by the chair."
+            f"{british(found.latest_publication)}. A later date needs a delay approved by the "
+            "chair: **delay BR-...**."
         )
     return None
 

@@ -186,7 +186,13 @@ def stage_label(stage: Stage, day_of: Callable[[str], int | None]) -> str:
 
 # Milestones (timetable keys) that a branch makes irrelevant: marked not applicable when the
 # case takes it, so they are never chased. Without a local review, nothing of one is due.
-LOCAL_REVIEW_MILESTONES = ("reviewer_commissioned", "final_report_sent", "publication")
+LOCAL_REVIEW_MILESTONES = (
+    "review_told",
+    "reviewer_commissioned",
+    "report_signed_off",
+    "final_report_sent",
+    "publication",
+)
 RAPID_REVIEW_MILESTONES = (
     "igts_sent",
     "igt_returns",

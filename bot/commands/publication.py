@@ -6,19 +6,35 @@ Secretary of State and Ofsted. Closing a case (the chair): ``close BR-... reason
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.commands import COMMANDS
-from bot.commands.common import BU, reference_of
+from bot.actions import ActionResult
+from bot.commands import ACTIONS, COMMANDS
+from bot.commands.common import BU, case_asked, press, reference_of, text_of
+from bot.forms import register_form
 from bot.turn import Turn
-from flows.closure import close_case
+from flows.actions import READERS
+from flows.closure import close_case, close_item
 from flows.forms import Refused
+from flows.lcspr import (
+    answer_delay,
+    not_in_full,
+    panel_told,
+    published,
+    review_card_for,
+    signed_off,
+)
+from flows.lcspr_record import NO_REVIEW, REVIEW_STAGES
 from flows.publication import dates_of, describe, plan_publication, report_sent
+from flows.queries import STAFF as STAFF_ROLES
 from storage import cases
+from storage.audit import append_audit
 from storage.db import transaction
 from storage.models import Case
-from workflow.forms import parse_date
+from workflow.forms import FormSpec, parse_date
+from workflow.lcspr import COMMISSIONING, COMMS_PLAN, DELAY
 from workflow.roles import Role
 
 
@@ -63,7 +79,7 @@ async def publication_command(turn: Turn) -> None:
 
     async def work(session: AsyncSession, case: Case) -> str:
         if on is None:
-            return f"{reference}: " + describe(dates_of(context, case))
+            return f"{reference}: " + describe(await dates_of(session, context, case))
         return await plan_publication(
             session, context, case, on=on, actor=turn.user_aad_id, now=turn.now
         )
@@ -95,29 +111,240 @@ async def report_sent_command(turn: Turn) -> None:
     await _in_case(turn, reference, work)
 
 
-@COMMANDS.command("close", usage="close BR-2026-0007 reason", who=frozenset({Role.CHAIR}))
+@COMMANDS.command(
+    "close",
+    usage="close BR-2026-0007 reason | close BR-2026-0007 milestone 13 reason | "
+    "close BR-2026-0007 action 2 reason",
+    who=frozenset({Role.CHAIR}),
+)
 async def close_command(turn: Turn) -> None:
-    """Close a case once every milestone and action is done, with the reason (the chair)."""
-    reference, _, reason = turn.args.partition(" ")
+    """Close a case once every milestone and action is done, with the reason; or formally
+    close one milestone or action that needn't be done (the chair)."""
+    reference, _, rest = turn.args.partition(" ")
     reference = reference_of(reference)
     if not reference:
         await turn.say(
             "Type **close**, the case reference and the reason, for example **close "
-            "BR-2026-0007 Every action is complete and the learning shared.**"
+            "BR-2026-0007 Every action is complete and the learning shared.** To close one "
+            "milestone or action that needn't be done: **close BR-2026-0007 milestone 13 "
+            "reason** or **close BR-2026-0007 action 2 reason**."
         )
         return
+    words = rest.split(maxsplit=2)
+    item = words[0].lower() if words else ""
     roles = await turn.roles()
     try:
         async with transaction(turn.services.sessions) as session:
-            message = await close_case(
-                session,
-                turn.services.cases,
-                reference=reference,
-                reason=reason,
-                actor=turn.user_aad_id,
-                roles=roles,
-                now=turn.now,
-            )
+            if item in ("milestone", "action") and len(words) > 1 and words[1].isdigit():
+                message = await close_item(
+                    session,
+                    turn.services.cases,
+                    reference=reference,
+                    item=item,
+                    number=int(words[1]),
+                    reason=words[2] if len(words) > 2 else "",
+                    actor=turn.user_aad_id,
+                    roles=roles,
+                    now=turn.now,
+                )
+            else:
+                message = await close_case(
+                    session,
+                    turn.services.cases,
+                    reference=reference,
+                    reason=rest,
+                    actor=turn.user_aad_id,
+                    roles=roles,
+                    now=turn.now,
+                )
     except Refused as refused:
         message = str(refused)
     await turn.say(message)
+
+
+# ----- the local review's record: commissioning, delays, sign-off, publication --------------
+
+register_form(ACTIONS, COMMISSIONING)
+register_form(ACTIONS, DELAY)
+register_form(ACTIONS, COMMS_PLAN)
+
+
+@COMMANDS.command("review", usage="review BR-2026-0007", who=STAFF_ROLES)
+async def review_command(turn: Turn) -> None:
+    """A local review's record: who was told, the reviewer, delays, sign-off, publication."""
+    reference = reference_of(turn.args)
+    if not reference:
+        await turn.say("Type **review** and the case reference: **review BR-2026-0007**.")
+        return
+    roles = await turn.roles()
+    words = turn.is_personal and bool(READERS & roles)
+    async with transaction(turn.services.sessions) as session:
+        case = await cases.get_case(session=session, reference=reference)
+        if case is None:
+            await turn.say(f"I can't find a case {reference}.")
+            return
+        card = await review_card_for(session, turn.services.cases, case, words=words)
+        if words:
+            await append_audit(
+                session=session,
+                now=turn.now,
+                actor_aad_id=turn.user_aad_id,
+                actor_role=next(iter(sorted(READERS & roles))),
+                action="review.viewed",
+                case_ref=reference,
+                details={},
+            )
+    await turn.send_card(card, summary=f"Local review: {reference}")
+
+
+async def _form(turn: Turn, spec: FormSpec, where: str) -> None:
+    reference = await case_asked(turn, spec.command, where)
+    if not reference:
+        return
+    async with turn.services.sessions() as session:
+        case = await cases.get_case(session=session, reference=reference)
+    if case is None:
+        await turn.say(f"I can't find a case {reference}.")
+        return
+    if case.stage not in REVIEW_STAGES:
+        await turn.say(NO_REVIEW.format(reference=reference))
+        return
+    card = await turn.services.wizards[spec.kind].start(turn.person(), case_id=case.id)
+    await turn.send_card(card, summary=f"{spec.title}: {reference}")
+
+
+@COMMANDS.command("commission", usage="commission BR-2026-0007", who=BU)
+async def commission_command(turn: Turn) -> None:
+    """Record a local review's commissioning: who was told, the reviewer, the methodology."""
+    await _form(turn, COMMISSIONING, "Commissioning is recorded")
+
+
+@COMMANDS.command("delay", usage="delay BR-2026-0007", who=BU)
+async def delay_command(turn: Turn) -> None:
+    """Ask the chair to approve a later publication date, with the reason."""
+    await _form(turn, DELAY, "Delays are asked for")
+
+
+@COMMANDS.command("comms", usage="comms BR-2026-0007", who=BU)
+async def comms_command(turn: Turn) -> None:
+    """Tick off the communication plan for publication."""
+    await _form(turn, COMMS_PLAN, "The communication plan is recorded")
+
+
+def _dated(turn: Turn, command: str, example: str) -> tuple[str, date | None, str]:
+    reference, when, rest = _parts(turn)
+    return reference, parse_date(when), rest
+
+
+@COMMANDS.command("signed off", usage="signed off BR-2026-0007 YYYY-MM-DD", who=BU)
+async def signed_off_command(turn: Turn) -> None:
+    """Record the Partnership Group's sign-off of the final report."""
+    reference, on, _ = _dated(turn, "signed off", "")
+    if not reference or on is None:
+        await turn.say(
+            "Type **signed off**, the case reference and the day the Partnership Group signed "
+            "the final report off: **signed off BR-2026-0007 2027-05-10**."
+        )
+        return
+    context = turn.services.cases
+
+    async def work(session: AsyncSession, case: Case) -> str:
+        assert on is not None
+        return await signed_off(session, context, case, on=on, actor=turn.user_aad_id, now=turn.now)
+
+    await _in_case(turn, reference, work)
+
+
+@COMMANDS.command("published", usage="published BR-2026-0007 YYYY-MM-DD https://...", who=BU)
+async def published_command(turn: Turn) -> None:
+    """Record the report's publication, with its date and link."""
+    reference, on, link = _dated(turn, "published", "")
+    if not reference or on is None:
+        await turn.say(
+            "Type **published**, the case reference, the day and the link: **published "
+            "BR-2026-0007 2027-05-21 https://bdscp.org.uk/reviews/...**."
+        )
+        return
+    context = turn.services.cases
+
+    async def work(session: AsyncSession, case: Case) -> str:
+        assert on is not None
+        return await published(
+            session, context, case, on=on, link=link.strip(), actor=turn.user_aad_id, now=turn.now
+        )
+
+    await _in_case(turn, reference, work)
+
+
+@COMMANDS.command("panel told", usage="panel told BR-2026-0007 YYYY-MM-DD", who=BU)
+async def panel_told_command(turn: Turn) -> None:
+    """Record the day the Panel and the Secretary of State were told why (a delay, or not
+    publishing in full)."""
+    reference, on, _ = _dated(turn, "panel told", "")
+    if not reference or on is None:
+        await turn.say(
+            "Type **panel told**, the case reference and the day the Panel and the Secretary "
+            "of State were told the reasons: **panel told BR-2026-0007 2027-03-02**."
+        )
+        return
+    context = turn.services.cases
+
+    async def work(session: AsyncSession, case: Case) -> str:
+        assert on is not None
+        return await panel_told(session, context, case, on=on, actor=turn.user_aad_id, now=turn.now)
+
+    await _in_case(turn, reference, work)
+
+
+@COMMANDS.command(
+    "not in full", usage="not in full BR-2026-0007 justification", who=frozenset({Role.CHAIR})
+)
+async def not_in_full_command(turn: Turn) -> None:
+    """Record the decision not to publish the full report, with its justification."""
+    reference, _, justification = turn.args.partition(" ")
+    reference = reference_of(reference)
+    if not reference:
+        await turn.say(
+            "Type **not in full**, the case reference and the justification: **not in full "
+            "BR-2026-0007 Publishing in full would identify the surviving children.**"
+        )
+        return
+    context = turn.services.cases
+    roles = await turn.roles()
+
+    async def work(session: AsyncSession, case: Case) -> str:
+        return await not_in_full(
+            session,
+            context,
+            case,
+            justification=justification,
+            actor=turn.user_aad_id,
+            roles=roles,
+            now=turn.now,
+        )
+
+    await _in_case(turn, reference, work)
+
+
+async def _answer_delay(turn: Turn, approve: bool) -> ActionResult:
+    request = str(turn.data.get("request", ""))
+    if not request.isdigit():
+        return ActionResult(message="That card doesn't name a delay.")
+    return await press(
+        turn,
+        answer_delay,
+        only_in_1_to_1="A delay is approved in a 1:1 chat with me.",
+        request=int(request),
+        approve=approve,
+        note=text_of(turn, "rationale"),
+    )
+
+
+@ACTIONS.verb("delay.approve")
+async def delay_approve(turn: Turn) -> ActionResult:
+    return await _answer_delay(turn, True)
+
+
+@ACTIONS.verb("delay.refuse")
+async def delay_refuse(turn: Turn) -> ActionResult:
+    return await _answer_delay(turn, False)

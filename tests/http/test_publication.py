@@ -38,6 +38,7 @@ async def with_local_review(app: Any, decided: date) -> None:
             timetable=services.timetable,
             now=services.clock(),
         )
+        case.stage = "lcspr"  # the Panel agreed to the local review
 
 
 async def said(bot: Bot, text: str) -> str:
@@ -70,6 +71,11 @@ async def test_planning_publication_and_a_late_report_needing_its_reason(
     assert "Only the BDSCP Business Unit can use **publication**" in refused
 
     clock.current = datetime(2027, 5, 14, 10, tzinfo=UTC)
+    early = await said(bu, f"report sent {REF} 2027-05-14")
+    assert "record the sign-off first" in early
+    assert "signed off BR-2026-0001's final report on 11 May 2027" in await said(
+        bu, f"signed off {REF} 2027-05-11"
+    )
     late = await said(bu, f"report sent {REF} 2027-05-14")
     assert "by 12 May 2027 for publication on 21 May 2027" in late and "record why" in late
     recorded = await said(bu, f"report sent {REF} 2027-05-14 The reviewer's final draft was late.")

@@ -37,7 +37,7 @@ def test_deadlines_json(tmp_path: Path) -> None:
     result = run("deadlines", "--from", "2027-03-24", "--json")
     data = json.loads(result.stdout)
     rows = {m["key"]: m for m in data["milestones"]}
-    assert len(rows) == 12
+    assert len(rows) == 14
     assert (rows["rapid_review_meeting"]["day"], rows["rapid_review_meeting"]["due"]) == (
         15,
         "2027-04-15",
