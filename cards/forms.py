@@ -542,18 +542,25 @@ def draft_gone_card(spec: FormSpec, reason: str) -> dict[str, Any]:
     )
 
 
-def refused_card(spec: FormSpec, reason: str) -> dict[str, Any]:
-    """A submit the server refused: why, and that nothing was lost."""
+def refused_card(spec: FormSpec, reason: str, draft_id: str = "") -> dict[str, Any]:
+    """A submit the server refused: why, that nothing was lost, and the way back to it."""
+    actions = (
+        [execute(f"Back to the {spec.noun}", verbs(spec).resume, {"draft_id": draft_id})]
+        if draft_id
+        else []
+    )
     return render(
         [
             *heading(f"This {spec.noun} wasn't submitted"),
             para(esc(reason)),
             para(
-                f"Your answers are kept: type **{spec.command}**"
+                f"Your answers are kept: go back to them to change them, or type "
+                f"**{spec.command}**"
                 + (" and the case reference" if spec.per_case else "")
-                + " to see them again.",
+                + " later.",
                 is_subtle=True,
             ),
         ],
+        actions,
         fallback_text=f"This {spec.noun} wasn't submitted",
     )

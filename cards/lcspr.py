@@ -100,7 +100,7 @@ def delay_card(
         verdict = "Approved" if answered.approved else "Refused"
         items.append(
             para(
-                f"**{verdict}** by {esc(answered.by)}, {day_and_time(answered.when)}",
+                f"**{verdict} by {esc(answered.by)}**, {day_and_time(answered.when)}",
                 spacing="Medium",
             )
         )

@@ -369,7 +369,7 @@ class FormWizard:
             return await self._submit_once(draft_id, person)
         except Refused as refused:
             log.info("submit refused", extra={"draft": draft_id})
-            return cards.refused_card(self.spec, str(refused))
+            return cards.refused_card(self.spec, str(refused), draft_id)
         except IntegrityError:
             # A second submit raced this one past the draft lock: what it made exists; show it.
             log.info("duplicate submit resolved", extra={"draft": draft_id})

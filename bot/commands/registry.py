@@ -120,8 +120,8 @@ class CommandRegistry:
         words = text.removeprefix("/").split()
         if not words:
             return None
-        # Two-word names ("new referral") win over one-word ones.
-        for size in (2, 1):
+        # Longer names ("not in full", "new referral") win over shorter ones.
+        for size in (3, 2, 1):
             if len(words) >= size:
                 key = " ".join(words[:size]).lower()
                 found = self._lookup.get(key)
