@@ -62,7 +62,9 @@ async def said(bot: Bot, text: str, **kwargs: Any) -> str:
     return json.dumps(reply)
 
 
-async def commission(bu: Bot, told: dict[str, str], reviewer: dict[str, str], method: dict[str, str]) -> dict[str, Any]:  # fmt: skip
+async def commission(
+    bu: Bot, told: dict[str, str], reviewer: dict[str, str], method: dict[str, str]
+) -> dict[str, Any]:
     (reply,) = await bu.say(f"commission {REF}")
     step = card_of(reply)
     assert "Local review: commissioning" in card_text(step)
