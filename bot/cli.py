@@ -25,6 +25,7 @@ from cards.common import day
 from flows.reminders import Ticked, tick
 from storage import db
 from storage.audit import verify_audit
+from storage.cases import fill_new_milestones
 from storage.crypto import new_key
 from workflow.nudges import load_rules
 from workflow.timetable import TimetableError, load_timetable, plan
@@ -95,8 +96,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "run":
             return _run(settings)
         if args.command == "db":
-            asyncio.run(_upgrade(settings))
-            print("Database is up to date.")
+            filled = asyncio.run(_upgrade(settings))
+            print(
+                "Database is up to date."
+                + (f" Due dates set for {filled} open cases' new milestones." if filled else "")
+            )
             return 0
         if args.command == "deadlines":
             return _deadlines(settings, args.awareness, as_json=args.json)
@@ -113,10 +117,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 1
 
 
-async def _upgrade(settings: Settings) -> None:
+async def _upgrade(settings: Settings) -> int:
+    """Migrations; then the due dates of milestones an open case has no date for yet (a
+    milestone the timetable gained since the case began): how many cases got some."""
     engine = db.create_engine(settings.database_url)
     try:
         await db.upgrade(engine)
+        return await fill_new_milestones(
+            db.create_sessionmaker(engine), load_timetable(settings.timetable_file)
+        )
     finally:
         await engine.dispose()
 

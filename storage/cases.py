@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import event, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
 from storage.audit import append_audit
@@ -320,6 +320,39 @@ async def recompute_milestones(*, session: AsyncSession, case: Case, timetable: 
         row.paused_since = state.paused_since
     await session.flush()
     await _refresh_next_due(session, case)
+
+
+async def fill_new_milestones(
+    sessions: async_sessionmaker[AsyncSession], timetable: Timetable
+) -> int:
+    """Due dates for the open cases' milestones that have none though their anchor is
+    recorded (a milestone the timetable gained after the case began), one case per
+    transaction; how many cases changed."""
+    async with sessions() as session:
+        ids = list(
+            await session.scalars(
+                select(Case.id)
+                .join(MilestoneRow, MilestoneRow.case_id == Case.id)
+                .where(
+                    Case.stage != Stage.CLOSED.value,
+                    MilestoneRow.base_due_date.is_(None),
+                    MilestoneRow.completed_at.is_(None),
+                    MilestoneRow.not_applicable_since.is_(None),
+                )
+                .distinct()
+            )
+        )
+    changed = 0
+    for case_id in ids:
+        async with sessions() as session, session.begin():
+            case = await session.get(Case, case_id, with_for_update=True)
+            if case is None:
+                continue
+            before = [r.due_date for r in await list_milestones(session=session, case=case)]
+            await recompute_milestones(session=session, case=case, timetable=timetable)
+            after = [r.due_date for r in await list_milestones(session=session, case=case)]
+            changed += before != after
+    return changed
 
 
 async def _refresh_next_due(session: AsyncSession, case: Case) -> None:

@@ -426,3 +426,30 @@ async def test_decisions_are_checked_where_they_are_stored(
                 await cases.record_decision(
                     session=session, master=master, case=case, draft=bad, decider_roles=roles
                 )
+
+
+async def test_a_milestone_the_timetable_gained_gets_its_due_date_on_upgrade(
+    sessions: async_sessionmaker[AsyncSession], master: Cipher
+) -> None:
+    """A case begun before the timetable had "the Panel, Ofsted and DfE told": migration 0019
+    adds the row without a date; ``db upgrade`` then dates it from the recorded anchor."""
+    reference = await create(sessions, master)
+    async with case_in(sessions, reference) as (session, case):
+        await cases.set_anchor(
+            session=session,
+            case=case,
+            anchor="review_decision",
+            on=date(2027, 1, 18),
+            timetable=TIMETABLE,
+            now=NOW,
+        )
+        row = await session.scalar(select(MilestoneRow).where(MilestoneRow.key == "review_told"))
+        assert row is not None
+        row.base_due_date = row.due_date = None  # as the migration leaves it
+    assert await cases.fill_new_milestones(sessions, TIMETABLE) == 1
+    async with case_in(sessions, reference, write=False) as (session, _):
+        due = await session.scalar(
+            select(MilestoneRow.due_date).where(MilestoneRow.key == "review_told")
+        )
+    assert due == date(2027, 1, 19)  # the next working day after the decision
+    assert await cases.fill_new_milestones(sessions, TIMETABLE) == 0  # nothing left to date
