@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from cards.common import attention, clip, day, esc, facts, heading, para, render
+from cards.common import attention, clip, day, esc, execute, facts, heading, para, render
 from workflow.actions import (
     CLOSED,
     COMPLETE,
@@ -39,8 +39,10 @@ def actions_card(
     today: date,
     with_text: bool,
     note: str = "",
+    start: int = 0,
 ) -> dict[str, Any]:
-    """A case's action plan. ``with_text``: each action's words and outcome too (1:1 only)."""
+    """A case's action plan, a page from ``start`` (0: the first). ``with_text``: each
+    action's words and outcome too (1:1 only)."""
     title = f"Action plan: {reference}"
     done = sum(1 for a in actions if a.status == COMPLETE)
     closed = sum(1 for a in actions if a.status == CLOSED)
@@ -58,7 +60,9 @@ def actions_card(
     if not actions:
         items.append(para("No actions yet. The Business Unit adds them with **action add**."))
     lines = WITH_TEXT_LINES if with_text else LIST_LINES
-    for action in actions[:lines]:
+    start = max(0, min(start, len(actions) - 1)) // lines * lines if actions else 0
+    shown = actions[start : start + lines]
+    for action in shown:
         owner = names.get(action.owner_aad_id, "someone")
         items.append(
             para(f"**Action {action.number}**: {kind_title(action.kind)}", spacing="Medium")
@@ -68,15 +72,39 @@ def actions_card(
         items.append(para(_line(action, owner, today), is_subtle=True, spacing="None"))
         if with_text and action.outcome:
             items.append(para(f"Outcome: {esc(clip(action.outcome, 200))}", spacing="None"))
-    if len(actions) > lines:
-        items.append(para(f"And {len(actions) - lines} more.", is_subtle=True))
+    buttons = []
+    if len(actions) > len(shown):
+        first, last = start + 1, start + len(shown)
+        items.append(
+            para(f"Actions {first} to {last} of {len(actions)}.", is_subtle=True, spacing="Medium")
+        )
+        if start > 0:
+            back = max(0, start - lines)
+            buttons.append(
+                execute(
+                    f"Show actions {back + 1} to {back + lines} of {reference}",
+                    "actions.page",
+                    {"case": reference, "start": back},
+                )
+            )
+        if start + lines < len(actions):
+            after = start + lines
+            buttons.append(
+                execute(
+                    f"Show actions {after + 1} to {min(after + lines, len(actions))} of "
+                    f"{reference}",
+                    "actions.page",
+                    {"case": reference, "start": after},
+                )
+            )
     items.append(
         para(
-            f"Type **action update {reference}** to change one (its owner or the Business Unit).",
+            f"Type **action update {reference} 2** to change action 2 (its owner or the "
+            "Business Unit).",
             is_subtle=True,
         )
     )
-    return render(items, fallback_text=title)
+    return render(items, buttons, fallback_text=title)
 
 
 def action_given_card(*, action: ActionView, by: str) -> dict[str, Any]:

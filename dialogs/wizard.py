@@ -92,13 +92,20 @@ class FormWizard:
 
     # ----- starting -----------------------------------------------------------------------
 
-    async def start(self, person: Person, *, case_id: int | None = None) -> dict[str, Any]:
-        """Offer the person's open draft of this form back, or begin a new one."""
+    async def start(
+        self,
+        person: Person,
+        *,
+        case_id: int | None = None,
+        known: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Offer the person's open draft of this form back, or begin a new one (with
+        ``known`` answers: what the command named, say, over any other prefill)."""
         existing = await self._open_draft(person, case_id)
         if existing is not None:
             return self._resume(existing)
         try:
-            return await self._new_draft(person, case_id)
+            return await self._new_draft(person, case_id, known or {})
         except IntegrityError:
             # Another start raced this one: one open draft per person, form and case.
             existing = await self._open_draft(person, case_id)
@@ -122,12 +129,15 @@ class FormWizard:
             section_key=draft.section,
         )
 
-    async def _new_draft(self, person: Person, case_id: int | None) -> dict[str, Any]:
+    async def _new_draft(
+        self, person: Person, case_id: int | None, given: Mapping[str, Any]
+    ) -> dict[str, Any]:
         now = self.deps.clock()
         known = await self.prefill(person, self.today(now))  # before the transaction: Teams
         async with transaction(self.deps.sessions) as session:
             if case_id is not None and self.case_prefill is not None:
                 known = {**known, **await self.case_prefill(session, person, case_id, now)}
+            known = {**known, **given}
             draft = await drafts.create_draft(
                 session=session,
                 cipher=self.deps.cipher,
@@ -186,7 +196,7 @@ class FormWizard:
             else:
                 return await self._step(session, draft, verb, data, now, late)
         # Discarded to start again: a fresh draft, in its own transaction.
-        return await self._new_draft(person, case_id)
+        return await self._new_draft(person, case_id, {})
 
     async def _load(self, session: AsyncSession, draft_id: str) -> drafts.Draft | None:
         """The draft, locked for this turn, its answers in the spec's current shape."""

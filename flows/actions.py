@@ -57,9 +57,11 @@ async def plan_card(
     roles: frozenset[str],
     personal: bool,
     now: datetime,
+    start: int = 0,
 ) -> dict[str, Any]:
-    """The case's action plan as ``viewer`` may see it: the words only in a 1:1 chat, to the
-    readers and to the plan's owners (viewing them is audited); elsewhere, the marks only."""
+    """The case's action plan (the page from ``start``) as ``viewer`` may see it: the words
+    only in a 1:1 chat, to the readers and to the plan's owners (viewing them is audited);
+    elsewhere, the marks only."""
     with_text = personal and (
         bool(READERS & roles) or await actions.owns_any(session=session, case=case, aad=viewer)
     )
@@ -83,6 +85,7 @@ async def plan_card(
         names=names,
         today=now.astimezone(context.timezone).date(),
         with_text=with_text,
+        start=start,
     )
 
 

@@ -81,7 +81,8 @@ async def case_asked(
     if not turn.is_personal:
         await turn.say(f"{where} in a 1:1 chat with me, never here.")
         return ""
-    reference = reference_of(turn.args)
+    words = turn.args.split()
+    reference = reference_of(words[0]) if words else ""
     if not reference:
         await turn.say(
             f"Type **{command}** and the case reference, for example **{command} BR-2026-0007**."

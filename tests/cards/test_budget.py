@@ -259,7 +259,16 @@ def test_an_action_plan_of_many_long_actions_fits() -> None:
         with_text=True,
     )  # fmt: skip
     within_budget(card, "action plan")
-    assert "And 51 more." in card_text(card)
+    assert "Actions 1 to 8 of 59." in card_text(card)
+    assert "Show actions 9 to 16 of BR-2026-0001" in card_text(card)
+    last = actions_card(
+        reference="BR-2026-0001", actions=plan, names=names, today=date(2026, 12, 2),
+        with_text=True, start=56,
+    )  # fmt: skip
+    within_budget(last, "the action plan's last page")
+    assert "Actions 57 to 59 of 59." in card_text(last)
+    assert "Show actions 49 to 56 of BR-2026-0001" in card_text(last)
+    assert card_text(last).count("Show actions") == 1  # back only: nothing after it
     within_budget(
         overdue_actions_card(title="Overdue", actions=plan, names=names, today=date(2026, 12, 2)),
         "overdue actions",

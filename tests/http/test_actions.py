@@ -195,3 +195,66 @@ async def test_a_case_closes_only_when_everything_is_done_with_the_chairs_reason
     await flush(app)
     case_card = [s for s in connector.to(CHANNEL) if f"Case {REF}" in json.dumps(s.activity)]
     assert "Closed" in json.dumps(case_card[-1].activity)
+
+
+async def test_action_update_with_its_number_opens_with_the_action_as_it_stands(
+    tmp_path: Path, serve: Any, connector: FakeConnector, clock: FixedClock
+) -> None:
+    app = await app_for(tmp_path, serve, clock)
+    await referred(app, connector)
+    await added(app, connector)
+    police = Bot(CLIENTS[id(app)], connector.url, user=POLICE)
+    (reply,) = await police.say(f"action update {REF} 9")
+    assert f"{REF} has no action 9 of yours" in json.dumps(reply)
+    (reply,) = await police.say(f"action update {REF} 1")
+    step = card_of(reply)
+    values = {
+        node["id"]: node.get("value")
+        for node in _inputs(step)
+        if node.get("id") in ("number", "status", "rag", "due")
+    }
+    assert values == {"number": "1", "status": "not_started", "rag": "amber", "due": "2026-12-11"}
+    health = Bot(CLIENTS[id(app)], connector.url, user=HEALTH)
+    (reply,) = await health.say(f"action update {REF} 1")
+    assert "Only an action's owner, or the BDSCP Business Unit" in json.dumps(reply)
+
+
+def _inputs(node: Any) -> list[dict[str, Any]]:
+    if isinstance(node, dict):
+        found = [node] if str(node.get("type", "")).startswith("Input.") else []
+        return found + [i for v in node.values() for i in _inputs(v)]
+    if isinstance(node, list):
+        return [i for v in node for i in _inputs(v)]
+    return []
+
+
+async def test_a_long_plan_is_read_a_page_at_a_time_by_those_who_may(
+    tmp_path: Path, serve: Any, connector: FakeConnector, clock: FixedClock
+) -> None:
+    from datetime import date
+
+    from storage import actions, cases
+    from storage.db import transaction
+
+    app = await app_for(tmp_path, serve, clock)
+    _, practitioner = await referred(app, connector)
+    services = app[SERVICES]
+    async with transaction(services.sessions) as session:
+        case = await cases.get_case(session=session, reference=REF)
+        assert case is not None
+        for n in range(1, 10):
+            await actions.add_action(
+                session=session, master=services.cipher, case=case, kind="action",
+                text=f"Step {n} of the learning.", owner_aad_id=POLICE["aadObjectId"],
+                agency="West Yorkshire Police", due=date(2027, 1, n), rag="green",
+                by=BUSINESS_UNIT["aadObjectId"], now=services.clock(),
+            )  # fmt: skip
+    bu = Bot(CLIENTS[id(app)], connector.url, user=BUSINESS_UNIT)
+    (reply,) = await bu.say(f"actions {REF}")
+    first = card_of(reply)
+    assert "Actions 1 to 8 of 9." in card_text(first) and "Step 9 of" not in card_text(first)
+    second = await bu.press(first, f"Show actions 9 to 9 of {REF}")
+    assert "Step 9 of the learning." in card_text(second)
+    assert "Step 1 of" not in card_text(second)
+    refused = await practitioner.press(first, f"Show actions 9 to 9 of {REF}")
+    assert "I can't find a case" in json.dumps(refused) and "Step 9" not in json.dumps(refused)
