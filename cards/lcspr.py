@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from adaptive_cards import card as ac
 from adaptive_cards import types as act
 
 from cards.common import (
@@ -23,7 +24,6 @@ from cards.common import (
     para,
     render,
 )
-from cards.decisions import rationale_input
 
 
 def review_card(
@@ -43,7 +43,7 @@ def review_card(
         items.append(para(f"{reference} has no local review."))
     for title, text in said:
         items.append(para(f"**{esc(title)}**", spacing="Medium"))
-        items.append(para(esc(clip(text, 1500))))
+        items.append(para(esc(clip(text, 1000))))
     items.append(
         para(
             f"Record the steps with **commission {reference}**, **delay {reference}**, "
@@ -89,7 +89,7 @@ def delay_card(
             [
                 ("What holds it up", esc(cause)),
                 ("Latest publication now", day(was) if was else "Not set"),
-                ("Asked for", day(new_date)),
+                ("New latest date asked for", day(new_date)),
             ]
         ),
         para("**The reason**", spacing="Medium"),
@@ -117,7 +117,20 @@ def delay_card(
                 spacing="Medium",
             )
         )
-        items += rationale_input(label="Your note (required to refuse it)", required=False)
+        items += [
+            ac.InputText(
+                id="rationale",
+                label="Your note (needed to refuse it)",
+                is_multiline=True,
+                max_length=4000,
+            ),
+            para(
+                "Kept with the decision and sent to the Business Unit. Don't name the child or "
+                "family.",
+                is_subtle=True,
+                size=act.FontSize.SMALL,
+            ),
+        ]
         data = {"case": reference, "request": request}
         actions = [
             execute(

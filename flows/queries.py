@@ -242,10 +242,13 @@ async def _changes(
     cipher = cases.case_cipher(context.cipher, case)
     found = []
     for a in adjustments:
-        verb = {"pause": "Paused", "resume": "Resumed", "extend": "Extended"}.get(a.kind, a.kind)
-        text = f"{titles[a.milestone_id]}: {verb.lower()} from {british(a.effective_on)}"
-        if a.new_due_date is not None:
-            text += f", to {british(a.new_due_date)}"
+        when = british(a.effective_on)
+        if a.kind == "extend" and a.new_due_date is not None:
+            text = f"{titles[a.milestone_id]}: extended to {british(a.new_due_date)} on {when}"
+        elif a.kind == "pause":
+            text = f"{titles[a.milestone_id]}: paused from {when}"
+        else:
+            text = f"{titles[a.milestone_id]}: {a.kind.replace('_', ' ')}d on {when}"
         text += f"; approved by {await _name(session, a.approved_by)}"
         if reasons:
             try:

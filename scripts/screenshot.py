@@ -12,18 +12,21 @@ import asyncio
 import shutil
 import sys
 import tempfile
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from playwright.async_api import Page, async_playwright
 
 from tests.e2e.harness import LocalTeams
-from tests.e2e.test_decisions_e2e import card_in, give_view, invite, prompt
+from tests.e2e.test_decisions_e2e import card_in, give_view, invite, local_review, prompt
 from tests.e2e.test_igt_e2e import at_rapid_review, typed
 from tests.e2e.test_referral_e2e import press
 from tests.e2e.test_reminders_e2e import due_dates, morning
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
+LONDON = ZoneInfo("Europe/London")
 
 
 async def click(page: Page, name: str) -> None:
@@ -260,5 +263,72 @@ async def main(out: Path) -> None:
         shutil.rmtree(work, ignore_errors=True)
 
 
+async def local_review_shots(out: Path) -> None:
+    """The local review's cards, in a second run where Priya (whose view the page shows)
+    also holds the chair's and the Business Unit's roles: the commissioning form, the delay
+    for the chair to approve, the review's record, and the channel's status."""
+    work = Path(tempfile.mkdtemp(prefix="crb-shot-"))
+    roles = (ROOT / "config" / "local-roles.toml").read_text()
+    roles = roles.replace(
+        'roles = ["practitioner"]', 'roles = ["practitioner", "chair", "business_unit"]', 1
+    )
+    (work / "roles.toml").write_text(roles)
+    teams = LocalTeams(work, extra_env={"LOCAL_ROLES_FILE": str(work / "roles.toml")})
+    await teams.start()
+    priya = "practitioner"
+    try:
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(
+                executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+            )
+            page = await browser.new_page(viewport={"width": 1400, "height": 2400})
+            await page.goto(teams.base)
+            await page.locator("[data-lexical-editor='true']").last.wait_for(timeout=30000)
+            ref = await local_review(teams)
+            await typed(teams, priya, f"commission {ref}", "Local review: commissioning")
+            await page.get_by_text("Personal Chat", exact=False).first.click()
+            await wait_text(page, "Local review: commissioning")
+            await page.get_by_text("Told by").last.scroll_into_view_if_needed()
+            await page.screenshot(path=str(out / "lcspr-commissioning.png"), full_page=True)
+            step = await typed(teams, priya, f"delay {ref}", "Publication delay: The delay")
+            summary = await press(
+                teams,
+                step,
+                "Next",
+                persona=priya,
+                cause="inquest",
+                reason="HM Coroner has opened an inquest; the hearing is listed for the summer.",
+                new_date=(datetime.now(LONDON).date() + timedelta(days=270)).isoformat(),
+            )
+            await press(teams, summary, "Ask the chair to approve the delay", persona=priya)
+            await wait_text(page, f"Approve the delay to {ref}'s publication")
+            await page.get_by_text(f"Publication delay: {ref}").last.scroll_into_view_if_needed()
+            await page.screenshot(path=str(out / "lcspr-delay-for-chair.png"), full_page=True)
+            await click(page, f"Approve the delay to {ref}'s publication")
+            await wait_text(page, "Approved by")
+            await teams.send(f"review {ref}", persona=priya)
+            await wait_text(page, f"Local review: {ref}")
+            await page.get_by_text(f"Local review: {ref}").last.scroll_into_view_if_needed()
+            await page.screenshot(path=str(out / "lcspr-review-record.png"), full_page=True)
+            await teams.send(f"status {ref}", persona="police", where="channel")
+            await page.get_by_text("Case Review", exact=True).first.click()
+            await wait_text(page, f"Status: {ref}")
+            await page.get_by_text(f"Status: {ref}").last.scroll_into_view_if_needed()
+            await page.screenshot(path=str(out / "channel-status-local-review.png"), full_page=True)
+            await browser.close()
+    finally:
+        await teams.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+async def everything(out: Path) -> None:
+    await main(out)
+    await local_review_shots(out)
+
+
 if __name__ == "__main__":
-    asyncio.run(main(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "screenshots"))
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "screenshots"
+    if len(sys.argv) > 2 and sys.argv[2] == "local-review":
+        asyncio.run(local_review_shots(target))
+    else:
+        asyncio.run(everything(target))

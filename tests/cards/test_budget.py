@@ -18,6 +18,7 @@ from workflow.actions import ACTION_ADD, ACTION_UPDATE
 from workflow.addinfo import ADD_INFO
 from workflow.forms import FormSpec, Section
 from workflow.igt import IGT
+from workflow.lcspr import COMMISSIONING, COMMS_PLAN, DELAY
 from workflow.referral import REFERRAL, REFERRAL_FOR
 from workflow.review import REVIEW
 from workflow.scoping import SCOPING
@@ -61,7 +62,19 @@ def within_budget(card: dict[str, Any], what: str) -> None:
 
 @pytest.mark.parametrize(
     "spec",
-    [REFERRAL, REFERRAL_FOR, ADD_INFO, SCOPING, REVIEW, IGT, ACTION_ADD, ACTION_UPDATE],
+    [
+        REFERRAL,
+        REFERRAL_FOR,
+        ADD_INFO,
+        SCOPING,
+        REVIEW,
+        IGT,
+        ACTION_ADD,
+        ACTION_UPDATE,
+        COMMISSIONING,
+        DELAY,
+        COMMS_PLAN,
+    ],
     ids=lambda s: s.kind,
 )
 def test_every_step_and_the_summary_fit_when_everything_is_at_its_limit(spec: FormSpec) -> None:
@@ -272,4 +285,35 @@ def test_an_action_plan_of_many_long_actions_fits() -> None:
     within_budget(
         overdue_actions_card(title="Overdue", actions=plan, names=names, today=date(2026, 12, 2)),
         "overdue actions",
+    )
+
+
+def test_the_local_reviews_cards_fit_at_their_limits() -> None:
+    from datetime import datetime
+
+    from cards.lcspr import DelayAnswer, delay_card, review_card
+    from workflow.lcspr import COMMISSIONING
+
+    when = datetime(2027, 3, 1, 10)
+    long = WORST * 2000
+    card = delay_card(
+        reference="BR-2026-0001", request=1, cause="Other proceedings or reasons", reason=long,
+        new_date=date(2027, 9, 30), was=date(2027, 5, 25), asked_by=WORST * 200, asked_at=when,
+        answered=DelayAnswer(True, WORST * 200, when, WORST * 4000), for_chair=False,
+    )  # fmt: skip
+    within_budget(card, "a publication delay, answered")
+    lines = [(f"Line {n}", WORST * 60) for n in range(13)]  # dates, marks, counts
+    lines += [  # the reviewer and organisation, who told them, the publication's link
+        ("Reviewer", WORST * 401),
+        ("Panel, Ofsted and DfE told", WORST * 280),
+        ("Published", WORST * 512),
+    ]
+    said = [
+        (f.label_for_reader, long)
+        for f in COMMISSIONING.section("method").fields
+        if f.kind == "multiline"
+    ]
+    within_budget(
+        review_card(reference="BR-2026-0001", lines=lines, said=said, note=WORST * 500),
+        "the local review's record",
     )

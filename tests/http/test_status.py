@@ -124,7 +124,7 @@ async def test_a_paused_deadline_shows_with_its_reason_and_new_date(
     (card,) = await ask(chair, f"status {REF}")
     text = card_text(card)
     assert "Pauses and extensions" in text
-    assert "paused from 26 Nov 2026" in text and "resumed from 3 Dec 2026" in text
+    assert "paused from 26 Nov 2026" in text and "resumed on 3 Dec 2026" in text
     assert "Reason: Criminal proceedings: the police asked for a pause." in text
     assert "Rapid review meeting: decision on a local review (Day 15): now due 23 Dec 2026" in text
     (channel,) = await ask(chair, f"status {REF}", channel=True)
