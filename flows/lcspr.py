@@ -61,11 +61,18 @@ def _at_review(case: Case, stages: tuple[Stage, ...] = REVIEW_STAGES) -> None:
         raise Refused(NO_REVIEW.format(reference=case.reference))
 
 
-async def _business_unit(session: AsyncSession, aad: str, what: str) -> frozenset[str]:
-    roles = await people.get_roles(session=session, aad_object_id=aad)
+async def _opening(session: AsyncSession, submission: Submission, what: str) -> tuple[Case, str]:
+    """Every local review form's first checks, on the server: the case (locked), its stage,
+    and that the person submitting is the Business Unit (``what`` it does: for the refusal).
+    The case and the submitter's id."""
+    case = await _review_case(session, submission.case_id)
+    by = submission.person.aad_object_id
+    roles = await people.get_roles(session=session, aad_object_id=by)
     if Role.BUSINESS_UNIT not in roles:
         raise Refused(f"Only the BDSCP Business Unit {what}.")
-    return roles
+    await cases.lock_case(session=session, reference=case.reference)
+    _at_review(case)
+    return case, by
 
 
 async def _audit(
@@ -153,12 +160,7 @@ class CommissioningFlow:
     role: str = Role.BUSINESS_UNIT
 
     async def submit(self, session: AsyncSession, submission: Submission) -> int | None:
-        case = await _review_case(session, submission.case_id)
-        by = submission.person.aad_object_id
-        await _business_unit(session, by, "records a local review's commissioning")
-        locked = await cases.lock_case(session=session, reference=case.reference)
-        assert locked is not None
-        _at_review(case)
+        case, by = await _opening(session, submission, "records a local review's commissioning")
         assert case.review_decision_date is not None
         state = await review_state(session, self.context, case, words=True)
         form = submission.form
@@ -255,11 +257,7 @@ class DelayFlow:
     role: str = Role.BUSINESS_UNIT
 
     async def submit(self, session: AsyncSession, submission: Submission) -> int | None:
-        case = await _review_case(session, submission.case_id)
-        by = submission.person.aad_object_id
-        await _business_unit(session, by, "asks for a publication delay")
-        await cases.lock_case(session=session, reference=case.reference)
-        _at_review(case)
+        case, by = await _opening(session, submission, "asks for a publication delay")
         state = await review_state(session, self.context, case)
         if state.pending_delay is not None:
             raise Refused(
@@ -717,10 +715,7 @@ class CommsFlow:
     role: str = Role.BUSINESS_UNIT
 
     async def submit(self, session: AsyncSession, submission: Submission) -> int | None:
-        case = await _review_case(session, submission.case_id)
-        by = submission.person.aad_object_id
-        await _business_unit(session, by, "records the communication plan")
-        _at_review(case)
+        case, by = await _opening(session, submission, "records the communication plan")
         plan = submission.form["plan"]
         done = [key for key, _ in lcspr.COMMS_ITEMS if key in list(plan.get("done") or [])]
         await reviews.add_record(

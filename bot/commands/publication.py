@@ -53,6 +53,25 @@ async def _in_case(
     await turn.say(message)
 
 
+DatedStep = Callable[[AsyncSession, Case, date, str], Awaitable[str]]
+
+
+async def _dated(turn: Turn, how: str, step: DatedStep) -> None:
+    """A command of a reference, a date and maybe more words: ``step`` run on the locked case
+    with the date and the rest; ``how`` said when the reference or the date is missing."""
+    reference, when, rest = _parts(turn)
+    on = parse_date(when)
+    if not reference or on is None:
+        await turn.say(how)
+        return
+    day: date = on
+
+    async def work(session: AsyncSession, case: Case) -> str:
+        return await step(session, case, day, rest)
+
+    await _in_case(turn, reference, work)
+
+
 def _parts(turn: Turn) -> tuple[str, str, str]:
     words = turn.args.split(maxsplit=2)
     reference = reference_of(words[0]) if words else ""
@@ -92,23 +111,15 @@ async def publication_command(turn: Turn) -> None:
 )
 async def report_sent_command(turn: Turn) -> None:
     """Record the final report going to the Panel, the Secretary of State and Ofsted."""
-    reference, when, reason = _parts(turn)
-    on = parse_date(when)
-    if not reference or on is None:
-        await turn.say(
-            "Type **report sent**, the case reference and the date it went, and why if it went "
-            "late: **report sent BR-2026-0007 2027-05-18**."
-        )
-        return
     context = turn.services.cases
-
-    async def work(session: AsyncSession, case: Case) -> str:
-        assert on is not None
-        return await report_sent(
+    await _dated(
+        turn,
+        "Type **report sent**, the case reference and the date it went, and why if it went "
+        "late: **report sent BR-2026-0007 2027-05-18**.",
+        lambda session, case, on, reason: report_sent(
             session, context, case, on=on, reason=reason, actor=turn.user_aad_id, now=turn.now
-        )
-
-    await _in_case(turn, reference, work)
+        ),
+    )
 
 
 @COMMANDS.command(
@@ -231,69 +242,47 @@ async def comms_command(turn: Turn) -> None:
     await _form(turn, COMMS_PLAN, "The communication plan is recorded")
 
 
-def _dated(turn: Turn, command: str, example: str) -> tuple[str, date | None, str]:
-    reference, when, rest = _parts(turn)
-    return reference, parse_date(when), rest
-
-
 @COMMANDS.command("signed off", usage="signed off BR-2026-0007 YYYY-MM-DD", who=BU)
 async def signed_off_command(turn: Turn) -> None:
     """Record the Partnership Group's sign-off of the final report."""
-    reference, on, _ = _dated(turn, "signed off", "")
-    if not reference or on is None:
-        await turn.say(
-            "Type **signed off**, the case reference and the day the Partnership Group signed "
-            "the final report off: **signed off BR-2026-0007 2027-05-10**."
-        )
-        return
     context = turn.services.cases
-
-    async def work(session: AsyncSession, case: Case) -> str:
-        assert on is not None
-        return await signed_off(session, context, case, on=on, actor=turn.user_aad_id, now=turn.now)
-
-    await _in_case(turn, reference, work)
+    await _dated(
+        turn,
+        "Type **signed off**, the case reference and the day the Partnership Group signed the "
+        "final report off: **signed off BR-2026-0007 2027-05-10**.",
+        lambda session, case, on, _: signed_off(
+            session, context, case, on=on, actor=turn.user_aad_id, now=turn.now
+        ),
+    )
 
 
 @COMMANDS.command("published", usage="published BR-2026-0007 YYYY-MM-DD https://...", who=BU)
 async def published_command(turn: Turn) -> None:
     """Record the report's publication, with its date and link."""
-    reference, on, link = _dated(turn, "published", "")
-    if not reference or on is None:
-        await turn.say(
-            "Type **published**, the case reference, the day and the link: **published "
-            "BR-2026-0007 2027-05-21 https://bdscp.org.uk/reviews/...**."
-        )
-        return
     context = turn.services.cases
-
-    async def work(session: AsyncSession, case: Case) -> str:
-        assert on is not None
-        return await published(
+    await _dated(
+        turn,
+        "Type **published**, the case reference, the day and the link: **published "
+        "BR-2026-0007 2027-05-21 https://bdscp.org.uk/reviews/...**.",
+        lambda session, case, on, link: published(
             session, context, case, on=on, link=link.strip(), actor=turn.user_aad_id, now=turn.now
-        )
-
-    await _in_case(turn, reference, work)
+        ),
+    )
 
 
 @COMMANDS.command("panel told", usage="panel told BR-2026-0007 YYYY-MM-DD", who=BU)
 async def panel_told_command(turn: Turn) -> None:
     """Record the day the Panel and the Secretary of State were told why (a delay, or not
     publishing in full)."""
-    reference, on, _ = _dated(turn, "panel told", "")
-    if not reference or on is None:
-        await turn.say(
-            "Type **panel told**, the case reference and the day the Panel and the Secretary "
-            "of State were told the reasons: **panel told BR-2026-0007 2027-03-02**."
-        )
-        return
     context = turn.services.cases
-
-    async def work(session: AsyncSession, case: Case) -> str:
-        assert on is not None
-        return await panel_told(session, context, case, on=on, actor=turn.user_aad_id, now=turn.now)
-
-    await _in_case(turn, reference, work)
+    await _dated(
+        turn,
+        "Type **panel told**, the case reference and the day the Panel and the Secretary of "
+        "State were told the reasons: **panel told BR-2026-0007 2027-03-02**.",
+        lambda session, case, on, _: panel_told(
+            session, context, case, on=on, actor=turn.user_aad_id, now=turn.now
+        ),
+    )
 
 
 @COMMANDS.command(
