@@ -35,6 +35,7 @@ from flows.lcspr_record import (
 from storage import cases, outbox, people, reviews
 from storage.audit import append_audit
 from storage.models import Case
+from storage.reviews import latest
 from workflow import lcspr
 from workflow.adjustments import Adjustment, AdjustmentKind, InvalidAdjustment
 from workflow.calendar import british
@@ -171,54 +172,37 @@ class CommissioningFlow:
             if problem:
                 raise Refused(problem)
         now = submission.now
-        saved = []
         told = {k: str(v) for k, v in form["told"].items() if not k.startswith("_")}
-        if told != (state.told.facts if state.told else {k: "" for k in told}):
-            await reviews.add_record(
-                session=session,
-                master=self.context.cipher,
-                case=case,
-                kind=lcspr.TOLD,
-                facts=told,
-                by=by,
-                now=now,
-            )
-            saved.append("who was told of the review")
         reviewer = {k: str(v) for k, v in form["reviewer"].items()}
-        if reviewer != (state.reviewer.facts if state.reviewer else {k: "" for k in reviewer}):
-            await reviews.add_record(
-                session=session,
-                master=self.context.cipher,
-                case=case,
-                kind=lcspr.REVIEWER,
-                facts=reviewer,
-                by=by,
-                now=now,
-            )
-            saved.append("the reviewer")
         method = form["method"]
-        facts = {"agreed_on": str(method.get("agreed_on", ""))}
         words = {k: str(method.get(k, "")) for k in ("methodology", "practitioners", "family")}
-        was = (
-            (state.method.facts, state.method.words)
-            if state.method
-            else (
-                {"agreed_on": ""},
-                {k: "" for k in words},
-            )
+        parts: tuple[tuple[str, str, dict[str, str], dict[str, str]], ...] = (
+            (lcspr.TOLD, "who was told of the review", told, {}),
+            (lcspr.REVIEWER, "the reviewer", reviewer, {}),
+            (
+                lcspr.METHOD,
+                "the methodology and involvement",
+                {"agreed_on": str(method.get("agreed_on", ""))},
+                words,
+            ),
         )
-        if (facts, words) != was:
+        saved = []
+        for kind, what, facts, said in parts:
+            was = latest(state.records, kind)
+            blank = ({k: "" for k in facts}, {k: "" for k in said})
+            if (facts, said) == ((was.facts, was.words) if was else blank):
+                continue  # unchanged: no new record
             await reviews.add_record(
                 session=session,
                 master=self.context.cipher,
                 case=case,
-                kind=lcspr.METHOD,
+                kind=kind,
                 facts=facts,
-                words=words,
+                words=said,
                 by=by,
                 now=now,
             )
-            saved.append("the methodology and involvement")
+            saved.append(what)
         if not saved:
             raise Refused("Nothing has changed since it was last recorded.")
         done = []
