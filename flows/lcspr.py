@@ -24,8 +24,8 @@ from flows.decisions import Answer, refuse
 from flows.forms import Refused, Submission
 from flows.lcspr_record import (
     NO_REVIEW,
-    REVIEW_STAGES,
     day_of,
+    has_local_review,
     name_of,
     publication_dates,
     review_lines,
@@ -57,8 +57,8 @@ async def _review_case(session: AsyncSession, case_id: int | None) -> Case:
     return case
 
 
-def _at_review(case: Case, stages: tuple[Stage, ...] = REVIEW_STAGES) -> None:
-    if Stage(case.stage) not in stages:
+async def _at_review(session: AsyncSession, case: Case) -> None:
+    if not await has_local_review(session, case):
         raise Refused(NO_REVIEW.format(reference=case.reference))
 
 
@@ -72,7 +72,7 @@ async def _opening(session: AsyncSession, submission: Submission, what: str) -> 
     if Role.BUSINESS_UNIT not in roles:
         raise Refused(f"Only the BDSCP Business Unit {what}.")
     await cases.lock_case(session=session, reference=case.reference)
-    _at_review(case)
+    await _at_review(session, case)
     return case, by
 
 
@@ -380,7 +380,7 @@ async def answer_delay(
         message = "Only the Case Review Sub-group chair can approve a publication delay."
         await refuse(session, case, actor, DecisionKind.PUBLICATION_DELAY.value, message, now)
         return Answer(None, False, message)
-    if Stage(case.stage) not in REVIEW_STAGES:
+    if not await has_local_review(session, case):
         return Answer(await card(NO_REVIEW.format(reference=reference)), False)
     new_date = day_of(asked.facts["new_date"])
     reason = str(asked.words.get("reason", ""))
@@ -485,7 +485,7 @@ async def not_in_full(
     """The chair's decision not to publish the full report, with its justification."""
     if Role.CHAIR not in roles:
         raise Refused("Only the Case Review Sub-group chair decides not to publish in full.")
-    _at_review(case)
+    await _at_review(session, case)
     if not justification.strip():
         raise Refused(
             "Give the justification: it is kept with the case and set out for the Panel and "

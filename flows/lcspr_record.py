@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import cases, people, reviews
-from storage.models import Case
+from storage.models import Case, MilestoneRow
 from storage.reviews import RecordView, latest
 from workflow import lcspr
 from workflow.calendar import british
@@ -28,6 +29,26 @@ if TYPE_CHECKING:
 NO_REVIEW = "{reference} has no local review, so there is nothing of one to record."
 # The stages a local review's steps are recorded at, before and after its sign-off.
 REVIEW_STAGES = (Stage.LCSPR, Stage.PUBLICATION)
+# Before the Panel answers, a local review decided at Day 15 is already under way: the Panel,
+# Ofsted and DfE are told at once, the reviewer commissioned, the six months running.
+DECIDED_STAGES = (Stage.REPORTING, Stage.AWAITING_PANEL)
+
+
+async def has_local_review(session: AsyncSession, case: Case) -> bool:
+    """Whether a local review of the case is under way: at its own stages, or decided at Day
+    15 and not yet answered by the Panel (its milestones still applicable)."""
+    if case.review_decision_date is None:
+        return False
+    if Stage(case.stage) in REVIEW_STAGES:
+        return True
+    if Stage(case.stage) not in DECIDED_STAGES:
+        return False
+    row = await session.scalar(
+        select(MilestoneRow).where(
+            MilestoneRow.case_id == case.id, MilestoneRow.key == "reviewer_commissioned"
+        )
+    )
+    return row is not None and row.not_applicable_since is None
 
 
 @dataclass(frozen=True)
@@ -131,7 +152,7 @@ async def review_lines(
     if case.review_decision_date is None:
         return []
     state = state or await review_state(session, context, case)
-    if case.stage not in REVIEW_STAGES and not state.records:
+    if not (state.records or await has_local_review(session, case)):
         return []  # no local review: another kind of review, or none
     found = publication_dates(context, case, state)
     lines = [("Local review decided", british(case.review_decision_date))]

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.cases import CaseContext, refresh_case_card
 from flows.forms import Refused
-from flows.lcspr_record import publication_dates, review_state
+from flows.lcspr_record import has_local_review, publication_dates, review_state
 from storage import cases
 from storage.audit import append_audit
 from storage.models import Case
@@ -56,7 +56,7 @@ async def plan_publication(
     actor: str,
     now: datetime,
 ) -> str:
-    if case.review_decision_date is None:
+    if not await has_local_review(session, case):
         raise Refused(NO_REVIEW.format(reference=case.reference))
     today = now.astimezone(context.timezone).date()
     problem = planned_problem(on, await dates_of(session, context, case), today)
@@ -94,7 +94,7 @@ async def report_sent(
     now: datetime,
 ) -> str:
     """The final report sent to the Panel, the Secretary of State and Ofsted on ``on``."""
-    if case.review_decision_date is None:
+    if not await has_local_review(session, case):
         raise Refused(NO_REVIEW.format(reference=case.reference))
     today = now.astimezone(context.timezone).date()
     if on > today:

@@ -26,7 +26,7 @@ from flows.lcspr import (
     review_card_for,
     signed_off,
 )
-from flows.lcspr_record import NO_REVIEW, REVIEW_STAGES
+from flows.lcspr_record import NO_REVIEW, has_local_review
 from flows.publication import dates_of, describe, plan_publication, report_sent
 from flows.queries import STAFF as STAFF_ROLES
 from storage import cases
@@ -98,6 +98,8 @@ async def publication_command(turn: Turn) -> None:
 
     async def work(session: AsyncSession, case: Case) -> str:
         if on is None:
+            if not await has_local_review(session, case):
+                return NO_REVIEW.format(reference=reference)
             return f"{reference}: " + describe(await dates_of(session, context, case))
         return await plan_publication(
             session, context, case, on=on, actor=turn.user_aad_id, now=turn.now
@@ -214,10 +216,11 @@ async def _form(turn: Turn, spec: FormSpec, where: str) -> None:
         return
     async with turn.services.sessions() as session:
         case = await cases.get_case(session=session, reference=reference)
+        under_way = case is not None and await has_local_review(session, case)
     if case is None:
         await turn.say(f"I can't find a case {reference}.")
         return
-    if case.stage not in REVIEW_STAGES:
+    if not under_way:
         await turn.say(NO_REVIEW.format(reference=reference))
         return
     card = await turn.services.wizards[spec.kind].start(turn.person(), case_id=case.id)

@@ -313,3 +313,36 @@ async def test_the_chair_closes_a_single_milestone_with_a_reason(
             select(DecisionRow).where(DecisionRow.outcome == "close_item")
         )
     assert decision is not None and decision.decided_by == CHAIR["aadObjectId"]
+
+
+async def test_a_local_review_decided_at_day_15_is_recorded_before_the_panel_answers(
+    tmp_path: Path, serve: Any, connector: FakeConnector, clock: FixedClock
+) -> None:
+    """The Panel, Ofsted and DfE are told as soon as the review is decided: the Business Unit
+    needn't wait for the Panel's answer. Another kind of review has nothing of one."""
+    app = await app_for(tmp_path, serve, clock)
+    await referred(app, connector)
+    await local_review(app)
+    services = app[SERVICES]
+    async with transaction(services.sessions) as session:
+        case = await cases.lock_case(session=session, reference=REF)
+        assert case is not None
+        case.stage = "awaiting_panel"
+    bu = Bot(CLIENTS[id(app)], connector.url, user=BUSINESS_UNIT)
+    saved = await commission(bu, {"panel_told": "2026-11-26"}, {}, {})
+    assert "Recorded: who was told of the review." in card_text(saved)
+    assert "Publication no later than 25 May 2027" in await said(bu, f"publication {REF}")
+
+    async with transaction(services.sessions) as session:  # an audit instead: no local review
+        case = await cases.lock_case(session=session, reference=REF)
+        assert case is not None
+        await cases.mark_not_applicable(
+            session=session,
+            case=case,
+            keys=["review_told", "reviewer_commissioned"],
+            why="audit",
+            now=services.clock(),
+        )
+    (reply,) = await bu.say(f"delay {REF}")
+    assert "has no local review" in json.dumps(reply)
+    assert "has no local review" in await said(bu, f"publication {REF}")
