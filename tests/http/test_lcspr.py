@@ -346,3 +346,20 @@ async def test_a_local_review_decided_at_day_15_is_recorded_before_the_panel_ans
     (reply,) = await bu.say(f"delay {REF}")
     assert "has no local review" in json.dumps(reply)
     assert "has no local review" in await said(bu, f"publication {REF}")
+
+
+async def test_the_sign_off_and_the_final_reports_deadlines_follow_the_planned_date_and_nudge(
+    tmp_path: Path, serve: Any, connector: FakeConnector, clock: FixedClock
+) -> None:
+    app = await app_for(tmp_path, serve, clock)
+    await referred(app, connector)
+    await local_review(app)
+    bu = Bot(CLIENTS[id(app)], connector.url, user=BUSINESS_UNIT)
+    await said(bu, f"publication {REF} 2027-05-21")  # a Friday
+    assert (await milestone(app, "report_signed_off")).due_date == date(2027, 5, 11)
+    assert (await milestone(app, "final_report_sent")).due_date == date(2027, 5, 12)
+    await run(app, "2027-05-07T09:00")  # two working days before the sign-off is due
+    await flush(app)
+    nudge = latest_card(connector, CHANNEL, "Final report signed off by the Partnership Group")
+    assert "Deadline coming up: BR-2026-0001" in card_text(nudge)
+    assert "11 May 2027" in card_text(nudge) and "Bea Umar" in card_text(nudge)
