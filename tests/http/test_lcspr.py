@@ -360,6 +360,21 @@ async def test_the_sign_off_and_the_final_reports_deadlines_follow_the_planned_d
     assert (await milestone(app, "final_report_sent")).due_date == date(2027, 5, 12)
     await run(app, "2027-05-07T09:00")  # two working days before the sign-off is due
     await flush(app)
-    nudge = latest_card(connector, CHANNEL, "Final report signed off by the Partnership Group")
-    assert "Deadline coming up: BR-2026-0001" in card_text(nudge)
-    assert "11 May 2027" in card_text(nudge) and "Bea Umar" in card_text(nudge)
+    nudges = [
+        text
+        for sent in connector.to(CHANNEL)
+        for text in [json.dumps(sent.activity)]
+        if "Deadline coming up: BR-2026-0001" in text
+    ]
+    signed = [t for t in nudges if "Final report signed off by the Partnership Group" in t]
+    assert len(signed) == 1 and "11 May 2027" in signed[0] and "Bea Umar" in signed[0]
+    assert not any("Final report sent to the Panel" in t for t in nudges)  # its day is Monday
+    await run(app, "2027-05-10T09:00")
+    await flush(app)
+    sent = [
+        json.dumps(s.activity)
+        for s in connector.to(CHANNEL)
+        if "Final report sent to the Panel, the Secretary of State and Ofsted"
+        in json.dumps(s.activity)
+    ]
+    assert any("12 May 2027" in t for t in sent)
