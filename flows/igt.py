@@ -248,6 +248,8 @@ async def send(
             timetable=context.timetable,
             now=now,
         )
+    else:  # the returns are due when the last asked for is
+        await cases.recompute_milestones(session=session, case=case, timetable=context.timetable)
     await cases.complete_milestone(session=session, case=case, key="igts_sent", by=actor, now=now)
     await refresh_case_card(session, context, case, now, "an Information Gathering Tool sent")
     log.info("igt sent", extra={"case": case.reference})

@@ -22,6 +22,7 @@ from storage.crypto import Cipher, new_key
 from storage.models import (
     Case,
     CaseCorrection,
+    CaseRequest,
     DecisionRow,
     MilestoneAdjustment,
     MilestoneRow,
@@ -50,6 +51,12 @@ ANCHOR_COLUMNS = {
     "report_sent": "report_sent_date",
     "planned_publication": "planned_publication_date",
 }
+
+
+# Milestones whose due date is set request by request, when each is sent (the seed: "due
+# date set when sent, default Day 12"): once any is sent, the milestone falls due with the last
+# of them; until then, the timetable's date.
+REQUEST_DUES = {"igt_returns": "igt"}
 
 
 class CasePurged(Exception):
@@ -295,6 +302,14 @@ async def _adjustments(session: AsyncSession, milestone_id: int) -> list[Milesto
 async def recompute_milestones(*, session: AsyncSession, case: Case, timetable: Timetable) -> None:
     """Due dates from the case's anchors, then each milestone's pauses and extensions."""
     dues = due_dates(timetable, anchors_of(case))
+    for key, purpose in REQUEST_DUES.items():
+        last = await session.scalar(
+            select(func.max(CaseRequest.due_date)).where(
+                CaseRequest.case_id == case.id, CaseRequest.purpose == purpose
+            )
+        )
+        if last is not None and key in dues:
+            dues[key] = last
     calendar = timetable.calendar()
     rows = await list_milestones(session=session, case=case)
     have = {row.key for row in rows}

@@ -7,6 +7,7 @@ as one chronology in date order. Access is checked on the server and refusals ar
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from sqlalchemy import select
 
 from bot.app import SERVICES
 from storage import cases
-from storage.models import AuditEvent, CaseRequest, IgtReturn
+from storage.models import AuditEvent, CaseRequest, IgtReturn, MilestoneRow
 from tests.activities import BUSINESS_UNIT, CHAIR, HEALTH, LOCAL_AUTHORITY, POLICE, PRACTITIONER
 from tests.cardcheck import assert_valid_card, card_text
 from tests.conftest import FixedClock, card_of
@@ -329,3 +330,30 @@ async def test_a_draft_survives_a_restart_a_correction_is_a_new_version_and_only
     async with app2[SERVICES].sessions() as session:
         versions = sorted(await session.scalars(select(IgtReturn.version)))
     assert versions == [1, 2]
+
+
+async def test_the_returns_milestone_falls_due_with_the_last_return_asked_for(
+    tmp_path: Path, serve: Any, connector: FakeConnector, clock: Any
+) -> None:
+    """Tools sent before Day 6 keep the date each respondent was given (default Day 12), so the
+    channel never calls the returns overdue while a respondent still has time."""
+    app = await at_rapid_review(tmp_path, serve, connector, clock)  # Thursday 26 Nov: Day 1
+    unit = Bot(CLIENTS[id(app)], connector.url, user=BUSINESS_UNIT)
+    await send(unit, await sending_card(unit), POLICE, "West Yorkshire Police")  # by Day 12
+
+    async def returns_due() -> date | None:
+        async with app[SERVICES].sessions() as session:
+            return await session.scalar(
+                select(MilestoneRow.due_date).where(MilestoneRow.key == "igt_returns")
+            )
+
+    assert await returns_due() == date(2026, 12, 11)  # Day 12, as the police were told
+    later = await sending_card(unit)
+    await unit.press(
+        later,
+        f"Send the Information Gathering Tool for {REF}",
+        person=HEALTH["aadObjectId"],
+        other_agency="West Yorkshire ICB",
+        due="2026-12-15",
+    )
+    assert await returns_due() == date(2026, 12, 15)  # the last one asked for
