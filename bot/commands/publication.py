@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.actions import ActionResult
 from bot.commands import ACTIONS, COMMANDS
 from bot.commands.common import BU, case_asked, press, reference_of, text_of
+from bot.commands.registry import BOTH
 from bot.forms import register_form
 from bot.turn import Turn
 from flows.actions import READERS
@@ -182,7 +183,7 @@ register_form(ACTIONS, DELAY)
 register_form(ACTIONS, COMMS_PLAN)
 
 
-@COMMANDS.command("review", usage="review BR-2026-0007", who=STAFF_ROLES)
+@COMMANDS.command("review", usage="review BR-2026-0007", who=STAFF_ROLES, where=BOTH)
 async def review_command(turn: Turn) -> None:
     """A local review's record: who was told, the reviewer, delays, sign-off, publication."""
     reference = reference_of(turn.args)

@@ -144,6 +144,8 @@ async def test_commissioning_then_the_reviewer_and_methodology(
     case_card = latest_card(connector, CHANNEL, f"Case {REF}")
     assert "Local review" in card_text(case_card) and FAMILY not in json.dumps(case_card)
 
+    in_channel = await said(police, f"review {REF}", channel=True)
+    assert "Dr Anna Reid (Independent Reviews Ltd)" in in_channel and FAMILY not in in_channel
     chair = Bot(CLIENTS[id(app)], connector.url, user=CHAIR)
     assert FAMILY in await said(chair, f"review {REF}")
     async with app[SERVICES].sessions() as session:
