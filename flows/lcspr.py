@@ -252,7 +252,12 @@ class DelayFlow:
         new_date = parse_date(str(answers["new_date"]))
         assert new_date is not None  # the form checked it
         found = publication_dates(self.context, case, state)
-        problem = lcspr.delay_problem(new_date, found.latest_publication, submission.today)
+        problem = lcspr.delay_problem(
+            new_date,
+            found.latest_publication,
+            submission.today,
+            self.context.timetable.calendar(),
+        )
         if problem:
             raise Refused(problem)
         request = await reviews.add_record(

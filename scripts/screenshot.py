@@ -12,7 +12,7 @@ import asyncio
 import shutil
 import sys
 import tempfile
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -21,6 +21,7 @@ from playwright.async_api import Page, async_playwright
 from tests.e2e.harness import LocalTeams
 from tests.e2e.test_decisions_e2e import card_in, give_view, invite, local_review, prompt
 from tests.e2e.test_igt_e2e import at_rapid_review, typed
+from tests.e2e.test_lcspr_e2e import weekday_after
 from tests.e2e.test_referral_e2e import press
 from tests.e2e.test_reminders_e2e import due_dates, morning
 
@@ -298,7 +299,7 @@ async def local_review_shots(out: Path) -> None:
                 persona=priya,
                 cause="inquest",
                 reason="HM Coroner has opened an inquest; the hearing is listed for the summer.",
-                new_date=(datetime.now(LONDON).date() + timedelta(days=270)).isoformat(),
+                new_date=weekday_after(datetime.now(LONDON).date(), 270).isoformat(),
             )
             await press(teams, summary, "Ask the chair to approve the delay", persona=priya)
             await wait_text(page, f"Approve the delay to {ref}'s publication")

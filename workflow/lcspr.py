@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from workflow.calendar import british
+from workflow.calendar import WorkingCalendar, british
 from workflow.forms import Field, FormSpec, Section
 
 # The kinds of record a review keeps (storage.reviews).
@@ -245,8 +245,15 @@ COMMS_PLAN = FormSpec(
 )
 
 
-def delay_problem(new_date: date, current_latest: date | None, today: date) -> str | None:
+def delay_problem(
+    new_date: date, current_latest: date | None, today: date, calendar: WorkingCalendar
+) -> str | None:
     """Why ``new_date`` can't be asked for as the new latest publication date, or None."""
+    if not calendar.is_working_day(new_date):
+        return (
+            f"{british(new_date)} isn't a working day (a weekend, bank holiday or closure "
+            "day): choose a working day for the new latest date."
+        )
     if current_latest is None:
         return "The publication deadline isn't set yet, so there is nothing to delay."
     if new_date <= current_latest:

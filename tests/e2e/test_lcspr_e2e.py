@@ -103,7 +103,7 @@ async def test_a_local_review_from_the_day_15_decision_to_closing(teams: LocalTe
     assert "Publish no later than" in shown and british(latest) in shown
 
     # A delay: asked for by the Business Unit, approved by the chair from his card.
-    new_latest = latest + timedelta(days=61)
+    new_latest = weekday_after(latest, 61)
     step = await typed(teams, BU, f"delay {reference}", "Publication delay: The delay")
     summary = await press(
         teams, step, "Next", persona=BU, cause="inquest", reason=REASON,

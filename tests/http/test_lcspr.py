@@ -175,9 +175,9 @@ async def test_a_delay_approved_by_the_chair_moves_the_deadline_and_the_panel_is
 
     (reply,) = await bu.say(f"delay {REF}")
     step = card_of(reply)
-    summary = await bu.press(step, "Next", cause="inquest", reason=REASON, new_date="2027-05-01")
+    summary = await bu.press(step, "Next", cause="inquest", reason=REASON, new_date="2027-05-04")
     refused = await bu.press(summary, "Ask the chair to approve the delay")
-    assert "later than it is now, 25 May 2027: 1 May 2027 isn't later" in card_text(refused)
+    assert "later than it is now, 25 May 2027: 4 May 2027 isn't later" in card_text(refused)
     summary = await bu.press(
         await bu.press(await bu.press(refused, "Back to the delay request"), "Edit the delay"),
         "Save and return to summary",

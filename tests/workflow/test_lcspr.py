@@ -21,13 +21,14 @@ def record(id_: int, kind: str, **facts: object) -> RecordView:
     return RecordView(id_, kind, dict(facts), "bu", AT)
 
 
-def test_a_delay_must_move_the_latest_date_later_and_into_the_future() -> None:
-    latest = date(2027, 5, 25)
-    assert lcspr.delay_problem(date(2027, 9, 30), latest, date(2026, 12, 1)) is None
-    assert "isn't later" in str(lcspr.delay_problem(date(2027, 5, 25), latest, date(2026, 12, 1)))
-    assert "nothing to delay" in str(
-        lcspr.delay_problem(date(2027, 9, 30), None, date(2026, 12, 1))
-    )
+def test_a_delay_must_move_the_latest_date_later_to_a_working_day() -> None:
+    latest, today, calendar = date(2027, 5, 25), date(2026, 12, 1), TIMETABLE.calendar()
+    assert lcspr.delay_problem(date(2027, 9, 30), latest, today, calendar) is None
+    assert "isn't later" in str(lcspr.delay_problem(date(2027, 5, 25), latest, today, calendar))
+    assert "nothing to delay" in str(lcspr.delay_problem(date(2027, 9, 30), None, today, calendar))
+    # Christmas Day 2027 is a Saturday: its substitute bank holiday is Monday 27 December.
+    christmas = lcspr.delay_problem(date(2027, 12, 27), latest, today, calendar)
+    assert "27 Dec 2027 isn't a working day" in str(christmas)
 
 
 def test_dates_before_the_decision_are_named() -> None:
