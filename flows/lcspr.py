@@ -491,6 +491,10 @@ async def not_in_full(
     if Role.CHAIR not in roles:
         raise Refused("Only the Case Review Sub-group chair decides not to publish in full.")
     await _at_review(session, case)
+    if any(
+        r.kind == lcspr.NOT_IN_FULL for r in (await review_state(session, context, case)).records
+    ):
+        return f"The decision not to publish {case.reference}'s full report is recorded already."
     if not justification.strip():
         raise Refused(
             "Give the justification: it is kept with the case and set out for the Panel and "
@@ -556,6 +560,13 @@ async def panel_told(
     today = now.astimezone(context.timezone).date()
     if on > today:
         raise Refused("Record the day they were told, not a day to come.")
+    assert state.untold_since is not None  # something is untold
+    since = state.untold_since.astimezone(context.timezone).date()
+    if on < since:
+        raise Refused(
+            f"{british(on)} is before the chair's decision ({british(since)}): record the day "
+            "they were told about it."
+        )
     await reviews.add_record(
         session=session,
         master=context.cipher,

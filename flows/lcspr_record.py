@@ -9,7 +9,7 @@ Reads only; the steps that write are in ``flows.lcspr``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -71,6 +71,24 @@ class ReviewState:
     @property
     def panel_told(self) -> RecordView | None:
         return latest(self.records, lcspr.PANEL_TOLD)
+
+    @property
+    def untold_since(self) -> datetime | None:
+        """When the earliest of the decisions the Panel and the Secretary of State are still to
+        be told about was made (an approved delay, or not publishing in full)."""
+        told_at = self.panel_told.id if self.panel_told else 0
+        return min(
+            (
+                r.recorded_at
+                for r in self.records
+                if r.id > told_at
+                and (
+                    r.kind == lcspr.NOT_IN_FULL
+                    or (r.kind == lcspr.DELAY_ANSWER and r.facts.get("approved"))
+                )
+            ),
+            default=None,
+        )
 
 
 def state_of(records: list[RecordView]) -> ReviewState:

@@ -524,15 +524,10 @@ async def _untold_reasons(
     outgoing = []
     for case in found:
         records = await reviews.list_records(session=session, master=None, case=case)
-        state = lcspr_record.state_of(records)
-        if not state.untold:
+        since = lcspr_record.state_of(records).untold_since
+        if since is None:  # nothing left to tell
             continue
-        told_at = state.panel_told.id if state.panel_told else 0
-        since = min(
-            r.recorded_at
-            for r in records
-            if r.id > told_at and r.kind in (lcspr.DELAY_ANSWER, lcspr.NOT_IN_FULL)
-        )
+        state = lcspr_record.state_of(records)
         due = calendar.add_working_days(since.astimezone(context.timezone).date(), 1)
         if today < due:
             continue

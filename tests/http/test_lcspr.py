@@ -230,6 +230,9 @@ async def test_a_delay_approved_by_the_chair_moves_the_deadline_and_the_panel_is
     assert "the delay to 30 Sep 2027" in card_text(nudge)
     clock.current = datetime(2026, 11, 30, 10, tzinfo=UTC)
     assert "not a day to come" in await said(bu, f"panel told {REF} 2026-12-01")
+    assert "before the chair's decision (26 Nov 2026)" in await said(
+        bu, f"panel told {REF} 2026-11-25"
+    )
     recorded = await said(bu, f"panel told {REF} 2026-11-30")
     assert "told about the delay to 30 Sep 2027 on 30 Nov 2026" in recorded
     before = len(connector.sent)
@@ -257,6 +260,7 @@ async def test_sign_off_report_communication_plan_and_publication_in_order(
     assert "Give the justification" in await said(chair, f"not in full {REF}")
     decided = await said(chair, f"not in full {REF} Publishing in full would identify the twins.")
     assert "won't be published, with your justification" in decided
+    assert "recorded already" in await said(chair, f"not in full {REF} Again.")
     await flush(app)
     assert "decision not to publish the full report" in card_text(
         latest_card(connector, BUSINESS_UNIT["id"], "Tell the Panel and the Secretary of State")
