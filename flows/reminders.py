@@ -524,10 +524,10 @@ async def _untold_reasons(
     outgoing = []
     for case in found:
         records = await reviews.list_records(session=session, master=None, case=case)
-        since = lcspr_record.state_of(records).untold_since
+        state = lcspr_record.state_of(records)
+        since = state.untold_since
         if since is None:  # nothing left to tell
             continue
-        state = lcspr_record.state_of(records)
         due = calendar.add_working_days(since.astimezone(context.timezone).date(), 1)
         if today < due:
             continue
