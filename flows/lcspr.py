@@ -653,9 +653,9 @@ async def published(
                 f"first (**signed off {case.reference} YYYY-MM-DD**)."
             )
         raise Refused(NO_REVIEW.format(reference=case.reference))
-    rows = {r.key: r for r in await cases.list_milestones(session=session, case=case)}
-    sent = rows.get("final_report_sent")
-    if sent is None or sent.completed_at is None:
+    state = await review_state(session, context, case)
+    sent = latest(state.records, lcspr.REPORT_SENT)
+    if sent is None:
         raise Refused(
             f"Record the final report sent to the Panel, the Secretary of State and Ofsted "
             f"first: **report sent {case.reference} YYYY-MM-DD**."
@@ -663,15 +663,18 @@ async def published(
     today = now.astimezone(context.timezone).date()
     if on > today:
         raise Refused("Record the publication on the day it happened, not before.")
-    if on < sent.completed_at.astimezone(context.timezone).date():
-        raise Refused("The report was published before it was sent to the Panel? Check the date.")
+    sent_on = day_of(sent.facts["on"])
+    if on < sent_on:
+        raise Refused(
+            f"The final report went to the Panel on {british(sent_on)}: it is published after "
+            "that. Check the date."
+        )
     if not link.startswith("https://"):
         raise Refused(
             "Give the link where it is published, starting https://, after the date: "
             f"**published {case.reference} {on.isoformat()} https://...**"
         )
     to = advance(Stage(case.stage), Event.PUBLISHED, {Role.BUSINESS_UNIT})
-    state = await review_state(session, context, case)
     await reviews.add_record(
         session=session,
         master=context.cipher,

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import cases, people, reviews
+from storage import people, reviews
 from storage.models import Case, MilestoneRow
 from storage.reviews import RecordView, latest
 from workflow import lcspr
@@ -228,12 +228,9 @@ async def review_lines(
         lines.append(("Final report to the Panel by", british(found.submit_by)))
     signed = _maybe_day(state.signed_off.facts.get("on")) if state.signed_off else None
     lines.append(("Signed off by the Partnership Group", british(signed) if signed else "Not yet"))
-    rows = {r.key: r for r in await cases.list_milestones(session=session, case=case)}
-    sent = rows.get("final_report_sent")
-    if sent is not None and sent.completed_at is not None:
-        lines.append(
-            ("Final report sent", british(sent.completed_at.astimezone(context.timezone).date()))
-        )
+    sent = latest(state.records, lcspr.REPORT_SENT)
+    if sent is not None:
+        lines.append(("Final report sent", british(day_of(sent.facts["on"]))))
     ticked = list(state.comms.facts.get("done", [])) if state.comms else []
     missing = lcspr.comms_missing(ticked)
     lines.append(

@@ -12,10 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from flows.cases import CaseContext, refresh_case_card
 from flows.forms import Refused
 from flows.lcspr_record import has_local_review, publication_dates, review_state
-from storage import cases
+from storage import cases, reviews
 from storage.audit import append_audit
 from storage.models import Case
 from workflow.calendar import british
+from workflow.lcspr import REPORT_SENT
 from workflow.publication import (
     SUBMISSION,
     PublicationDates,
@@ -109,6 +110,16 @@ async def report_sent(
     if problem:
         raise Refused(problem)
     await cases.complete_milestone(session=session, case=case, key=SUBMISSION, by=actor, now=now)
+    await reviews.add_record(
+        session=session,
+        master=context.cipher,
+        case=case,
+        kind=REPORT_SENT,
+        facts={"on": on.isoformat()},
+        words={"reason": reason.strip()},
+        by=actor,
+        now=now,
+    )
     deadline = found.submit_by
     late = deadline is not None and on > deadline
     await append_audit(

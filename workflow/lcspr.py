@@ -25,6 +25,7 @@ TOLD, REVIEWER, METHOD = "told", "reviewer", "method"
 DELAY_REQUEST, DELAY_ANSWER, PANEL_TOLD = "delay_request", "delay_answer", "panel_told"
 SIGNED_OFF, COMMS, PUBLISHED = "signed_off", "comms", "published"
 NOT_IN_FULL = "not_in_full"
+REPORT_SENT = "report_sent"  # the final report to the Panel, the Secretary of State and Ofsted
 
 # Milestones (timetable keys) the records complete.
 TOLD_MILESTONE = "review_told"

@@ -282,7 +282,11 @@ async def test_sign_off_report_communication_plan_and_publication_in_order(
     clock.current = datetime(2027, 5, 4, 10, tzinfo=UTC)
     early = await said(bu, f"published {REF} 2027-05-04 https://bdscp.org.uk/reviews/1")
     assert "Record the final report sent" in early
+    clock.current = datetime(2027, 5, 6, 10, tzinfo=UTC)  # recorded two days after it went
     assert "went to the Panel" in await said(bu, f"report sent {REF} 2027-05-04")
+    assert "went to the Panel on 4 May 2027" in await said(
+        bu, f"published {REF} 2027-05-03 https://bdscp.org.uk/reviews/1"
+    )
     clock.current = datetime(2027, 5, 14, 10, tzinfo=UTC)
     assert "starting https://" in await said(bu, f"published {REF} 2027-05-14 bdscp.org.uk")
     done = await said(bu, f"published {REF} 2027-05-14 https://bdscp.org.uk/reviews/1")
@@ -294,6 +298,13 @@ async def test_sign_off_report_communication_plan_and_publication_in_order(
     assert "Action plan follow-up" in shown
     staff = await said(chair, f"status {REF}")
     assert "14 May 2027: https" in staff and "bdscp.org.uk/reviews/1" in staff
+    (reply,) = await chair.say(f"status {REF}")
+    facts = {
+        fact["title"]: fact["value"]
+        for node in card_of(reply)["body"]
+        for fact in node.get("facts", [])
+    }
+    assert facts["Final report sent"] == "4 May 2027"  # the day it went, not the day recorded
     assert "Not to be published in full" in staff and "twins" not in staff
 
 
