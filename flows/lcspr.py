@@ -586,6 +586,37 @@ async def panel_told(
     )
 
 
+async def _moving_step(
+    session: AsyncSession,
+    context: CaseContext,
+    case: Case,
+    event: Event,
+    *,
+    kind: str,
+    facts: dict[str, Any],
+    milestone: str,
+    actor: str,
+    now: datetime,
+    why: str,
+) -> None:
+    """A step that moves the case (the stage rules decide where): its record, its milestone
+    done, the case moved, audited (the day only), the channel's card updated."""
+    to = advance(Stage(case.stage), event, {Role.BUSINESS_UNIT})
+    await reviews.add_record(
+        session=session,
+        master=context.cipher,
+        case=case,
+        kind=kind,
+        facts=facts,
+        by=actor,
+        now=now,
+    )
+    await cases.complete_milestone(session=session, case=case, key=milestone, by=actor, now=now)
+    await move_case(session, case, to, now)
+    await _audit(session, case, actor, Role.BUSINESS_UNIT, f"review.{kind}", now, on=facts["on"])
+    await refresh_case_card(session, context, case, now, why)
+
+
 async def signed_off(
     session: AsyncSession, context: CaseContext, case: Case, *, on: date, actor: str, now: datetime
 ) -> str:
@@ -603,24 +634,18 @@ async def signed_off(
             f"{british(on)} is before the decision to start the review "
             f"({british(case.review_decision_date)})."
         )
-    to = advance(Stage(case.stage), Event.REPORT_SIGNED_OFF, {Role.BUSINESS_UNIT})
-    await reviews.add_record(
-        session=session,
-        master=context.cipher,
-        case=case,
+    await _moving_step(
+        session,
+        context,
+        case,
+        Event.REPORT_SIGNED_OFF,
         kind=lcspr.SIGNED_OFF,
         facts={"on": on.isoformat()},
-        by=actor,
+        milestone=lcspr.SIGN_OFF_MILESTONE,
+        actor=actor,
         now=now,
+        why="final report signed off",
     )
-    await cases.complete_milestone(
-        session=session, case=case, key=lcspr.SIGN_OFF_MILESTONE, by=actor, now=now
-    )
-    await move_case(session, case, to, now)
-    await _audit(
-        session, case, actor, Role.BUSINESS_UNIT, "review.signed_off", now, on=on.isoformat()
-    )
-    await refresh_case_card(session, context, case, now, "final report signed off")
     state = await review_state(session, context, case)
     found = publication_dates(context, case, state)
     after = (
@@ -674,24 +699,18 @@ async def published(
             "Give the link where it is published, starting https://, after the date: "
             f"**published {case.reference} {on.isoformat()} https://...**"
         )
-    to = advance(Stage(case.stage), Event.PUBLISHED, {Role.BUSINESS_UNIT})
-    await reviews.add_record(
-        session=session,
-        master=context.cipher,
-        case=case,
+    await _moving_step(
+        session,
+        context,
+        case,
+        Event.PUBLISHED,
         kind=lcspr.PUBLISHED,
         facts={"on": on.isoformat(), "link": link[:500]},
-        by=actor,
+        milestone=lcspr.PUBLICATION_MILESTONE,
+        actor=actor,
         now=now,
+        why="published",
     )
-    await cases.complete_milestone(
-        session=session, case=case, key=lcspr.PUBLICATION_MILESTONE, by=actor, now=now
-    )
-    await move_case(session, case, to, now)
-    await _audit(
-        session, case, actor, Role.BUSINESS_UNIT, "review.published", now, on=on.isoformat()
-    )
-    await refresh_case_card(session, context, case, now, "published")
     found = publication_dates(context, case, state)
     late = (
         f" That is later than the latest date, {british(found.latest_publication)}."
