@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cards import decisions as decision_cards
 from cards import referral as cards
 from cards.common import day_and_time
+from flows.lcspr_record import review_lines
 from storage import cases, outbox, people, requests
 from storage.crypto import Cipher
 from storage.models import Case, CaseRequest, FormDraft, MilestoneRow
@@ -55,24 +56,21 @@ DECISIONS_SHOWN = {
 
 
 async def case_card_for(
-    session: AsyncSession, case: Case, timetable: Timetable, now: datetime, master: Cipher
+    session: AsyncSession, context: CaseContext, case: Case, now: datetime
 ) -> dict[str, Any]:
     """The case card from the stored case: reference, stage, agency, dates; nothing personal.
 
     ``now`` is shown as the card's update time: pass it in local time."""
     rows = await cases.list_milestones(session=session, case=case)
-    decided = await steps_so_far(session, case, rows, now.tzinfo, master)
+    decided = await steps_so_far(session, case, rows, context.timezone, context.cipher)
     states = await request_states(session, case, now.date())
     returns = (
         igt.count(s for _, s in states).text,
         [(row.agency, igt.STATE_TITLES.get(s, s)) for row, s in states],
     )
-    from flows.lcspr_record import review_lines  # it reads CaseContext, defined below
-
-    context = CaseContext(master, timetable, now.tzinfo, "")  # type: ignore[arg-type]
     review = await review_lines(session, context, case)
     return case_card_from_rows(
-        case, rows, timetable, now, decided, returns if states else None, review
+        case, rows, context.timetable, now, decided, returns if states else None, review
     )
 
 
@@ -212,9 +210,7 @@ async def refresh_case_card(
         context,
         case,
         now,
-        await case_card_for(
-            session, case, context.timetable, now.astimezone(context.timezone), context.cipher
-        ),
+        await case_card_for(session, context, case, now.astimezone(context.timezone)),
         summary=f"Case {case.reference}: {why}",
         key=case_card_key(case.reference),
     )

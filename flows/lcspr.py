@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cards import lcspr as cards
 from flows.cases import CaseContext, move_case, refresh_case_card
 from flows.decisions import Answer, refuse
-from flows.forms import Refused, Submission
+from flows.forms import Refused, Submission, Submitter
 from flows.lcspr_record import (
     NO_REVIEW,
     day_of,
@@ -148,7 +148,7 @@ async def commissioning_prefill(
     return known
 
 
-async def teller_prefill(person: Any, today: date) -> dict[str, Any]:
+async def teller_prefill(person: Submitter, today: date) -> dict[str, Any]:
     """A new commissioning record: whoever fills it in is taken to have told them."""
     return {lcspr.TOLD: {"told_by": person.name}}
 
@@ -292,6 +292,7 @@ class DelayFlow:
                 dedupe_key=f"delay-request:{case.reference}:{request}:{chair}",
             )
         await refresh_case_card(session, self.context, case, submission.now, "delay asked for")
+        log.info("publication delay asked for", extra={"case": case.reference})
         session.info[DONE] = (
             f"Asked the chair to approve publication by {british(new_date)} instead of "
             f"{british(found.latest_publication) if found.latest_publication else 'the date set'}."
@@ -471,6 +472,7 @@ async def answer_delay(
     await refresh_case_card(
         session, context, case, now, "delay approved" if approve else "delay refused"
     )
+    log.info("publication delay answered", extra={"case": reference, "approved": approve})
     return Answer(await card(), True)
 
 

@@ -26,7 +26,10 @@ from workflow.stages import Stage
 if TYPE_CHECKING:
     from flows.cases import CaseContext
 
-NO_REVIEW = "{reference} has no local review, so there is nothing of one to record."
+NO_REVIEW = (
+    "{reference} has no local review, so there is no publication timetable and nothing of one "
+    "to record."
+)
 # The stages a local review's steps are recorded at, before and after its sign-off.
 REVIEW_STAGES = (Stage.LCSPR, Stage.PUBLICATION)
 # Before the Panel answers, a local review decided at Day 15 is already under way: the Panel,

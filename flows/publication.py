@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from flows.cases import CaseContext, refresh_case_card
 from flows.forms import Refused
-from flows.lcspr_record import has_local_review, publication_dates, review_state
+from flows.lcspr_record import NO_REVIEW, has_local_review, publication_dates, review_state
 from storage import cases, reviews
 from storage.audit import append_audit
 from storage.models import Case
@@ -25,8 +25,6 @@ from workflow.publication import (
 )
 from workflow.roles import Role
 from workflow.stages import Stage
-
-NO_REVIEW = "{reference} has no local review: the publication timetable starts with one."
 
 
 async def dates_of(session: AsyncSession, context: CaseContext, case: Case) -> PublicationDates:
