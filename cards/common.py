@@ -121,30 +121,48 @@ def attachment(card: dict[str, Any]) -> dict[str, Any]:
     return {"contentType": CARD_CONTENT_TYPE, "content": card}
 
 
+def _size(item: Any) -> int:
+    dumped = (
+        item
+        if isinstance(item, dict)
+        else item.model_dump(mode="json", exclude_none=True, by_alias=True, warnings=False)
+    )
+    return len(json.dumps(dumped, ensure_ascii=False, separators=(",", ":")).encode())
+
+
+def split_parts(
+    blocks: Sequence[list[Any]], empty: Callable[[list[Any]], dict[str, Any]]
+) -> list[tuple[list[Any], set[int]]]:
+    """``blocks`` of card elements on as few cards as keep each within the size budget, each
+    part with the indexes of the blocks it holds. ``empty(items)`` builds the largest card
+    the items could go on (its longest part label, every button). A block is kept whole on
+    a card where it fits, else split element by element; nothing is dropped. Sizes are
+    added up element by element, so a long form costs one rendering per element."""
+    room = CARD_BUDGET - card_size(empty([]))
+    parts: list[tuple[list[Any], set[int]]] = [([], set())]
+    used = 0
+    for index, block in enumerate(blocks):
+        sizes = [_size(item) + 1 for item in block]  # and its comma
+        if used + sum(sizes) > room and parts[-1][0]:
+            parts.append(([], set()))
+            used = 0
+        for item, size in zip(block, sizes, strict=True):
+            if used + size > room and parts[-1][0]:  # too long even alone: element by element
+                parts.append(([], set()))
+                used = 0
+            parts[-1][0].append(item)
+            parts[-1][1].add(index)
+            used += size
+    return parts
+
+
 def in_parts(
     blocks: Sequence[list[Any]], card: Callable[[list[Any], str], dict[str, Any]]
 ) -> list[dict[str, Any]]:
     """``blocks`` of card elements on as few cards as keep each within Teams' size budget:
     ``card(items, part)`` builds one (``part`` is "" or " (part 2 of 3)"). A block is kept
     whole on a card where it fits, else split element by element; nothing is dropped."""
-
-    def fits(items: list[Any]) -> bool:
-        return card_size(card(items, " (part 99 of 99)")) <= CARD_BUDGET
-
-    parts: list[list[Any]] = [[]]
-    for block in blocks:
-        if fits([*parts[-1], *block]):
-            parts[-1].extend(block)
-            continue
-        if parts[-1]:
-            parts.append([])
-        if fits(block):  # a block whole on a card of its own
-            parts[-1].extend(block)
-            continue
-        for item in block:  # too long even alone: element by element
-            if parts[-1] and not fits([*parts[-1], item]):
-                parts.append([])
-            parts[-1].append(item)
+    parts = split_parts(blocks, lambda items: card(items, " (part 99 of 99)"))
     if len(parts) == 1:
-        return [card(parts[0], "")]
-    return [card(items, f" (part {n} of {len(parts)})") for n, items in enumerate(parts, 1)]
+        return [card(parts[0][0], "")]
+    return [card(items, f" (part {n} of {len(parts)})") for n, (items, _) in enumerate(parts, 1)]

@@ -180,6 +180,8 @@ class FormWizard:
 
             if verb == v.resume:
                 return self._card_for(draft)
+            if verb == v.page and data.get("section") == SUMMARY:
+                return self._card_for(draft, part=_number(data.get("to"), 1))
             if verb == v.discard:
                 await self._discard(session, draft, person, now)
                 case_id = draft.case_id
@@ -334,7 +336,7 @@ class FormWizard:
                         current[field_id] = value
         draft.section = following or SUMMARY
         await self._save(session, draft, now)
-        return self._card_for(draft)
+        return self._card_for(draft, near=key if returning else "")
 
     def _section(
         self,
@@ -361,7 +363,9 @@ class FormWizard:
             first=first,
         )
 
-    def _card_for(self, draft: drafts.Draft) -> dict[str, Any]:
+    def _card_for(self, draft: drafts.Draft, *, part: int = 1, near: str = "") -> dict[str, Any]:
+        """The card for where the draft is; on the summary, ``part`` of it, or the part that
+        holds the section ``near`` (the one just changed)."""
         if draft.section == SUMMARY:
             today = self.today(self.deps.clock())
             return cards.summary_card(
@@ -369,6 +373,8 @@ class FormWizard:
                 draft_id=draft.id,
                 form=draft.form,
                 problems=forms.check_form(self.spec, draft.form, today),
+                part=part,
+                section=near,
             )
         return self._section(draft, draft.section, {})
 

@@ -163,14 +163,21 @@ async def test_a_practitioner_refers_two_children_with_their_family_and_an_agenc
     )
     summary = card_text(card.card)
     assert "check and submit" in summary and "Rufus Pettigrew" in summary
-    assert "Juniper Quattlebaum, 9 Jul 2012" in summary  # the year mistyped
+    assert "9 Jul 2012" in summary  # the year mistyped
+    # Every answer is on the summary, each under its question: the second family member's
+    # legal status and address, the children's ethnic origin and carer, all of what happened.
+    for value in ("Bail conditions", "4 Thornbury Close, Leeds LS2 2BB", "White British"):
+        assert value in summary, value
+    assert "Carer at the time of the incident Marigold Quattlebaum" in summary
+    assert "account given by the carer." in summary
     # Edit from the summary: back to the children, then straight back to the summary.
     card = await press(teams, card, "Edit the children")
     card = await press(
         teams, card, "Save and return to summary", date_of_birth__1=CHILDREN[1]["date_of_birth"]
     )
     summary = card_text(card.card)
-    assert "Juniper Quattlebaum, 9 Jul 2021" in summary and "Added by mistake" not in summary
+    assert "9 Jul 2021" in summary and "9 Jul 2012" not in summary  # the change is shown
+    assert "Added by mistake" not in summary
     done = await press(teams, card, "Submit referral")
     again = await press(teams, card, "Submit referral")  # pressed twice: still one case
     confirmation = card_text(done.card)

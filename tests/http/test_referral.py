@@ -629,3 +629,33 @@ async def test_day_one_is_when_the_referrers_agency_became_aware(
     async with app[SERVICES].sessions() as session:
         case = await cases.get_case(session=session, reference="BR-2026-0001")
     assert case is not None and case.awareness_date.isoformat() == "2026-11-23"
+
+
+async def test_the_summary_shows_every_answer_and_an_edit_made_from_it(
+    make_app: Any, serve: Any, connector: FakeConnector
+) -> None:
+    client = await serve(make_app())
+    bot = Bot(client, connector.url)
+    summary = await fill_to_summary(bot, await start_referral(bot))
+    text = card_text(summary)
+    for member in FAMILY:  # the second family member's address too, not one line per row
+        for key, value in member.items():
+            assert (value if key != "date_of_birth" else "") in text, value
+    assert "6 May 1990" in text and "2 Jan 1987" in text
+    assert "Whereabouts at the time of the incident" in text and "Not given" in text
+    assert "Admitted with injuries inconsistent with the account given." in text
+
+    step = await bot.press(summary, "Edit the children")
+    assert "Save and return to summary" in card_text(step)
+    again = await bot.press(
+        step,
+        "Save and return to summary",
+        whereabouts__1="At a neighbour's house on Heaton Road",
+        carer__1="A neighbour, Ottoline Fairweather",
+    )
+    text = card_text(again)
+    assert "check and submit" in text
+    assert "At a neighbour's house on Heaton Road" in text
+    assert "A neighbour, Ottoline Fairweather" in text
+    done = await bot.press(again, "Submit referral")
+    assert "Referral received: BR-2026-0001" in card_text(done)
