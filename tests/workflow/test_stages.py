@@ -26,18 +26,61 @@ from workflow.decisions import (
 from workflow.roles import Role
 from workflow.stages import TRANSITIONS, Event, InvalidTransition, Stage, advance, events_for
 
-ROWS = sorted(TRANSITIONS.items(), key=lambda item: (item[0][0].value, item[0][1].value))
+# Written by hand from the seed, not read from TRANSITIONS (the table under test): each row is
+# (stage, event, the stage it leads to, the roles that may do it).
+S, E, R = Stage, Event, Role
+PARTNERS = {R.PARTNER_POLICE, R.PARTNER_LA, R.PARTNER_ICB}
+EXPECTED: list[tuple[Stage, Event, Stage, set[Role]]] = [
+    # Scoping: the three safeguarding partners (and an agency the chair invited) give views;
+    # the chair alone recommends to the Local Authority (seed, section 3).
+    (S.SCOPING, E.SCOPING_VIEW, S.SCOPING, {*PARTNERS, R.INVITED_AGENCY}),
+    (S.SCOPING, E.CHAIR_RECOMMENDATION, S.LA_DECISION, {R.CHAIR}),
+    # The Local Authority decides within 5 working days; the business unit may record it.
+    (S.LA_DECISION, E.LA_NOTIFIES, S.RAPID_REVIEW, {R.STRATEGIC_DIRECTOR, R.BUSINESS_UNIT}),
+    (S.LA_DECISION, E.LA_DOES_NOT_NOTIFY, S.NOT_NOTIFIED, {R.STRATEGIC_DIRECTOR, R.BUSINESS_UNIT}),
+    # Not notified: the chair may still hold a rapid review or an alternative one, or close.
+    (S.NOT_NOTIFIED, E.START_RAPID_REVIEW, S.RAPID_REVIEW, {R.CHAIR}),
+    (S.NOT_NOTIFIED, E.START_ALTERNATIVE, S.ALTERNATIVE_REVIEW, {R.CHAIR}),
+    (S.NOT_NOTIFIED, E.CLOSE, S.CLOSED, {R.CHAIR}),
+    # Rapid review: the business unit sends the IGTs; agencies return them (or the business
+    # unit records a return sent by email); the chair records the decision.
+    (S.RAPID_REVIEW, E.IGT_SENT, S.RAPID_REVIEW, {R.BUSINESS_UNIT}),
+    (S.RAPID_REVIEW, E.IGT_RETURNED, S.RAPID_REVIEW, {R.AGENCY_RESPONDENT, R.BUSINESS_UNIT}),
+    (S.RAPID_REVIEW, E.REVIEW_DECISION, S.REPORTING, {R.CHAIR}),
+    # The business unit sends the report to the Panel and records what the Panel says.
+    (S.REPORTING, E.REPORT_SENT, S.AWAITING_PANEL, {R.BUSINESS_UNIT}),
+    (S.AWAITING_PANEL, E.PANEL_ASKS_MORE, S.AWAITING_PANEL, {R.BUSINESS_UNIT}),
+    (S.AWAITING_PANEL, E.PANEL_TAKES_NATIONAL_REVIEW, S.NATIONAL_REVIEW, {R.BUSINESS_UNIT}),
+    (S.AWAITING_PANEL, E.START_LCSPR, S.LCSPR, {R.BUSINESS_UNIT}),
+    (S.AWAITING_PANEL, E.START_ALTERNATIVE, S.ALTERNATIVE_REVIEW, {R.BUSINESS_UNIT}),
+    (S.AWAITING_PANEL, E.CLOSE, S.CLOSED, {R.CHAIR}),
+    # The local review: commissioned, signed off and published through the business unit.
+    (S.LCSPR, E.REVIEWER_COMMISSIONED, S.LCSPR, {R.BUSINESS_UNIT}),
+    (S.LCSPR, E.REPORT_SIGNED_OFF, S.PUBLICATION, {R.BUSINESS_UNIT}),
+    (S.PUBLICATION, E.PUBLISHED, S.ACTION_PLAN, {R.BUSINESS_UNIT}),
+    (S.NATIONAL_REVIEW, E.PUBLISHED, S.ACTION_PLAN, {R.BUSINESS_UNIT}),
+    (S.ALTERNATIVE_REVIEW, E.ALTERNATIVE_COMPLETED, S.ACTION_PLAN, {R.BUSINESS_UNIT}),
+    (S.ALTERNATIVE_REVIEW, E.CLOSE, S.CLOSED, {R.CHAIR}),
+    (S.ACTION_PLAN, E.CLOSE, S.CLOSED, {R.CHAIR}),
+    # A deadline is paused, resumed or extended with the chair's approval, at any open stage.
+    *((stage, E.DEADLINE_CHANGED, stage, {R.CHAIR}) for stage in Stage if stage is not S.CLOSED),
+]
 
 
-@pytest.mark.parametrize(("key", "rule"), ROWS, ids=[f"{s}-{e}" for (s, e), _ in ROWS])
+def test_the_table_has_exactly_the_rows_written_here() -> None:
+    assert {(s, e) for s, e, _, _ in EXPECTED} == set(TRANSITIONS)
+    assert len(EXPECTED) == len(TRANSITIONS)
+
+
+@pytest.mark.parametrize(
+    ("stage", "event", "to", "allowed"), EXPECTED, ids=[f"{s}-{e}" for s, e, _, _ in EXPECTED]
+)
 def test_every_row_allows_its_roles_and_refuses_the_others(
-    key: tuple[Stage, Event], rule: object
+    stage: Stage, event: Event, to: Stage, allowed: set[Role]
 ) -> None:
-    stage, event = key
-    allowed = TRANSITIONS[key].roles
     for role in Role:
         if role in allowed:
-            assert advance(stage, event, [role]) is TRANSITIONS[key].to
+            assert advance(stage, event, [role]) is to
         else:
             with pytest.raises(InvalidTransition, match=r"^Only the "):
                 advance(stage, event, [role])
