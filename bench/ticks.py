@@ -17,15 +17,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 async def measure(count: int) -> tuple[float, float, int]:
+    from bot.config import load_rules, load_timetable
     from bot.keys import master_cipher
     from bot.settings import Settings
-    from flows.cases import CaseContext
+    from flows.context import CaseContext, ReviewChannel
     from flows.reminders import tick
     from storage import cases, db
     from storage.db import transaction
-    from workflow.nudges import load_rules
     from workflow.roles import Role
-    from workflow.timetable import load_timetable
 
     folder = Path(tempfile.mkdtemp(prefix="crb-ticks-"))
     settings = Settings(
@@ -39,7 +38,7 @@ async def measure(count: int) -> tuple[float, float, int]:
     sessions = db.create_sessionmaker(engine)
     timetable = load_timetable(ROOT / "config" / "timetable.toml")
     cipher = master_cipher(settings)
-    context = CaseContext(cipher, timetable, settings.tz, "19:bench")
+    context = CaseContext(cipher, timetable, settings.tz, ReviewChannel("19:bench"))
     rules = load_rules(ROOT / "config" / "nudges.toml")
     made = datetime(2026, 11, 2, 10, tzinfo=UTC)
     async with transaction(sessions) as session:

@@ -9,8 +9,7 @@ from __future__ import annotations
 import logging
 import tomllib
 import uuid
-from collections.abc import AsyncIterator
-from dataclasses import replace
+from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -22,45 +21,23 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.actions import ActionRegistry
 from bot.adapter import CaseReviewAdapter
 from bot.clock import Clock, system_clock
-from bot.commands import ACTIONS, COMMANDS
+from bot.commands.loader import load_commands
 from bot.commands.registry import CommandRegistry
+from bot.config import load_rules, load_timetable
 from bot.handler import CaseReviewBot
 from bot.keys import master_cipher
 from bot.messenger import TeamsMessenger
 from bot.outbox import OutboxDispatcher
 from bot.settings import Settings, SettingsError
 from bot.turn import Services
-from dialogs.igt import igt_wizard
-from dialogs.referral import entered_referral_wizard, referral_wizard
-from dialogs.wizard import FormWizard, WizardDeps
-from flows.actions import ActionAddFlow, ActionUpdateFlow
-from flows.addinfo import AddInfoFlow
-from flows.cases import CaseContext
-from flows.decisions import ScopingFlow
-from flows.lcspr import (
-    CommissioningFlow,
-    CommsFlow,
-    DelayFlow,
-    commissioning_prefill,
-    comms_prefill,
-    teller_prefill,
-)
-from flows.referrals import ReferralFlow
+from dialogs.forms import FORMS, Form, wizards
+from dialogs.wizard import WizardDeps
+from flows.context import CaseContext, ReviewChannel
 from flows.reminders import tick
-from flows.review import ReviewProposalFlow
 from storage import db, leases
 from storage.audit import append_audit
-from storage.conversations import CASE_REVIEW_CHANNEL, stored_setting
 from storage.people import grant_role
-from workflow.actions import ACTION_ADD, ACTION_UPDATE
-from workflow.addinfo import ADD_INFO
-from workflow.igt import IGT
-from workflow.lcspr import COMMISSIONING, COMMS_PLAN, DELAY
-from workflow.nudges import load_rules
-from workflow.referral import REFERRAL, REFERRAL_FOR
-from workflow.review import REVIEW
-from workflow.scoping import SCOPING
-from workflow.timetable import TimetableError, load_timetable
+from workflow.timetable import TimetableError
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +57,7 @@ def create_app(
     clock: Clock = system_clock,
     commands: CommandRegistry | None = None,
     actions: ActionRegistry | None = None,
+    forms: Sequence[Form] = FORMS,
     start_scheduler: bool = True,
 ) -> web.Application:
     # Teams activities are far smaller; the limit leaves room for a long pasted message, and
@@ -94,15 +72,13 @@ def create_app(
     cipher = master_cipher(settings)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
-        nonlocal settings  # the case review channel chosen by ``setup`` replaces the configured
         engine = db.create_engine(settings.database_url)
         await db.upgrade(engine)
         sessions = db.create_sessionmaker(engine)
         await _bootstrap_roles(grants, sessions, clock)
+        channel = ReviewChannel(settings.case_review_channel_id)
         async with sessions() as session:  # ``setup`` in Teams outranks the configuration
-            chosen = await stored_setting(session=session, key=CASE_REVIEW_CHANNEL)
-        if chosen:
-            settings = replace(settings, case_review_channel_id=chosen)
+            await channel.refresh(session)
 
         adapter = CaseReviewAdapter(settings)
         adapter.auth.start()  # signing keys and the bot's token, in the background
@@ -112,14 +88,14 @@ def create_app(
             adapter=adapter,
             app_id=settings.app_id if not settings.local else "",
             tenant_id=settings.allowed_tenant_id,
-            channel_id=settings.case_review_channel_id,
+            channel=channel,
         )
         dispatcher = OutboxDispatcher(
             sessions=sessions,
             cipher=cipher,
             clock=clock,
             messenger=messenger,
-            channel_id=settings.case_review_channel_id,
+            channel=channel,
             timezone=settings.tz,
             give_up=timedelta(hours=settings.outbox_give_up_hours),
         )
@@ -127,57 +103,22 @@ def create_app(
         wizard_deps = WizardDeps(
             sessions=sessions, cipher=cipher, clock=clock, timezone=settings.tz
         )
-        case_context = CaseContext(cipher, timetable, settings.tz, settings.case_review_channel_id)
-        referral_flow = ReferralFlow(
-            cipher=cipher,
-            timetable=timetable,
-            timezone=settings.tz,
-            case_review_channel_id=settings.case_review_channel_id,
-            contact_email=settings.contact_email,
+        case_context = CaseContext(
+            cipher, timetable, settings.tz, channel, contact_email=settings.contact_email
         )
-        referrals = referral_wizard(wizard_deps, referral_flow)
-        entered = entered_referral_wizard(wizard_deps, replace(referral_flow, for_someone=True))
+        loaded_commands, loaded_actions = load_commands(forms)
         services = Services(
             settings=settings,
             engine=engine,
             sessions=sessions,
             clock=clock,
-            commands=commands or COMMANDS,
-            actions=actions or ACTIONS,
+            commands=commands or loaded_commands,
+            actions=actions or loaded_actions,
             timetable=timetable,
             cipher=cipher,
             dispatcher=dispatcher,
             messenger=messenger,
-            wizards={
-                REFERRAL.kind: referrals,
-                REFERRAL_FOR.kind: entered,
-                SCOPING.kind: FormWizard(SCOPING, wizard_deps, ScopingFlow(case_context)),
-                REVIEW.kind: FormWizard(REVIEW, wizard_deps, ReviewProposalFlow(case_context)),
-                ADD_INFO.kind: FormWizard(ADD_INFO, wizard_deps, AddInfoFlow(cipher)),
-                IGT.kind: igt_wizard(wizard_deps, case_context),
-                ACTION_ADD.kind: FormWizard(ACTION_ADD, wizard_deps, ActionAddFlow(case_context)),
-                ACTION_UPDATE.kind: FormWizard(
-                    ACTION_UPDATE, wizard_deps, ActionUpdateFlow(case_context)
-                ),
-                COMMISSIONING.kind: FormWizard(
-                    COMMISSIONING,
-                    wizard_deps,
-                    CommissioningFlow(case_context),
-                    prefill=teller_prefill,
-                    case_prefill=lambda session, _person, case_id, _now: commissioning_prefill(
-                        session, case_context, case_id
-                    ),
-                ),
-                DELAY.kind: FormWizard(DELAY, wizard_deps, DelayFlow(case_context)),
-                COMMS_PLAN.kind: FormWizard(
-                    COMMS_PLAN,
-                    wizard_deps,
-                    CommsFlow(case_context),
-                    case_prefill=lambda session, _person, case_id, _now: comms_prefill(
-                        session, case_context, case_id
-                    ),
-                ),
-            },
+            wizards=wizards(forms, wizard_deps, case_context),
             cases=case_context,
             reminders=load_rules(settings.nudges_file),
         )
@@ -194,7 +135,18 @@ def create_app(
             except Exception:  # a bad run is logged; the next minute tries again
                 log.exception("reminder tick failed")
 
+        async def refresh_channel() -> None:
+            """Every minute, on every instance: ``setup`` on another instance reaches this one."""
+            try:
+                async with sessions() as session:
+                    await channel.refresh(session)
+            except Exception:  # the database away for a moment: the next minute tries again
+                log.warning("case review channel not re-read", exc_info=True)
+
         scheduler = AsyncIOScheduler(timezone="UTC")
+        scheduler.add_job(
+            refresh_channel, "interval", seconds=60, id="channel", max_instances=1, coalesce=True
+        )
         if settings.reminders:
             scheduler.add_job(
                 reminders,
@@ -237,20 +189,6 @@ def create_app(
     app.router.add_post("/api/messages", _messages)
     app.router.add_get("/healthz", _healthz)
     return app
-
-
-def use_channel(services: Services, channel_id: str) -> None:
-    """Post to ``channel_id`` from now on: every holder of the case review channel, in one
-    place (``setup``; at start-up the stored choice is read before any of them is made)."""
-    object.__setattr__(
-        services, "settings", replace(services.settings, case_review_channel_id=channel_id)
-    )
-    object.__setattr__(services.cases, "case_review_channel_id", channel_id)
-    services.messenger.channel_id = channel_id
-    services.dispatcher.channel_id = channel_id
-    for wizard in services.wizards.values():
-        if hasattr(wizard.flow, "case_review_channel_id"):
-            object.__setattr__(wizard.flow, "case_review_channel_id", channel_id)
 
 
 async def _messages(request: web.Request) -> web.StreamResponse:

@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime
 from aiohttp import web
 
 from bot import logs
+from bot.config import load_rules, load_timetable
 from bot.settings import Settings, SettingsError
 from cards.common import day
 from flows.reminders import Ticked, tick
@@ -27,8 +28,7 @@ from storage import db
 from storage.audit import verify_audit
 from storage.cases import fill_new_milestones
 from storage.crypto import new_key
-from workflow.nudges import load_rules
-from workflow.timetable import TimetableError, load_timetable, plan
+from workflow.timetable import TimetableError, plan
 
 log = logging.getLogger(__name__)
 
@@ -194,20 +194,21 @@ async def _tick(settings: Settings, now: datetime | None, *, send: bool = False)
 
 async def _tick_only(settings: Settings, moment: datetime) -> tuple[Ticked, int]:
     from bot.keys import master_cipher
-    from flows.cases import CaseContext
-    from storage.conversations import CASE_REVIEW_CHANNEL, stored_setting
+    from flows.context import CaseContext, ReviewChannel
 
     engine = db.create_engine(settings.database_url)
     try:
         await db.upgrade(engine)
         sessions = db.create_sessionmaker(engine)
+        channel = ReviewChannel(settings.case_review_channel_id)
         async with sessions() as session:
-            channel = await stored_setting(session=session, key=CASE_REVIEW_CHANNEL)
+            await channel.refresh(session)
         context = CaseContext(
             master_cipher(settings),
             load_timetable(settings.timetable_file),
             settings.tz,
-            channel or settings.case_review_channel_id,
+            channel,
+            settings.contact_email,
         )
         return await tick(sessions, context, load_rules(settings.nudges_file), moment), 0
     finally:

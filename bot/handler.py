@@ -292,7 +292,7 @@ class CaseReviewBot(ActivityHandler):  # type: ignore[misc]
                 now=services.clock(),
                 actor_aad_id=(getattr(sender, "aad_object_id", None) or "") if sender else "",
                 cipher=services.cipher,
-                channel_id=services.settings.case_review_channel_id,
+                channel_id=services.cases.channel.id,
                 timezone=services.settings.tz,
             )
         log.info("teams membership change", extra={"change": change.action})

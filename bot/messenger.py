@@ -25,6 +25,7 @@ from botbuilder.schema import (
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.adapter import CaseReviewAdapter, card_attachment
+from flows.context import ReviewChannel
 from storage import outbox
 from storage.conversations import (
     ConversationInfo,
@@ -104,14 +105,14 @@ class TeamsMessenger:
         adapter: CaseReviewAdapter,
         app_id: str,
         tenant_id: str,
-        channel_id: str,
+        channel: ReviewChannel,
     ) -> None:
         self.sessions = sessions
         self.clock = clock
         self.adapter = adapter
         self.app_id = app_id
         self.tenant_id = tenant_id
-        self.channel_id = channel_id  # the configured case review channel
+        self.channel = channel  # the case review channel (one holder: flows/context.py)
         self._background: set[asyncio.Task[None]] = set()
 
     async def wait_idle(self) -> None:
@@ -145,7 +146,7 @@ class TeamsMessenger:
         """Start a 1:1 chat with a member of the bot's team and run ``work`` in it."""
         async with self.sessions() as session:
             person = await get_person(session=session, aad_object_id=aad_id)
-            team, _ = await channel_route(session=session, channel_id=self.channel_id)
+            team, _ = await channel_route(session=session, channel_id=self.channel.id)
         if team is None:
             raise Unreachable("the bot is not installed in a team yet")
         if person is None:

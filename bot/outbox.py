@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.membership import Change, apply_change
 from bot.messenger import ChannelGone, Messenger, Unreachable
 from cards.reminders import undelivered_card
+from flows.context import ReviewChannel
 from storage import outbox, people
 from storage.audit import append_audit
 from storage.conversations import (
@@ -119,13 +120,13 @@ class OutboxDispatcher:
         cipher: Cipher,
         clock: Callable[[], datetime],
         messenger: Messenger,
-        channel_id: str,
+        channel: ReviewChannel,
         timezone: ZoneInfo,
         give_up: timedelta = outbox.GIVE_UP,
         pacer: Pacer | None = None,
         retry_base: float = 1.0,
     ) -> None:
-        self.channel_id = channel_id  # the configured case review channel
+        self.channel = channel  # the case review channel (one holder: flows/context.py)
         self.give_up = give_up
         self.pacer = pacer or Pacer()
         self.retry_base = retry_base  # seconds: the first retry's backoff (doubling after)
@@ -376,7 +377,7 @@ class OutboxDispatcher:
             now=self.clock(),
             actor_aad_id="",
             cipher=self.cipher,
-            channel_id=self.channel_id,
+            channel_id=self.channel.id,
             timezone=self.timezone,
         )
         if row.status != outbox.HELD:  # not held above: the channel was already known gone

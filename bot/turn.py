@@ -21,7 +21,7 @@ from bot.messenger import TeamsMessenger
 from bot.outbox import OutboxDispatcher
 from bot.settings import Settings
 from dialogs.wizard import FormWizard, Person
-from flows.cases import CaseContext
+from flows.context import CaseContext
 from storage import people
 from storage.crypto import Cipher
 from workflow.nudges import Rules
@@ -218,3 +218,21 @@ class Turn:
             activity.summary = summary
         response = await self.tc.send_activity(activity)
         return response.id if response else None
+
+    async def send_card_privately(self, card: dict[str, Any], summary: str) -> None:
+        """Send ``card`` to this person in their 1:1 chat with the bot (opened if need be),
+        from a channel or group chat."""
+        activity = self.activity
+
+        async def begin(tc: TurnContext) -> None:
+            message = MessageFactory.attachment(card_attachment(card))
+            message.summary = summary
+            await tc.send_activity(message)
+
+        await self.services.messenger.open_chat(
+            teams_user_id=activity.from_property.id,
+            aad_id=self.user_aad_id,
+            bot=activity.recipient,
+            service_url=activity.service_url,
+            work=begin,
+        )

@@ -1,7 +1,7 @@
-"""The referral: a practitioner reports a serious incident. The form is a spec
-(workflow/referral.py), submitting it a flow (flows/referrals.py), and the one wizard
-(dialogs/wizard.py) runs it; this is the glue: who it is prefilled for. The Business Unit
-enters a referral that came by email or phone on the same wizard (REFERRAL_FOR)."""
+"""What the referral forms know before anyone types: the referrer from Teams, and today as
+the day their agency became aware. The form is a spec (workflow/referral.py), submitting it a
+flow (flows/referrals.py), its row in dialogs/forms.py; the Business Unit enters a referral
+that came by email or phone on the same form (REFERRAL_FOR)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from dialogs.wizard import FormWizard, Person, WizardDeps
-from flows.forms import FormFlow
-from workflow.referral import REFERRAL, REFERRAL_FOR
+from dialogs.wizard import Person
 
 
 async def referrer_prefill(person: Person, today: date) -> Mapping[str, Mapping[str, Any]]:
@@ -27,14 +25,6 @@ async def referrer_prefill(person: Person, today: date) -> Mapping[str, Mapping[
     }
 
 
-def referral_wizard(deps: WizardDeps, flow: FormFlow) -> FormWizard:
-    return FormWizard(REFERRAL, deps, flow, prefill=referrer_prefill, late_prefill=("referrer",))
-
-
 async def entered_prefill(person: Person, today: date) -> Mapping[str, Mapping[str, Any]]:
     """Entered for someone else: nothing about the referrer is known, only today's date."""
     return {"incident": {"aware_date": today.isoformat()}}
-
-
-def entered_referral_wizard(deps: WizardDeps, flow: FormFlow) -> FormWizard:
-    return FormWizard(REFERRAL_FOR, deps, flow, prefill=entered_prefill)

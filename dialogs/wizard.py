@@ -56,7 +56,7 @@ class Person:
 Prefill = Callable[[Person, date], Awaitable[Mapping[str, Mapping[str, Any]]]]
 
 
-async def _no_prefill(person: Person, today: date) -> Mapping[str, Mapping[str, Any]]:
+async def no_prefill(person: Person, today: date) -> Mapping[str, Mapping[str, Any]]:
     return {}
 
 
@@ -72,7 +72,7 @@ class FormWizard:
         deps: WizardDeps,
         flow: FormFlow,
         *,
-        prefill: Prefill = _no_prefill,
+        prefill: Prefill = no_prefill,
         late_prefill: tuple[str, ...] = (),
         case_prefill: CasePrefill | None = None,
     ) -> None:

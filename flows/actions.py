@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards import actions as cards
-from flows.cases import CaseContext
+from flows.context import CaseContext
 from flows.forms import Refused, Submission
 from storage import actions, outbox, people
 from storage.audit import append_audit

@@ -11,10 +11,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards import referral as cards
+from flows.context import CaseContext
 from flows.forms import Refused, Submission
 from storage import cases, outbox, people
 from storage.audit import append_audit
-from storage.crypto import Cipher
 from storage.models import Case, ReferralVersion
 from workflow.referral import REFERRAL
 from workflow.roles import REFERRAL_RECIPIENTS, Role, label
@@ -31,7 +31,7 @@ def may_add_information(case: Case, aad_object_id: str, roles: frozenset[str]) -
 
 @dataclass(frozen=True)
 class AddInfoFlow:
-    cipher: Cipher
+    context: CaseContext
     role: str = "contributor"  # the referrer or the business unit
 
     async def submit(self, session: AsyncSession, submission: Submission) -> int | None:
@@ -46,7 +46,7 @@ class AddInfoFlow:
                 f"Only the person who referred {case.reference}, or the BDSCP Business Unit, "
                 "can add information to it."
             )
-        latest = await cases.read_referral(session=session, master=self.cipher, case=case)
+        latest = await cases.read_referral(session=session, master=self.context.cipher, case=case)
         added = {
             "added_on": submission.today.isoformat(),
             "by": person.name,
@@ -57,7 +57,7 @@ class AddInfoFlow:
         role = Role.BUSINESS_UNIT if Role.BUSINESS_UNIT in roles else Role.PRACTITIONER
         version = await cases.add_referral_version(
             session=session,
-            master=self.cipher,
+            master=self.context.cipher,
             case=case,
             form=form,
             by=person.aad_object_id,
@@ -71,7 +71,7 @@ class AddInfoFlow:
         for aad, recipient_role in recipients.items():
             await outbox.enqueue(
                 session=session,
-                cipher=self.cipher,
+                cipher=self.context.cipher,
                 now=submission.now,
                 card=cards.more_information_card(
                     reference=case.reference,

@@ -11,12 +11,15 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flows.cases import CaseContext, move_case, refresh_case_card
+from flows.case_card import refresh_case_card
+from flows.cases import move_case
+from flows.common import record_chair_decision
+from flows.context import CaseContext
 from flows.forms import Refused
 from storage import actions, cases
 from storage.models import Case
 from workflow.actions import CLOSED, FINISHED, status_title
-from workflow.decisions import DecisionDraft, DecisionKind, event_for
+from workflow.decisions import DecisionKind, event_for
 from workflow.roles import Role
 from workflow.stages import InvalidTransition, Stage, advance
 
@@ -72,19 +75,16 @@ async def close_case(
         )
     if not reason.strip():
         raise Refused(NO_REASON)
-    await cases.record_decision(
-        session=session,
-        master=context.cipher,
-        case=case,
-        draft=DecisionDraft(
-            kind=DecisionKind.CLOSURE,
-            outcome="close",
-            rationale=reason.strip(),
-            decided_by=actor,
-            decided_role=Role.CHAIR,
-            decided_at=now,
-        ),
-        decider_roles=roles,
+    await record_chair_decision(
+        session,
+        context,
+        case,
+        DecisionKind.CLOSURE,
+        outcome="close",
+        rationale=reason.strip(),
+        actor=actor,
+        roles=roles,
+        now=now,
     )
     await move_case(session, case, to, now)
     await refresh_case_card(session, context, case, now, "closed")
@@ -155,19 +155,16 @@ async def close_item(
             by=actor,
             now=now,
         )
-    await cases.record_decision(
-        session=session,
-        master=context.cipher,
-        case=case,
-        draft=DecisionDraft(
-            kind=DecisionKind.CLOSURE,
-            outcome="close_item",
-            rationale=f"{what}: {reason.strip()}",
-            decided_by=actor,
-            decided_role=Role.CHAIR,
-            decided_at=now,
-        ),
-        decider_roles=roles,
+    await record_chair_decision(
+        session,
+        context,
+        case,
+        DecisionKind.CLOSURE,
+        outcome="close_item",
+        rationale=f"{what}: {reason.strip()}",
+        actor=actor,
+        roles=roles,
+        now=now,
     )
     await refresh_case_card(session, context, case, now, f"{item} {number} closed")
     return f"Closed: {what} on {reference}, with your reason kept as a decision record."

@@ -19,8 +19,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards import igt as cards
-from flows.cases import CaseContext, refresh_case_card, request_states
-from flows.decisions import PARTNER_ROLES, Answer, refuse
+from flows.case_card import refresh_case_card, request_states
+from flows.common import PARTNER_ROLES, Answer, Reason, lock_as, refuse
+from flows.context import CaseContext
 from flows.forms import Refused, Submission
 from flows.invitations import who_and_agency
 from storage import cases, outbox, people, requests
@@ -184,12 +185,19 @@ async def send(
 ) -> Answer | None:
     """Ask ``person`` (an Entra id from the card, checked here) from ``agency`` for the form,
     due by ``due``: the request stored, the form sent to them 1:1."""
-    case = await cases.lock_case(session=session, reference=reference)
-    if case is None:
-        return None
-    if Role.BUSINESS_UNIT not in roles:
-        await refuse(session, case, actor, "igt_sent", "not the Business Unit", now)
-        return Answer(None, False, ONLY_BUSINESS_UNIT)
+    locked = await lock_as(
+        session,
+        reference,
+        Role.BUSINESS_UNIT,
+        what="igt_sent",
+        actor=actor,
+        roles=roles,
+        now=now,
+        refusal=ONLY_BUSINESS_UNIT,
+    )
+    if not isinstance(locked, Case):
+        return locked  # no such case, or the refusal (audited, not rolled back)
+    case = locked
     if not _allowed(case, Event.IGT_SENT, roles):
         return Answer(None, False, _moved_on(case))
     agency = " ".join(agency.split())
@@ -449,7 +457,7 @@ async def no_involvement(
         return None
     request, why = await _answerable(session, case, actor)
     if request is None:
-        await refuse(session, case, actor, "igt_no_involvement", why, now)
+        await refuse(session, case, actor, "igt_no_involvement", Reason.NOT_ASKED, now)
         return Answer(None, False, why)
     reason = reason.strip()
     if not reason:
@@ -507,11 +515,11 @@ async def read_return(
         return [], f"I can't find a case {reference}."
     request = await session.get(CaseRequest, request_id)
     if request is None or request.case_id != case.id or request.purpose != PURPOSE:
-        await refuse(session, case, actor, "igt_read", "no such request on this case", now)
+        await refuse(session, case, actor, "igt_read", Reason.NO_SUCH_REQUEST, now)
         return [], "That return isn't one of this case's."
     own = request.aad_object_id == actor
     if not own and not READERS & roles:
-        await refuse(session, case, actor, "igt_read", "not a reader", now)
+        await refuse(session, case, actor, "igt_read", Reason.NOT_A_READER, now)
         return [], NOT_A_READER
     latest = (
         await requests.latest_returns(
@@ -558,7 +566,7 @@ async def chronology_for(
     if case is None:
         return None, f"I can't find a case {reference}."
     if not READERS & roles:
-        await refuse(session, case, actor, "igt_chronology", "not a reader", now)
+        await refuse(session, case, actor, "igt_chronology", Reason.NOT_A_READER, now)
         return None, (
             "Only the BDSCP Business Unit, the Case Review Sub-group chair and the partner "
             "representatives read the merged chronology."

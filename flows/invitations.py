@@ -12,11 +12,12 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards import decisions as cards
-from flows.cases import CaseContext
-from flows.decisions import PARTNER_ROLES, SCOPING_INVITATION, Answer, current, refuse
+from flows.common import PARTNER_ROLES, Answer, current, lock_as
+from flows.context import CaseContext
 from flows.forms import Refused
 from flows.referrals import send_current_details
-from storage import cases, outbox, people, requests
+from flows.scoping import SCOPING_INVITATION
+from storage import outbox, people, requests
 from storage.audit import append_audit
 from storage.models import Case, Person
 from workflow.decisions import DecisionKind
@@ -100,12 +101,19 @@ async def invite(
     now: datetime,
 ) -> Answer | None:
     """Invite ``person`` (an Entra id from the card, checked here) from ``agency``."""
-    case = await cases.lock_case(session=session, reference=reference)
-    if case is None:
-        return None
-    if Role.BUSINESS_UNIT not in roles:
-        await refuse(session, case, actor, "scoping_invitation", "not the Business Unit", now)
-        return Answer(None, False, ONLY_BUSINESS_UNIT)  # the refusal audited, not rolled back
+    locked = await lock_as(
+        session,
+        reference,
+        Role.BUSINESS_UNIT,
+        what="scoping_invitation",
+        actor=actor,
+        roles=roles,
+        now=now,
+        refusal=ONLY_BUSINESS_UNIT,
+    )
+    if not isinstance(locked, Case):
+        return locked  # no such case, or the refusal (audited, not rolled back)
+    case = locked
     agency = " ".join(agency.split())
 
     async def again(error: str) -> Answer:

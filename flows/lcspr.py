@@ -19,8 +19,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards import lcspr as cards
-from flows.cases import CaseContext, move_case, refresh_case_card
-from flows.decisions import Answer, refuse
+from flows.case_card import refresh_case_card
+from flows.cases import move_case
+from flows.common import Answer, Reason, record_chair_decision, refuse
+from flows.context import CaseContext
 from flows.forms import Refused, Submission, Submitter
 from flows.lcspr_record import (
     NO_REVIEW,
@@ -39,7 +41,7 @@ from storage.reviews import latest
 from workflow import lcspr
 from workflow.adjustments import Adjustment, AdjustmentKind, InvalidAdjustment
 from workflow.calendar import british
-from workflow.decisions import DecisionDraft, DecisionKind
+from workflow.decisions import DecisionKind
 from workflow.forms import parse_date
 from workflow.roles import Role
 from workflow.stages import Event, Stage, advance
@@ -384,7 +386,9 @@ async def answer_delay(
         return Answer(await card(), False)  # answered already
     if not is_chair:
         message = "Only the Case Review Sub-group chair can approve a publication delay."
-        await refuse(session, case, actor, DecisionKind.PUBLICATION_DELAY.value, message, now)
+        await refuse(
+            session, case, actor, DecisionKind.PUBLICATION_DELAY.value, Reason.NOT_CHAIR, now
+        )
         return Answer(None, False, message)
     if not await has_local_review(session, case):
         return Answer(await card(NO_REVIEW.format(reference=reference)), False)
@@ -413,21 +417,18 @@ async def answer_delay(
             )
         except InvalidAdjustment as refused:
             return Answer(await card(str(refused)), False)
-        await cases.record_decision(
-            session=session,
-            master=context.cipher,
-            case=case,
-            draft=DecisionDraft(
-                kind=DecisionKind.PUBLICATION_DELAY,
-                outcome="delay",
-                rationale=f"{cause}: {reason}"
-                + (f"\n\nThe chair: {note.strip()}" if note.strip() else ""),
-                decided_by=actor,
-                decided_role=Role.CHAIR,
-                decided_at=now,
-                views={"new_date": new_date.isoformat()},
-            ),
-            decider_roles=roles,
+        await record_chair_decision(
+            session,
+            context,
+            case,
+            DecisionKind.PUBLICATION_DELAY,
+            outcome="delay",
+            rationale=f"{cause}: {reason}"
+            + (f"\n\nThe chair: {note.strip()}" if note.strip() else ""),
+            actor=actor,
+            roles=roles,
+            now=now,
+            views={"new_date": new_date.isoformat()},
             recorded_by=asked.recorded_by,
         )
     await reviews.add_record(
@@ -502,19 +503,16 @@ async def not_in_full(
             "Give the justification: it is kept with the case and set out for the Panel and "
             "the Secretary of State."
         )
-    await cases.record_decision(
-        session=session,
-        master=context.cipher,
-        case=case,
-        draft=DecisionDraft(
-            kind=DecisionKind.PUBLICATION_DELAY,
-            outcome="do_not_publish_full_report",
-            rationale=justification.strip(),
-            decided_by=actor,
-            decided_role=Role.CHAIR,
-            decided_at=now,
-        ),
-        decider_roles=roles,
+    await record_chair_decision(
+        session,
+        context,
+        case,
+        DecisionKind.PUBLICATION_DELAY,
+        outcome="do_not_publish_full_report",
+        rationale=justification.strip(),
+        actor=actor,
+        roles=roles,
+        now=now,
     )
     await reviews.add_record(
         session=session,

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from flows.context import CaseContext
 from storage import people, reviews
 from storage.models import Case, MilestoneRow
 from storage.reviews import RecordView, latest
@@ -22,9 +23,6 @@ from workflow import lcspr
 from workflow.calendar import british
 from workflow.publication import PublicationDates, dates
 from workflow.stages import Stage
-
-if TYPE_CHECKING:
-    from flows.cases import CaseContext
 
 NO_REVIEW = (
     "{reference} has no local review, so there is no publication timetable and nothing of one "

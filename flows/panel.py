@@ -11,12 +11,14 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards import decisions as cards
-from flows.cases import CaseContext, move_case, refresh_case_card
-from flows.decisions import Answer, current, refuse
+from flows.case_card import refresh_case_card
+from flows.cases import move_case
+from flows.common import Answer, current, lock_as, record_decision
+from flows.context import CaseContext
 from storage import cases
 from storage.audit import append_audit
 from storage.models import Case
-from workflow.decisions import DecisionDraft, DecisionKind, event_for
+from workflow.decisions import DecisionKind, event_for
 from workflow.review import OUTCOME_TITLES
 from workflow.roles import Role
 from workflow.stages import Event, InvalidTransition, Stage, advance, stage_label
@@ -64,12 +66,19 @@ async def record_panel_step(
     now: datetime,
 ) -> Answer | None:
     """One step of Day 20: checked against the stage rules, recorded, the case moved."""
-    case = await cases.lock_case(session=session, reference=reference)
-    if case is None:
-        return None
-    if Role.BUSINESS_UNIT not in roles:
-        await refuse(session, case, actor, "panel", "not the business unit", now)
-        return Answer(None, False, "Only the BDSCP Business Unit records the Panel's steps.")
+    locked = await lock_as(
+        session,
+        reference,
+        Role.BUSINESS_UNIT,
+        what="panel",
+        actor=actor,
+        roles=roles,
+        now=now,
+        refusal="Only the BDSCP Business Unit records the Panel's steps.",
+    )
+    if not isinstance(locked, Case):
+        return locked  # no such case, or the refusal (audited, not rolled back)
+    case = locked
     if what not in WHAT:
         return Answer(await panel_card_for(session, context, case, error="Choose a button."), False)
     if not note.strip() and what != "report_sent":
@@ -127,19 +136,17 @@ async def record_panel_step(
                 assert found is not None
                 event = found
             to = advance(stage, event, roles)
-            await cases.record_decision(
-                session=session,
-                master=context.cipher,
-                case=case,
-                draft=DecisionDraft(
-                    kind=DecisionKind.PANEL_RESPONSE,
-                    outcome=outcome,
-                    rationale=note.strip(),
-                    decided_by=actor,
-                    decided_role=Role.BUSINESS_UNIT,
-                    decided_at=now,
-                ),
-                decider_roles=roles,
+            await record_decision(
+                session,
+                context,
+                case,
+                DecisionKind.PANEL_RESPONSE,
+                role=Role.BUSINESS_UNIT,
+                outcome=outcome,
+                rationale=note.strip(),
+                actor=actor,
+                roles=roles,
+                now=now,
             )
             await cases.complete_milestone(
                 session=session, case=case, key="panel_response", by=actor, now=now

@@ -9,7 +9,8 @@ from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from flows.cases import CaseContext, refresh_case_card
+from flows.case_card import refresh_case_card
+from flows.context import CaseContext
 from flows.forms import Refused
 from flows.lcspr_record import NO_REVIEW, has_local_review, publication_dates, review_state
 from storage import cases, reviews

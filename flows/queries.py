@@ -16,7 +16,8 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards import status as cards
-from flows.cases import DECISIONS_SHOWN, CaseContext, request_states, steps_so_far
+from flows.case_card import DECISIONS_SHOWN, request_states, steps_so_far
+from flows.context import CaseContext
 from flows.lcspr_record import review_lines
 from storage import cases, people
 from storage.audit import append_audit

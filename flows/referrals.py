@@ -9,22 +9,23 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards import decisions as decision_cards
 from cards import referral as cards
-from flows.cases import CaseContext, refresh_case_card
-from flows.decisions import PARTNER_ROLES, queue_chair_prompt
+from flows.case_card import refresh_case_card
+from flows.common import PARTNER_ROLES
+from flows.context import CaseContext
 from flows.forms import Refused, Submission
+from flows.recommendation import queue_chair_prompt
 from storage import cases, outbox, people
 from storage.audit import append_audit
 from storage.crypto import Cipher
 from storage.models import Case
 from workflow import referral as rules
 from workflow.roles import REFERRAL_RECIPIENTS, Role, label
-from workflow.timetable import Timetable, due_dates, project
+from workflow.timetable import due_dates, project
 
 log = logging.getLogger(__name__)
 
@@ -45,11 +46,7 @@ NEXT_STEP_TEXT = {
 
 @dataclass(frozen=True)
 class ReferralFlow:
-    cipher: Cipher
-    timetable: Timetable
-    timezone: ZoneInfo
-    case_review_channel_id: str
-    contact_email: str
+    context: CaseContext
     # The Business Unit enters a referral that came by email, phone or letter: the referrer
     # is who the form names, and the case records who entered it.
     for_someone: bool = False
@@ -69,8 +66,8 @@ class ReferralFlow:
                 )
         case = await cases.create_case(
             session=session,
-            master=self.cipher,
-            timetable=self.timetable,
+            master=self.context.cipher,
+            timetable=self.context.timetable,
             new=cases.NewCase(
                 awareness_date=rules.awareness_date(form, submission.today),
                 referring_agency=rules.referring_agency(form),
@@ -113,7 +110,16 @@ class ReferralFlow:
                 recipients.setdefault(aad, role)
         for aad, role in recipients.items():
             await send_details(
-                session, self.cipher, case, form, referrer_name, entered_by, today, now, aad, role
+                session,
+                self.context.cipher,
+                case,
+                form,
+                referrer_name,
+                entered_by,
+                today,
+                now,
+                aad,
+                role,
             )
         # Scoping: each partner representative gets the details (if not sent them already)
         # and the invitation to give their view.
@@ -123,7 +129,7 @@ class ReferralFlow:
                     recipients[aad] = role
                     await send_details(
                         session,
-                        self.cipher,
+                        self.context.cipher,
                         case,
                         form,
                         referrer_name,
@@ -135,7 +141,7 @@ class ReferralFlow:
                     )
                 await outbox.enqueue(
                     session=session,
-                    cipher=self.cipher,
+                    cipher=self.context.cipher,
                     now=now,
                     card=decision_cards.scoping_invitation_card(
                         reference=case.reference, audience=label(role)
@@ -145,14 +151,12 @@ class ReferralFlow:
                     case_ref=case.reference,
                     dedupe_key=f"scoping-invitation:{case.reference}:{aad}",
                 )
-        if not self.case_review_channel_id:
+        context = self.context
+        if not context.case_review_channel_id:
             log.warning(
                 "no case review channel configured; case card not posted",
                 extra={"case": case.reference},
             )
-        context = CaseContext(
-            self.cipher, self.timetable, self.timezone, self.case_review_channel_id
-        )
         await refresh_case_card(session, context, case, now, "new referral")
         await queue_chair_prompt(session, context, case, now, "new referral")
 
@@ -160,7 +164,7 @@ class ReferralFlow:
         case = await session.get(Case, case_id) if case_id is not None else None
         if case is None:
             raise LookupError(f"no case {case_id}")
-        timetable = self.timetable
+        timetable = self.context.timetable
         anchors = project(timetable, cases.anchors_of(case))
         dues = due_dates(timetable, anchors)
         steps = [(text, dues.get(key)) for key, text in NEXT_STEP_TEXT.items()]
@@ -182,7 +186,7 @@ class ReferralFlow:
             day_one=timetable.calendar().day_one(case.awareness_date),
             next_steps=steps,
             contacts=contacts,
-            contact_email=self.contact_email,
+            contact_email=self.context.contact_email,
             outcome_due=dues.get("la_decision"),
         )
 

@@ -25,12 +25,11 @@ from cards import actions as action_cards
 from cards import reminders as cards
 from flows import lcspr_record, queries
 from flows.actions import names_of
-from flows.cases import CaseContext
-from flows.decisions import chair_prompt_key, queue_chair_prompt
+from flows.context import CaseContext
+from flows.recommendation import chair_prompt_key, queue_chair_prompt
 from flows.review import queue_review_prompt, review_prompt_key
 from storage import actions, outbox, people, reviews
 from storage.audit import append_audit
-from storage.conversations import store_setting, stored_setting
 from storage.db import transaction
 from storage.models import (
     Case,
@@ -41,6 +40,7 @@ from storage.models import (
     ReviewRecord,
     RoleAssignment,
 )
+from storage.settings import store_setting, stored_setting
 from workflow import igt, lcspr, nudges
 from workflow.calendar import british
 from workflow.nudges import Rules

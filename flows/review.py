@@ -12,8 +12,11 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards import decisions as cards
-from flows.cases import CaseContext, move_case, queue_channel_card, refresh_case_card
-from flows.decisions import Answer, chair_teams_ids, current, decided_view, due_text, refuse
+from flows.case_card import queue_channel_card, refresh_case_card
+from flows.cases import move_case
+from flows.common import Answer, Reason, current, record_chair_decision, refuse
+from flows.context import CaseContext
+from flows.decided import chair_teams_ids, decided_view, due_text
 from flows.forms import Refused, Submission
 from storage import cases, outbox, people
 from storage.models import Case
@@ -240,25 +243,24 @@ async def answer_proposal(
         return Answer(await card(), False)  # nothing to answer, or answered already
     if not is_chair:
         message = "Only the Case Review Sub-group chair can approve the rapid review decision."
-        await refuse(session, case, actor, DecisionKind.REVIEW_DECISION.value, message, now)
+        await refuse(
+            session, case, actor, DecisionKind.REVIEW_DECISION.value, Reason.NOT_CHAIR, now
+        )
         return Answer(await card(message), False)
     if approve:
         to = advance(Stage(case.stage), event_for_review(), roles)
-        await cases.record_decision(
-            session=session,
-            master=context.cipher,
-            case=case,
-            draft=DecisionDraft(
-                kind=DecisionKind.REVIEW_DECISION,
-                outcome=proposal.outcome,
-                rationale=proposal.rationale
-                + (f"\n\nThe chair: {note.strip()}" if note.strip() else ""),
-                decided_by=actor,
-                decided_role=Role.CHAIR,
-                decided_at=now,
-                views=proposal.views,
-            ),
-            decider_roles=roles,
+        await record_chair_decision(
+            session,
+            context,
+            case,
+            DecisionKind.REVIEW_DECISION,
+            outcome=proposal.outcome,
+            rationale=proposal.rationale
+            + (f"\n\nThe chair: {note.strip()}" if note.strip() else ""),
+            actor=actor,
+            roles=roles,
+            now=now,
+            views=proposal.views,
             recorded_by=proposal.decided_by,
         )
         # Without a local review, nothing of one is due.
@@ -283,19 +285,16 @@ async def answer_proposal(
     else:
         if not note.strip():
             return Answer(await card("Say why you are sending it back."), False)
-        await cases.record_decision(
-            session=session,
-            master=context.cipher,
-            case=case,
-            draft=DecisionDraft(
-                kind=DecisionKind.REVIEW_REJECTION,
-                outcome="rejected",
-                rationale=note.strip(),
-                decided_by=actor,
-                decided_role=Role.CHAIR,
-                decided_at=now,
-            ),
-            decider_roles=roles,
+        await record_chair_decision(
+            session,
+            context,
+            case,
+            DecisionKind.REVIEW_REJECTION,
+            outcome="rejected",
+            rationale=note.strip(),
+            actor=actor,
+            roles=roles,
+            now=now,
         )
     await queue_review_prompt(session, context, case, now, "approved" if approve else "sent back")
     await refresh_case_card(session, context, case, now, "the rapid review decision")

@@ -33,13 +33,15 @@ PLACEHOLDER_ID = "00000000-0000-4000-8000-0000000c0de0"
 
 def command_lists() -> list[dict[str, Any]]:
     """The command menus, one per scope, from the registry (at most ten a menu)."""
-    from bot.commands import COMMANDS
+    from bot.commands.loader import load_commands
+
+    commands_, _ = load_commands()
 
     lists = []
     for scope, personal in (("personal", True), ("team", False)):
         commands = [
             {"title": c.name, "description": c.usage if c.usage != c.name else c.help}
-            for c in COMMANDS.menu(personal)
+            for c in commands_.menu(personal)
         ]
         if len(commands) > 10:
             raise ValueError(f"the {scope} command menu has {len(commands)}: Teams shows ten")

@@ -11,7 +11,6 @@ import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from pathlib import Path
 from typing import Any, NamedTuple
 
 from workflow.calendar import WorkingCalendar
@@ -61,10 +60,9 @@ def _rule(data: Mapping[str, Any], base: Rule) -> Rule:
     )
 
 
-def load_rules(path: str | Path) -> Rules:
-    """The rules from ``path``; the defaults for whatever it doesn't say (or if it's absent)."""
-    location = Path(path)
-    data = tomllib.loads(location.read_text()) if location.is_file() else {}
+def parse_rules(text: str) -> Rules:
+    """The rules a nudges file's ``text`` sets; the defaults for whatever it doesn't say."""
+    data = tomllib.loads(text) if text else {}
     hours = data.get("hours", {})
     default = _rule(data.get("default", {}), Rule())
     return Rules(

@@ -1,6 +1,6 @@
 """The timetable: milestones, anchors and offsets, read from one TOML file.
 
-``load_timetable`` checks the whole file and raises ``TimetableError`` naming the first bad
+``parse_timetable`` checks the whole file and raises ``TimetableError`` naming the first bad
 entry. ``due_dates`` turns recorded anchor dates into due dates; ``project`` fills in the
 anchors a case has not reached yet with their own expected dates, so the business unit can
 plan a whole case from its awareness date.
@@ -12,7 +12,6 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from workflow.calendar import WorkingCalendar, add_months
@@ -79,15 +78,6 @@ class Timetable:
 
     def resolve_anchor(self, anchor: str) -> str:
         return self.rapid_review_anchor if anchor == "rapid_review" else anchor
-
-
-def load_timetable(path: str | Path) -> Timetable:
-    location = Path(path)
-    try:
-        text = location.read_text()
-    except OSError as error:
-        raise TimetableError(f"cannot read timetable file {location}: {error.strerror}") from None
-    return parse_timetable(text, source=str(location))
 
 
 def parse_timetable(text: str, *, source: str = "timetable") -> Timetable:

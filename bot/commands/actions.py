@@ -7,10 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 from bot.actions import ActionResult
-from bot.commands import ACTIONS, COMMANDS
 from bot.commands.common import BU, case_asked, reference_of
 from bot.commands.registry import BOTH
-from bot.forms import register_form
+from bot.routes import command, verb
 from bot.turn import Turn
 from cards.actions import overdue_actions_card
 from flows.actions import names_of, plan_card
@@ -19,11 +18,8 @@ from storage import actions, cases
 from storage.db import transaction
 from workflow.actions import ACTION_ADD, ACTION_UPDATE, STATUSES
 
-register_form(ACTIONS, ACTION_ADD)
-register_form(ACTIONS, ACTION_UPDATE)
 
-
-@COMMANDS.command("actions", usage="actions BR-2026-0007 | actions overdue", where=BOTH)
+@command("actions", usage="actions BR-2026-0007 | actions overdue", where=BOTH)
 async def actions_command(turn: Turn) -> None:
     """A case's action plan, or every overdue action (`actions overdue`)."""
     services = turn.services
@@ -77,7 +73,7 @@ async def _plan(turn: Turn, reference: str, start: int) -> dict[str, Any] | None
         )
 
 
-@ACTIONS.verb("actions.page")
+@verb("actions.page")
 async def actions_page(turn: Turn) -> ActionResult:
     """Another page of a long plan: checked again, whatever the card says."""
     reference = reference_of(turn.data.get("case"))
@@ -101,7 +97,7 @@ async def _start(
     await turn.send_card(card, summary=f"{command.capitalize()}: {reference}")
 
 
-@COMMANDS.command("action add", usage="action add BR-2026-0007", who=BU)
+@command("action add", usage="action add BR-2026-0007", who=BU)
 async def action_add(turn: Turn) -> None:
     """Add an action to a case's plan: what, its owner and agency, when it's due."""
     reference = await case_asked(turn, "action add", "Actions are added")
@@ -109,7 +105,7 @@ async def action_add(turn: Turn) -> None:
         await _start(turn, "action add", ACTION_ADD.kind, reference)
 
 
-@COMMANDS.command("action update", usage="action update BR-2026-0007 [action number]")
+@command("action update", usage="action update BR-2026-0007 [action number]")
 async def action_update(turn: Turn) -> None:
     """Record where an action stands (its owner, or the Business Unit); with its number, the
     form opens with the action as it stands."""

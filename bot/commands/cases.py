@@ -5,9 +5,8 @@ from __future__ import annotations
 import logging
 import re
 
-from bot.commands import ACTIONS, COMMANDS
 from bot.commands.common import BU
-from bot.forms import register_form
+from bot.routes import command
 from bot.turn import Turn
 from cards.common import day
 from flows.addinfo import may_add_information
@@ -34,7 +33,7 @@ SHOWN_DUE = (
 )
 
 
-@COMMANDS.command(
+@command(
     "correct awareness",
     usage="correct awareness BR-2026-0007 2026-11-24 reason",
     who=BU,
@@ -80,10 +79,7 @@ async def correct_awareness(turn: Turn) -> None:
     )
 
 
-register_form(ACTIONS, ADD_INFO)
-
-
-@COMMANDS.command("add info", usage="add info BR-2026-0007", menu=True)
+@command("add info", usage="add info BR-2026-0007", menu=True)
 async def add_info(turn: Turn) -> None:
     """Add information to a referral you made (the Business Unit: to any referral)."""
     if not turn.is_personal:

@@ -16,7 +16,7 @@ from workflow.roles import Role
 
 
 class Answered(Protocol):
-    """What a button's flow gives back (``flows.decisions.Answer``)."""
+    """What a button's flow gives back (``flows.common.Answer``)."""
 
     @property
     def card(self) -> dict[str, Any] | None: ...

@@ -1,5 +1,6 @@
 """Scoping views and the decisions on notification: the commands and card actions that reach
-the flows (flows/decisions.py). Every press is checked on the server: the role, the case's
+the flows (flows/scoping.py, recommendation.py, la_decision.py, not_notified.py,
+notifications.py). Every press is checked on the server: the role, the case's
 stage, and whether it was decided already, whatever the card says."""
 
 from __future__ import annotations
@@ -7,30 +8,19 @@ from __future__ import annotations
 import logging
 
 from bot.actions import ActionResult
-from bot.commands import ACTIONS, COMMANDS
 from bot.commands.common import BU, case_asked, press, reference_of, text_of
-from bot.forms import register_form
+from bot.routes import command, refresh, verb
 from bot.turn import Turn
-from flows.decisions import (
-    ONLY_PARTNERS,
-    VIEW_READERS,
-    chair_prompt_for,
-    decide_next_step,
-    director_of,
-    la_card_for,
-    la_decide,
-    mark_notified,
-    next_step_for,
-    notifications_card_for,
-    partner_role,
-    read_views,
-    recommend,
-    who_is,
-)
+from flows.decided import who_is
 from flows.forms import Refused
 from flows.invitations import ONLY_BUSINESS_UNIT, invite, invite_card_for
+from flows.la_decision import director_of, la_card_for, la_decide
+from flows.not_notified import decide_next_step, next_step_for
+from flows.notifications import mark_notified, notifications_card_for
 from flows.panel import panel_card_for, record_panel_step
+from flows.recommendation import chair_prompt_for, recommend
 from flows.review import answer_proposal, review_prompt_for
+from flows.scoping import ONLY_PARTNERS, VIEW_READERS, partner_role, read_views
 from storage import cases, people
 from storage.db import transaction
 from workflow.review import REVIEW
@@ -38,8 +28,6 @@ from workflow.roles import Role, label
 from workflow.scoping import SCOPING
 
 log = logging.getLogger(__name__)
-
-register_form(ACTIONS, SCOPING)
 
 
 async def _start_view(turn: Turn, reference: str) -> ActionResult:
@@ -58,7 +46,7 @@ async def _start_view(turn: Turn, reference: str) -> ActionResult:
     return ActionResult(card=card)
 
 
-@ACTIONS.verb("scoping.begin")
+@verb("scoping.begin")
 async def begin_scoping(turn: Turn) -> ActionResult:
     if not turn.is_personal:
         return ActionResult(message="Scoping views are given in a 1:1 chat with me.")
@@ -68,7 +56,7 @@ async def begin_scoping(turn: Turn) -> ActionResult:
     return await _start_view(turn, reference)
 
 
-@COMMANDS.command("view", usage="view BR-2026-0007", menu=True)
+@command("view", usage="view BR-2026-0007", menu=True)
 async def view(turn: Turn) -> None:
     """Partners: give or revise your scoping view on a case."""
     reference = await case_asked(turn, "view", "Scoping views are given")
@@ -81,7 +69,7 @@ async def view(turn: Turn) -> None:
         await turn.say(result.message or "")
 
 
-@COMMANDS.command("scoping", usage="scoping BR-2026-0007", who=VIEW_READERS)
+@command("scoping", usage="scoping BR-2026-0007", who=VIEW_READERS)
 async def scoping_command(turn: Turn) -> None:
     """Read every agency's scoping view on a case in full, with its reason."""
     reference = await case_asked(turn, "scoping", "Scoping views are read")
@@ -104,7 +92,7 @@ async def scoping_command(turn: Turn) -> None:
         await turn.send_card(card, summary=f"Scoping views on {reference}")
 
 
-@COMMANDS.command("invite", usage="invite BR-2026-0007", who=BU)
+@command("invite", usage="invite BR-2026-0007", who=BU)
 async def invite_command(turn: Turn) -> None:
     """Business Unit: ask someone from another agency for a scoping view on a case."""
     reference = await case_asked(
@@ -126,7 +114,7 @@ async def invite_command(turn: Turn) -> None:
     await turn.send_card(card, summary=f"Invite another agency's view on {reference}")
 
 
-@ACTIONS.verb("scoping.invite")
+@verb("scoping.invite")
 async def scoping_invite(turn: Turn) -> ActionResult:
     return await press(
         turn,
@@ -140,7 +128,7 @@ async def scoping_invite(turn: Turn) -> ActionResult:
 # ----- the chair's recommendation (a card in the case review channel) ------------------------
 
 
-@ACTIONS.refresh("chair.prompt")
+@refresh("chair.prompt")
 async def chair_prompt_refresh(turn: Turn) -> ActionResult:
     """Teams refreshing the prompt for one viewer: the chair gets the live buttons, everyone
     else the status."""
@@ -155,7 +143,7 @@ async def chair_prompt_refresh(turn: Turn) -> ActionResult:
     return ActionResult(card=card)
 
 
-@ACTIONS.verb("chair.recommend")
+@verb("chair.recommend")
 async def chair_recommend(turn: Turn) -> ActionResult:
     return await press(
         turn, recommend, outcome=text_of(turn, "outcome", 64), rationale=text_of(turn, "rationale")
@@ -165,7 +153,7 @@ async def chair_recommend(turn: Turn) -> ActionResult:
 # ----- the Local Authority's decision (1:1) ----------------------------------------------------
 
 
-@ACTIONS.verb("la.decide")
+@verb("la.decide")
 async def la_decision(turn: Turn) -> ActionResult:
     return await press(
         turn,
@@ -176,9 +164,7 @@ async def la_decision(turn: Turn) -> ActionResult:
     )
 
 
-@COMMANDS.command(
-    "la decision", usage="la decision BR-2026-0007", who=(Role.STRATEGIC_DIRECTOR, *BU)
-)
+@command("la decision", usage="la decision BR-2026-0007", who=(Role.STRATEGIC_DIRECTOR, *BU))
 async def la_decision_command(turn: Turn) -> None:
     """Strategic Director, or the Business Unit for them: decide on notifying the Panel."""
     reference = await case_asked(
@@ -219,7 +205,7 @@ async def la_decision_command(turn: Turn) -> None:
 # ----- what next, when the Local Authority does not notify (the channel) ----------------------
 
 
-@ACTIONS.refresh("next.prompt")
+@refresh("next.prompt")
 async def next_step_refresh(turn: Turn) -> ActionResult:
     reference = reference_of(turn.data.get("case"))
     services = turn.services
@@ -236,7 +222,7 @@ async def next_step_refresh(turn: Turn) -> ActionResult:
     return ActionResult(card=card)
 
 
-@ACTIONS.verb("next.decide")
+@verb("next.decide")
 async def next_step_decide(turn: Turn) -> ActionResult:
     return await press(
         turn,
@@ -249,7 +235,7 @@ async def next_step_decide(turn: Turn) -> ActionResult:
 # ----- notifications (the Business Unit's checklist, 1:1) --------------------------------------
 
 
-@ACTIONS.verb("notify.mark")
+@verb("notify.mark")
 async def notify_mark(turn: Turn) -> ActionResult:
     recipient = text_of(turn, "recipient", 64)
     return await press(
@@ -261,7 +247,7 @@ async def notify_mark(turn: Turn) -> ActionResult:
     )
 
 
-@COMMANDS.command("notifications", usage="notifications BR-2026-0007", who=BU)
+@command("notifications", usage="notifications BR-2026-0007", who=BU)
 async def notifications_command(turn: Turn) -> None:
     """Business Unit: the checklist of who the Local Authority must tell about a case."""
     reference = await case_asked(
@@ -288,10 +274,8 @@ async def notifications_command(turn: Turn) -> None:
 
 # ----- the rapid review decision (Day 15) ------------------------------------------------------
 
-register_form(ACTIONS, REVIEW)
 
-
-@COMMANDS.command("decide", usage="decide BR-2026-0007", who=BU)
+@command("decide", usage="decide BR-2026-0007", who=BU)
 async def decide(turn: Turn) -> None:
     """Business Unit: propose the rapid review decision on a local review, for the chair."""
     reference = await case_asked(
@@ -313,7 +297,7 @@ async def decide(turn: Turn) -> None:
     await turn.send_card(card, summary=f"Rapid review decision: {reference}")
 
 
-@ACTIONS.refresh("review.prompt")
+@refresh("review.prompt")
 async def review_prompt_refresh(turn: Turn) -> ActionResult:
     reference = reference_of(turn.data.get("case"))
     services = turn.services
@@ -335,12 +319,12 @@ async def _answer_review(turn: Turn, approve: bool) -> ActionResult:
     return await press(turn, answer_proposal, approve=approve, note=text_of(turn, "rationale"))
 
 
-@ACTIONS.verb("review.approve")
+@verb("review.approve")
 async def review_approve(turn: Turn) -> ActionResult:
     return await _answer_review(turn, approve=True)
 
 
-@ACTIONS.verb("review.reject")
+@verb("review.reject")
 async def review_reject(turn: Turn) -> ActionResult:
     return await _answer_review(turn, approve=False)
 
@@ -348,7 +332,7 @@ async def review_reject(turn: Turn) -> ActionResult:
 # ----- Day 20 and the Panel's answer (the Business Unit, 1:1) ---------------------------------
 
 
-@COMMANDS.command("panel", usage="panel BR-2026-0007", who=BU)
+@command("panel", usage="panel BR-2026-0007", who=BU)
 async def panel(turn: Turn) -> None:
     """Business Unit: record the report sent to the Panel (Day 20) and the Panel's response."""
     reference = await case_asked(
@@ -370,7 +354,7 @@ async def panel(turn: Turn) -> None:
     await turn.send_card(card, summary=f"The Panel: {reference}")
 
 
-@ACTIONS.verb("panel.record")
+@verb("panel.record")
 async def panel_record(turn: Turn) -> ActionResult:
     return await press(
         turn,

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.actions import ActionResult
-from bot.commands import ACTIONS, COMMANDS
 from bot.commands.registry import BOTH
+from bot.routes import command, verb
 from bot.turn import Turn
 from cards.help import HELP_LESS, HELP_MORE, help_card
 
@@ -15,17 +15,17 @@ async def _lines(turn: Turn) -> tuple[tuple[str, str], ...]:
     return tuple((c.usage, c.help) for c in commands)
 
 
-@COMMANDS.command("help", aliases=("?", "menu"), where=BOTH, menu=True)
+@command("help", aliases=("?", "menu"), where=BOTH, menu=True)
 async def help_command(turn: Turn) -> None:
     """Show what I can do."""
     await turn.send_card(help_card(await _lines(turn)), summary="What I can do")
 
 
-@ACTIONS.verb(HELP_MORE)
+@verb(HELP_MORE)
 async def help_more(turn: Turn) -> ActionResult:
     return ActionResult(card=help_card(await _lines(turn), detailed=True))
 
 
-@ACTIONS.verb(HELP_LESS)
+@verb(HELP_LESS)
 async def help_less(turn: Turn) -> ActionResult:
     return ActionResult(card=help_card(await _lines(turn)))

@@ -8,12 +8,11 @@ from __future__ import annotations
 import logging
 
 from bot.actions import ActionResult
-from bot.commands import ACTIONS, COMMANDS
 from bot.commands.common import case_asked, press, reference_of, text_of
-from bot.forms import register_form
+from bot.routes import command, verb
 from bot.turn import Turn
 from flows import igt as flow
-from flows.decisions import refuse
+from flows.common import Reason, refuse
 from flows.forms import Refused
 from flows.queries import STAFF
 from storage import cases
@@ -23,7 +22,6 @@ from workflow.roles import Role
 
 log = logging.getLogger(__name__)
 
-register_form(ACTIONS, IGT)
 ONLY_1_TO_1 = "The Information Gathering Tool is used in a 1:1 chat with me."
 
 
@@ -46,7 +44,7 @@ async def _open(turn: Turn, reference: str) -> ActionResult:
                 return ActionResult(message=str(refused))
             return ActionResult(card=card)
         else:
-            await refuse(session, case, turn.user_aad_id, "igt_open", "not asked", turn.now)
+            await refuse(session, case, turn.user_aad_id, "igt_open", Reason.NOT_ASKED, turn.now)
             # Staff may know the case; anyone else is told no more than for no case at all.
             return ActionResult(
                 message=flow.NOT_ASKED if STAFF & roles else f"I can't find a case {reference}."
@@ -55,7 +53,7 @@ async def _open(turn: Turn, reference: str) -> ActionResult:
     return ActionResult(card=card)
 
 
-@COMMANDS.command("igt", usage="igt BR-2026-0007", menu=True)
+@command("igt", usage="igt BR-2026-0007", menu=True)
 async def igt_command(turn: Turn) -> None:
     """Your Information Gathering Tool on a case; for the Business Unit, who has been asked
     and where each stands, and asking someone more."""
@@ -69,7 +67,7 @@ async def igt_command(turn: Turn) -> None:
         await turn.say(result.message or "")
 
 
-@ACTIONS.verb("igt.begin")
+@verb("igt.begin")
 async def igt_begin(turn: Turn) -> ActionResult:
     if not turn.is_personal:
         return ActionResult(message=ONLY_1_TO_1)
@@ -79,7 +77,7 @@ async def igt_begin(turn: Turn) -> ActionResult:
     return await _open(turn, reference)
 
 
-@ACTIONS.verb("igt.send")
+@verb("igt.send")
 async def igt_send(turn: Turn) -> ActionResult:
     pick = text_of(turn, "pick", 32)
     person = text_of(turn, pick if pick.startswith("person_") else "person", 64)
@@ -93,7 +91,7 @@ async def igt_send(turn: Turn) -> ActionResult:
     )
 
 
-@ACTIONS.verb("igt.none")
+@verb("igt.none")
 async def igt_none(turn: Turn) -> ActionResult:
     return await press(
         turn,
@@ -108,7 +106,7 @@ async def _send_all(turn: Turn, found: list[dict[str, object]], summary: str) ->
         await turn.send_card(dict(card), summary=summary)
 
 
-@ACTIONS.verb("igt.read")
+@verb("igt.read")
 async def igt_read(turn: Turn) -> ActionResult:
     """Read one agency's return: sent as new messages, the pressed card left as it is."""
     if not turn.is_personal:
@@ -138,7 +136,7 @@ async def igt_read(turn: Turn) -> ActionResult:
     return ActionResult(message="The return is below.")
 
 
-@COMMANDS.command("returns", usage="returns BR-2026-0007")
+@command("returns", usage="returns BR-2026-0007")
 async def returns_command(turn: Turn) -> None:
     """The Information Gathering Tools on a case: who was asked, where each stands, and each
     return to read."""
@@ -158,7 +156,7 @@ async def returns_command(turn: Turn) -> None:
             request = await flow.request_of(session, case, turn.user_aad_id)
             if request is None:
                 await refuse(
-                    session, case, turn.user_aad_id, "igt_returns", "not a reader", turn.now
+                    session, case, turn.user_aad_id, "igt_returns", Reason.NOT_A_READER, turn.now
                 )
                 message = (
                     flow.NOT_A_READER if STAFF & roles else f"I can't find a case {reference}."
@@ -174,7 +172,7 @@ async def returns_command(turn: Turn) -> None:
     await turn.send_card(card, summary=f"Information Gathering Tools: {reference}")
 
 
-@COMMANDS.command("chronology", usage="chronology BR-2026-0007", who=flow.READERS)
+@command("chronology", usage="chronology BR-2026-0007", who=flow.READERS)
 async def chronology_command(turn: Turn) -> None:
     """Every agency's returned chronology in one list, by date and time."""
     reference = await case_asked(turn, "chronology", "The chronology is read")
@@ -183,7 +181,7 @@ async def chronology_command(turn: Turn) -> None:
     await _chronology(turn, reference, 0, command=True)
 
 
-@ACTIONS.verb("chronology.page")
+@verb("chronology.page")
 async def chronology_page(turn: Turn) -> ActionResult:
     if not turn.is_personal:
         return ActionResult(message="The chronology is read in a 1:1 chat with me.")

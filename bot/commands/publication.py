@@ -11,10 +11,9 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions import ActionResult
-from bot.commands import ACTIONS, COMMANDS
 from bot.commands.common import BU, case_asked, press, reference_of, text_of
 from bot.commands.registry import BOTH
-from bot.forms import register_form
+from bot.routes import command, verb
 from bot.turn import Turn
 from flows.actions import READERS
 from flows.closure import close_case, close_item
@@ -81,7 +80,7 @@ def _parts(turn: Turn) -> tuple[str, str, str]:
     return reference, when, rest
 
 
-@COMMANDS.command("publication", usage="publication BR-2026-0007 [YYYY-MM-DD]", who=BU, menu=False)
+@command("publication", usage="publication BR-2026-0007 [YYYY-MM-DD]", who=BU, menu=False)
 async def publication_command(turn: Turn) -> None:
     """A local review's publication dates; with a date, plan the publication for it."""
     reference, when, _ = _parts(turn)
@@ -109,9 +108,7 @@ async def publication_command(turn: Turn) -> None:
     await _in_case(turn, reference, work)
 
 
-@COMMANDS.command(
-    "report sent", usage="report sent BR-2026-0007 YYYY-MM-DD [reason if late]", who=BU
-)
+@command("report sent", usage="report sent BR-2026-0007 YYYY-MM-DD [reason if late]", who=BU)
 async def report_sent_command(turn: Turn) -> None:
     """Record the final report going to the Panel, the Secretary of State and Ofsted."""
     context = turn.services.cases
@@ -125,7 +122,7 @@ async def report_sent_command(turn: Turn) -> None:
     )
 
 
-@COMMANDS.command(
+@command(
     "close",
     usage="close BR-2026-0007 reason | close BR-2026-0007 milestone 13 reason | "
     "close BR-2026-0007 action 2 reason",
@@ -178,12 +175,8 @@ async def close_command(turn: Turn) -> None:
 
 # ----- the local review's record: commissioning, delays, sign-off, publication --------------
 
-register_form(ACTIONS, COMMISSIONING)
-register_form(ACTIONS, DELAY)
-register_form(ACTIONS, COMMS_PLAN)
 
-
-@COMMANDS.command("review", usage="review BR-2026-0007", who=STAFF_ROLES, where=BOTH)
+@command("review", usage="review BR-2026-0007", who=STAFF_ROLES, where=BOTH)
 async def review_command(turn: Turn) -> None:
     """A local review's record: who was told, the reviewer, delays, sign-off, publication."""
     reference = reference_of(turn.args)
@@ -228,25 +221,25 @@ async def _form(turn: Turn, spec: FormSpec, where: str) -> None:
     await turn.send_card(card, summary=f"{spec.title}: {reference}")
 
 
-@COMMANDS.command("commission", usage="commission BR-2026-0007", who=BU)
+@command("commission", usage="commission BR-2026-0007", who=BU)
 async def commission_command(turn: Turn) -> None:
     """Record a local review's commissioning: who was told, the reviewer, the methodology."""
     await _form(turn, COMMISSIONING, "Commissioning is recorded")
 
 
-@COMMANDS.command("delay", usage="delay BR-2026-0007", who=BU)
+@command("delay", usage="delay BR-2026-0007", who=BU)
 async def delay_command(turn: Turn) -> None:
     """Ask the chair to approve a later publication date, with the reason."""
     await _form(turn, DELAY, "Delays are asked for")
 
 
-@COMMANDS.command("comms", usage="comms BR-2026-0007", who=BU)
+@command("comms", usage="comms BR-2026-0007", who=BU)
 async def comms_command(turn: Turn) -> None:
     """Tick off the communication plan for publication."""
     await _form(turn, COMMS_PLAN, "The communication plan is recorded")
 
 
-@COMMANDS.command("signed off", usage="signed off BR-2026-0007 YYYY-MM-DD", who=BU)
+@command("signed off", usage="signed off BR-2026-0007 YYYY-MM-DD", who=BU)
 async def signed_off_command(turn: Turn) -> None:
     """Record the Partnership Group's sign-off of the final report."""
     context = turn.services.cases
@@ -260,7 +253,7 @@ async def signed_off_command(turn: Turn) -> None:
     )
 
 
-@COMMANDS.command("published", usage="published BR-2026-0007 YYYY-MM-DD https://...", who=BU)
+@command("published", usage="published BR-2026-0007 YYYY-MM-DD https://...", who=BU)
 async def published_command(turn: Turn) -> None:
     """Record the report's publication, with its date and link."""
     context = turn.services.cases
@@ -274,7 +267,7 @@ async def published_command(turn: Turn) -> None:
     )
 
 
-@COMMANDS.command("panel told", usage="panel told BR-2026-0007 YYYY-MM-DD", who=BU)
+@command("panel told", usage="panel told BR-2026-0007 YYYY-MM-DD", who=BU)
 async def panel_told_command(turn: Turn) -> None:
     """Record the day the Panel and the Secretary of State were told why (a delay, or not
     publishing in full)."""
@@ -289,9 +282,7 @@ async def panel_told_command(turn: Turn) -> None:
     )
 
 
-@COMMANDS.command(
-    "not in full", usage="not in full BR-2026-0007 justification", who=frozenset({Role.CHAIR})
-)
+@command("not in full", usage="not in full BR-2026-0007 justification", who=frozenset({Role.CHAIR}))
 async def not_in_full_command(turn: Turn) -> None:
     """Record the decision not to publish the full report, with its justification."""
     reference, _, justification = turn.args.partition(" ")
@@ -333,11 +324,11 @@ async def _answer_delay(turn: Turn, approve: bool) -> ActionResult:
     )
 
 
-@ACTIONS.verb("delay.approve")
+@verb("delay.approve")
 async def delay_approve(turn: Turn) -> ActionResult:
     return await _answer_delay(turn, True)
 
 
-@ACTIONS.verb("delay.refuse")
+@verb("delay.refuse")
 async def delay_refuse(turn: Turn) -> ActionResult:
     return await _answer_delay(turn, False)

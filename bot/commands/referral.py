@@ -1,15 +1,11 @@
-"""refer: a practitioner reports a serious incident. The wizard itself is dialogs/referral.py."""
+"""refer: a practitioner reports a serious incident (the form's row is in dialogs/forms.py)."""
 
 from __future__ import annotations
 
 import logging
 
-from botbuilder.core import MessageFactory, TurnContext
-
-from bot.adapter import card_attachment
-from bot.commands import ACTIONS, COMMANDS
 from bot.commands.registry import BOTH
-from bot.forms import register_form
+from bot.routes import command
 from bot.turn import Turn
 from workflow.referral import REFERRAL, REFERRAL_FOR
 from workflow.roles import Role
@@ -26,9 +22,7 @@ NOT_HERE = (
 )
 
 
-@COMMANDS.command(
-    "refer", aliases=("new referral", "referral"), usage="refer", where=BOTH, menu=True
-)
+@command("refer", aliases=("new referral", "referral"), usage="refer", where=BOTH, menu=True)
 async def refer(turn: Turn) -> None:
     """Report a serious incident: start a referral (in a private chat)."""
     if not turn.user_aad_id:
@@ -42,22 +36,8 @@ async def refer(turn: Turn) -> None:
         await turn.send_card(await wizard.start(person), summary="New referral")
         return
     # In a channel or group chat: collect nothing here; start in the person's 1:1 chat.
-    activity = turn.activity
     try:
-        card = await wizard.start(person)
-
-        async def begin(tc: TurnContext) -> None:
-            message = MessageFactory.attachment(card_attachment(card))
-            message.summary = "New referral"
-            await tc.send_activity(message)
-
-        await turn.services.messenger.open_chat(
-            teams_user_id=activity.from_property.id,
-            aad_id=turn.user_aad_id,
-            bot=activity.recipient,
-            service_url=activity.service_url,
-            work=begin,
-        )
+        await turn.send_card_privately(await wizard.start(person), "New referral")
     except Exception:
         log.exception("could not open a 1:1 chat for a referral")
         await turn.say(NOT_HERE)
@@ -65,11 +45,7 @@ async def refer(turn: Turn) -> None:
     await turn.say(IN_CHANNEL)
 
 
-register_form(ACTIONS, REFERRAL)
-register_form(ACTIONS, REFERRAL_FOR)
-
-
-@COMMANDS.command("enter referral", usage="enter referral", who=(Role.BUSINESS_UNIT,))
+@command("enter referral", usage="enter referral", who=(Role.BUSINESS_UNIT,))
 async def enter_referral(turn: Turn) -> None:
     """Business Unit: enter a referral that came by email, phone or letter, for the referrer."""
     if not turn.is_personal:

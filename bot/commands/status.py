@@ -12,17 +12,17 @@ import logging
 from typing import Any
 
 from bot.actions import ActionResult
-from bot.commands import ACTIONS, COMMANDS
 from bot.commands.common import reference_of
 from bot.commands.registry import BOTH, CHANNEL
+from bot.routes import command, verb
 from bot.turn import Turn
 from cards import status as cards
 from flows import queries, reminders
 from flows.referrals import send_current_details
 from storage import cases, people
 from storage.audit import append_audit
-from storage.conversations import CASE_REVIEW_CHANNEL, store_setting
 from storage.db import transaction
+from storage.settings import CASE_REVIEW_CHANNEL, store_setting
 from workflow.forms import parse_date
 from workflow.roles import CASE_ONLY, Role, label
 
@@ -41,7 +41,7 @@ async def _reference_or_say(turn: Turn, command: str) -> str:
     return reference
 
 
-@COMMANDS.command("status", usage="status BR-2026-0007", where=BOTH, menu=True)
+@command("status", usage="status BR-2026-0007", where=BOTH, menu=True)
 async def status_command(turn: Turn) -> None:
     """Where a case stands: its stage, every deadline with its mark, the decisions so far and
     what comes next."""
@@ -71,7 +71,7 @@ async def status_command(turn: Turn) -> None:
     await turn.send_card(card, summary=f"Status: {reference}")
 
 
-@ACTIONS.verb("status.details")
+@verb("status.details")
 async def status_details(turn: Turn) -> ActionResult:
     """The referral's details from a status card: 1:1, the roles allowed, audited."""
     if not turn.is_personal:
@@ -120,14 +120,14 @@ async def _cases(turn: Turn, page: int, mine: bool) -> dict[str, Any]:
     )
 
 
-@COMMANDS.command("cases", usage="cases  (or: cases mine)", where=BOTH, menu=True)
+@command("cases", usage="cases  (or: cases mine)", where=BOTH, menu=True)
 async def cases_command(turn: Turn) -> None:
     """The open cases, most urgent first; **cases mine**: the ones you are involved in."""
     mine = turn.args.strip().lower() == "mine"
     await turn.send_card(await _cases(turn, 0, mine), summary="Cases")
 
 
-@ACTIONS.verb("cases.page")
+@verb("cases.page")
 async def cases_page(turn: Turn) -> ActionResult:
     try:
         page = max(0, int(str(turn.data.get("page") or 0)))
@@ -136,7 +136,7 @@ async def cases_page(turn: Turn) -> ActionResult:
     return ActionResult(card=await _cases(turn, page, bool(turn.data.get("mine"))))
 
 
-@COMMANDS.command("overdue", usage="overdue", who=STAFF, where=BOTH, menu=True)
+@command("overdue", usage="overdue", who=STAFF, where=BOTH, menu=True)
 async def overdue_command(turn: Turn) -> None:
     """Every overdue deadline and Information Gathering Tool return, with who owns it."""
     services = turn.services
@@ -155,7 +155,7 @@ async def overdue_command(turn: Turn) -> None:
         await turn.send_card(card, summary="Overdue")
 
 
-@COMMANDS.command("deadlines", usage="deadlines 5", who=STAFF, where=BOTH)
+@command("deadlines", usage="deadlines 5", who=STAFF, where=BOTH)
 async def deadlines_command(turn: Turn) -> None:
     """What falls due in the next few working days (5 unless you say)."""
     words = turn.args.split()
@@ -186,7 +186,7 @@ async def deadlines_command(turn: Turn) -> None:
         await turn.send_card(card, summary="Deadlines")
 
 
-@COMMANDS.command("timeline", usage="timeline BR-2026-0007", where=BOTH, menu=True)
+@command("timeline", usage="timeline BR-2026-0007", where=BOTH, menu=True)
 async def timeline_command(turn: Turn) -> None:
     """What has happened on a case, in order, with who and when."""
     reference = await _reference_or_say(turn, "timeline")
@@ -203,7 +203,7 @@ async def timeline_command(turn: Turn) -> None:
         await turn.send_card(card, summary=f"Timeline: {reference}")
 
 
-@COMMANDS.command("decisions", usage="decisions BR-2026-0007", who=tuple(queries.DECISION_READERS))
+@command("decisions", usage="decisions BR-2026-0007", who=tuple(queries.DECISION_READERS))
 async def decisions_command(turn: Turn) -> None:
     """Every decision record on a case with its rationale (read only)."""
     reference = await _reference_or_say(turn, "decisions")
@@ -228,7 +228,7 @@ async def decisions_command(turn: Turn) -> None:
         await turn.send_card(card, summary=f"Decisions: {reference}")
 
 
-@COMMANDS.command("whoami", usage="whoami", where=BOTH, menu=True)
+@command("whoami", usage="whoami", where=BOTH, menu=True)
 async def whoami_command(turn: Turn) -> None:
     """Your roles, as I know them."""
     roles = await turn.roles()
@@ -244,7 +244,7 @@ async def whoami_command(turn: Turn) -> None:
 # ----- administration ---------------------------------------------------------------------------
 
 
-@COMMANDS.command("roles", usage="roles", who=ADMIN)
+@command("roles", usage="roles", who=ADMIN)
 async def roles_command(turn: Turn) -> None:
     """Who holds each role."""
     async with turn.services.sessions() as session:
@@ -310,23 +310,21 @@ async def _change_role(turn: Turn, grant: bool) -> None:
     await turn.say(f"{name} {done} the role {label(role)}.")
 
 
-@COMMANDS.command("grant", usage="grant @person chair", who=ADMIN)
+@command("grant", usage="grant @person chair", who=ADMIN)
 async def grant_command(turn: Turn) -> None:
     """Give someone a role."""
     await _change_role(turn, grant=True)
 
 
-@COMMANDS.command("revoke", usage="revoke @person chair", who=ADMIN)
+@command("revoke", usage="revoke @person chair", who=ADMIN)
 async def revoke_command(turn: Turn) -> None:
     """Take a role from someone."""
     await _change_role(turn, grant=False)
 
 
-@COMMANDS.command("setup", usage="setup", who=ADMIN, where=CHANNEL, menu=True)
+@command("setup", usage="setup", who=ADMIN, where=CHANNEL, menu=True)
 async def setup_command(turn: Turn) -> None:
     """Make this channel the case review channel: case cards and reminders come here."""
-    from bot.app import use_channel  # the one place every holder of the channel is updated
-
     data = turn.activity.channel_data if isinstance(turn.activity.channel_data, dict) else {}
     channel = data.get("channel") if isinstance(data.get("channel"), dict) else {}
     channel_id = str((channel or {}).get("id") or "")
@@ -350,14 +348,14 @@ async def setup_command(turn: Turn) -> None:
             action="channel.setup",
             details={"channel_id": channel_id},
         )
-    use_channel(services, channel_id)
+    services.cases.channel.use(channel_id)  # the one holder; other instances re-read it
     await turn.say(
         "This is now the case review channel: new case cards, decision prompts and deadline "
         "reminders come here. They carry no child's or family's details."
     )
 
 
-@ACTIONS.verb("reminder.snooze")
+@verb("reminder.snooze")
 async def snooze_reminder(turn: Turn) -> ActionResult:
     """A 1:1 reminder's owner puts it off to the next working day (checked: their own)."""
     if not turn.is_personal:

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from bot.config import load_timetable
 from cards.common import day
 from storage import db
 from storage.models import Case, CaseRequest, MilestoneRow
@@ -21,7 +22,6 @@ from tests.e2e.harness import LocalTeams, card_text
 from tests.e2e.test_decisions_e2e import card_in
 from tests.e2e.test_igt_e2e import BU, at_rapid_review, typed
 from tests.e2e.test_referral_e2e import press
-from workflow.timetable import load_timetable
 
 pytestmark = pytest.mark.e2e
 

@@ -14,10 +14,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import SERVICES, create_app
-from bot.commands import ACTIONS
-from bot.forms import register_form
 from cards.common import heading, para, render
-from dialogs.wizard import FormWizard, WizardDeps
+from dialogs.forms import FORMS, Form
 from flows.forms import Submission
 from storage.audit import append_audit
 from storage.models import AuditEvent, FormDraft
@@ -91,22 +89,9 @@ class NoteFlow:
 
 @pytest.fixture
 async def note_app(tmp_path: Path, serve: Any) -> Any:
-    actions = ACTIONS.copy()
-    register_form(actions, NOTE)
-    app = create_app(local_settings(tmp_path), actions=actions)
-    client = await serve(app)
-    services = app[SERVICES]
     flow = NoteFlow()
-    services.wizards[NOTE.kind] = FormWizard(
-        NOTE,
-        WizardDeps(
-            sessions=services.sessions,
-            cipher=services.cipher,
-            clock=services.clock,
-            timezone=services.settings.tz,
-        ),
-        flow,
-    )
+    app = create_app(local_settings(tmp_path), forms=(*FORMS, Form(NOTE, lambda _: flow)))
+    client = await serve(app)
     return app, client, flow
 
 

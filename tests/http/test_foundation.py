@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.app import SERVICES, create_app
-from bot.commands import ACTIONS, COMMANDS
+from bot.commands.loader import load_commands
 from bot.turn import Turn
 from storage.crypto import new_key
 from storage.models import AuditEvent, ConversationRef, Person
@@ -35,7 +35,7 @@ async def test_help_answers_with_a_card_naming_the_commands(serve: Any, settings
         fact["title"].replace("\\", "") for node in walk(card) for fact in node.get("facts") or []
     }
     # The default user holds no role: what anyone may run in a 1:1 chat, and nothing else.
-    for command in COMMANDS.commands:
+    for command in load_commands()[0].commands:
         shown = command.who is None and command.where in ("personal", "both")
         assert (command.usage in listed) == shown, command.name
     assert "refer" in listed and not any("correct awareness" in line for line in listed)
@@ -210,7 +210,7 @@ async def test_bad_requests_are_rejected_plainly(serve: Any, settings: Any) -> N
 async def test_a_failing_turn_tells_the_user_plainly(
     serve: Any, settings: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
-    commands = COMMANDS.copy()
+    commands, _ = load_commands()
 
     @commands.command("boom")
     async def boom(turn: Turn) -> None:
@@ -230,7 +230,7 @@ async def test_a_failing_turn_tells_the_user_plainly(
 
 
 async def test_a_failing_card_action_answers_with_a_message(serve: Any, settings: Any) -> None:
-    actions = ACTIONS.copy()
+    _, actions = load_commands()
 
     @actions.verb("test.fail")
     async def fail(turn: Turn) -> Any:

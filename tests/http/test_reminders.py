@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from bot.app import SERVICES
 from bot.cli import main as cli
+from bot.config import load_rules
 from flows.reminders import tick
 from storage.models import OutboxMessage
 from tests.activities import BUSINESS_UNIT, DIRECTOR, HEALTH, POLICE
@@ -20,7 +21,6 @@ from tests.conftest import FixedClock
 from tests.fakes import FakeConnector
 from tests.http.test_decisions import app_for, flush, referred
 from tests.http.test_referral import CHANNEL
-from workflow.nudges import load_rules
 
 ROOT = Path(__file__).resolve().parents[2]
 RULES = load_rules(ROOT / "config" / "nudges.toml")

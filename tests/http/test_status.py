@@ -223,3 +223,30 @@ async def test_setup_makes_this_channel_the_case_review_channel_and_survives_a_r
     async with app[SERVICES].sessions() as session:
         setup = await session.scalar(select(AuditEvent).where(AuditEvent.action == "channel.setup"))
     assert setup is not None and setup.actor_aad_id == BUSINESS_UNIT["aadObjectId"]
+
+
+async def test_setup_on_one_instance_reaches_another_within_a_minute(
+    tmp_path: Path, serve: Any, connector: FakeConnector, clock: FixedClock
+) -> None:
+    """Two instances on one database: the channel chosen on the first is re-read by the
+    second's every-minute job, and the second's messenger, outbox and flows all use it."""
+    from bot.app import SCHEDULER, create_app
+    from tests.conftest import local_settings
+    from tests.http.test_referral import CHANNEL
+
+    def instance() -> Any:
+        return create_app(local_settings(tmp_path, case_review_channel_id=""), clock=clock)
+
+    first, second = instance(), instance()
+    unit = Bot(await serve(first), connector.url, user=BUSINESS_UNIT)
+    await serve(second)
+    services = second[SERVICES]
+    assert services.cases.channel.id == ""
+    (done,) = await ask(unit, "setup", channel=True)
+    assert "This is now the case review channel" in done["message"]
+    assert first[SERVICES].cases.channel.id == CHANNEL  # at once where it was typed
+    job = second[SCHEDULER].get_job("channel")
+    assert job is not None and job.trigger.interval.total_seconds() == 60
+    await job.func()
+    assert services.cases.channel is services.dispatcher.channel is services.messenger.channel
+    assert services.cases.case_review_channel_id == CHANNEL

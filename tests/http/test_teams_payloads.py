@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from bot.actions import ActionResult
 from bot.app import SERVICES, create_app
-from bot.commands import ACTIONS
+from bot.commands.loader import load_commands
 from bot.turn import Turn
 from storage import outbox
 from storage.db import transaction
@@ -277,7 +277,7 @@ async def test_a_file_without_text_gets_one_line_and_is_not_kept(
 async def test_an_automatic_refresh_is_never_taken_for_a_press(
     tmp_path: Path, serve: Any, connector: FakeConnector
 ) -> None:
-    actions = ACTIONS.copy()
+    _, actions = load_commands()
     presses: list[str] = []
 
     @actions.verb("test.status")

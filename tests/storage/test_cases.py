@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.config import load_timetable
 from storage import cases
 from storage.crypto import Cipher, DecryptionError, new_key
 from storage.db import transaction
@@ -20,7 +21,6 @@ from storage.models import Case, MilestoneRow, ReferralVersion
 from workflow.adjustments import Adjustment, AdjustmentKind
 from workflow.decisions import DecisionDraft, DecisionKind
 from workflow.roles import Role
-from workflow.timetable import load_timetable
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMETABLE = load_timetable(ROOT / "config" / "timetable.toml")

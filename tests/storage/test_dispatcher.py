@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import outbox as dispatching
 from bot.messenger import ChannelGone, Unreachable
+from flows.context import ReviewChannel
 from storage import db, outbox
 from storage.crypto import Cipher, new_key, parse_key
 from storage.models import OutboxMessage
@@ -58,7 +59,7 @@ async def run(
         cipher=cipher,
         clock=lambda: NOW,
         messenger=messenger,
-        channel_id="19:case-review",
+        channel=ReviewChannel("19:case-review"),
         timezone=ZoneInfo("Europe/London"),
     )
     await dispatcher.flush()
@@ -125,7 +126,7 @@ async def test_only_the_newest_version_of_a_card_is_sent(
         cipher=cipher,
         clock=lambda: NOW,
         messenger=Recording(),
-        channel_id="19:case-review",
+        channel=ReviewChannel("19:case-review"),
         timezone=ZoneInfo("Europe/London"),
     )
     await dispatcher.flush()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from jsonschema import Draft4Validator
 
-from bot.commands import COMMANDS
+from bot.commands.loader import load_commands
 from scripts import package
 
 
@@ -40,7 +40,7 @@ def test_the_manifest_is_valid_and_its_menus_are_the_registrys() -> None:
     for menu in bot["commandLists"]:
         assert 0 < len(menu["commands"]) <= 10
         for item in menu["commands"]:
-            command = COMMANDS.match(item["title"])
+            command = load_commands()[0].match(item["title"])
             assert command is not None and command.command.name == item["title"]
             assert command.command.allowed_here(menu["scopes"] == ["personal"])
 

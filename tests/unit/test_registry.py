@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.commands import COMMANDS
+from bot.commands.loader import load_commands
 from bot.commands.registry import CommandRegistry, clean_text
 
 
@@ -88,4 +88,4 @@ def test_clean_text_removes_markup() -> None:
 
 
 def test_the_product_registry_has_help() -> None:
-    assert COMMANDS.match("help") is not None
+    assert load_commands()[0].match("help") is not None

@@ -7,11 +7,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from bot.config import load_timetable
 from flows.lcspr_record import state_of
 from storage.reviews import RecordView
 from workflow import lcspr
 from workflow.publication import dates, planned_problem
-from workflow.timetable import load_timetable
 
 TIMETABLE = load_timetable(Path(__file__).resolve().parents[2] / "config" / "timetable.toml")
 AT = datetime(2027, 1, 4, 10, tzinfo=UTC)

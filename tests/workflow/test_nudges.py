@@ -7,8 +7,9 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bot.config import load_rules
 from workflow.calendar import WorkingCalendar
-from workflow.nudges import Open, load_rules, plan, working_now
+from workflow.nudges import Open, plan, working_now
 
 ROOT = Path(__file__).resolve().parents[2]
 RULES = load_rules(ROOT / "config" / "nudges.toml")

@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from bot.config import load_timetable
 from workflow.publication import dates, planned_problem, submission_problem
-from workflow.timetable import load_timetable
 
 TIMETABLE = load_timetable(Path(__file__).resolve().parents[2] / "config" / "timetable.toml")
 

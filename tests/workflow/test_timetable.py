@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.config import load_timetable
 from workflow.timetable import (
     TimetableError,
     due_dates,
-    load_timetable,
     parse_timetable,
     plan,
     project,
