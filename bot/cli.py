@@ -26,8 +26,8 @@ from cards.common import day
 from flows.reminders import Ticked, tick
 from storage import db
 from storage.audit import verify_audit
-from storage.cases import fill_new_milestones
 from storage.crypto import new_key
+from storage.milestones import fill_new_milestones
 from workflow.timetable import TimetableError, plan
 
 log = logging.getLogger(__name__)

@@ -18,15 +18,15 @@ from flows.actions import ActionAddFlow, ActionUpdateFlow
 from flows.addinfo import AddInfoFlow
 from flows.context import CaseContext
 from flows.forms import FormFlow
-from flows.igt import IgtFlow, prefill_for
+from flows.igt_returns import IgtFlow, prefill_for
 from flows.lcspr import (
     CommissioningFlow,
     CommsFlow,
-    DelayFlow,
     commissioning_prefill,
     comms_prefill,
     teller_prefill,
 )
+from flows.lcspr_delay import DelayFlow
 from flows.referrals import ReferralFlow
 from flows.review import ReviewProposalFlow
 from flows.scoping import ScopingFlow

@@ -13,9 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cards import referral as cards
 from flows.context import CaseContext
 from flows.forms import Refused, Submission
-from storage import cases, outbox, people
+from storage import outbox, people
 from storage.audit import append_audit
 from storage.models import Case, ReferralVersion
+from storage.referrals import add_referral_version, read_referral
 from workflow.referral import REFERRAL
 from workflow.roles import REFERRAL_RECIPIENTS, Role, label
 
@@ -46,7 +47,7 @@ class AddInfoFlow:
                 f"Only the person who referred {case.reference}, or the BDSCP Business Unit, "
                 "can add information to it."
             )
-        latest = await cases.read_referral(session=session, master=self.context.cipher, case=case)
+        latest = await read_referral(session=session, master=self.context.cipher, case=case)
         added = {
             "added_on": submission.today.isoformat(),
             "by": person.name,
@@ -55,7 +56,7 @@ class AddInfoFlow:
         form = REFERRAL.current(dict(latest.form))
         form["additions"] = [*form.get("additions", []), added]
         role = Role.BUSINESS_UNIT if Role.BUSINESS_UNIT in roles else Role.PRACTITIONER
-        version = await cases.add_referral_version(
+        version = await add_referral_version(
             session=session,
             master=self.context.cipher,
             case=case,

@@ -10,14 +10,20 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cards import decisions as decision_cards
 from cards import referral as cards
 from cards.common import day_and_time
+from cards.la_decision import LA_OUTCOMES
+from cards.not_notified import NEXT_STEPS
+from cards.panel import PANEL_STEPS
+from cards.recommendation import RECOMMENDATIONS
 from flows.context import CaseContext
 from flows.lcspr_record import review_lines
-from storage import cases, outbox, people, requests
+from storage import outbox, people, requests
 from storage.crypto import Cipher
+from storage.decisions import current_decisions
+from storage.milestones import anchors_of, list_milestones
 from storage.models import Case, CaseRequest, FormDraft, MilestoneRow
+from storage.notifications import list_notifications
 from workflow import igt, notifications
 from workflow.review import OUTCOME_TITLES
 from workflow.roles import label
@@ -45,11 +51,11 @@ def case_card_key(reference: str) -> str:
 
 # The decisions the case card lists (never a scoping view's reasons, nor any rationale).
 DECISIONS_SHOWN = {
-    "chair_recommendation": ("Chair's recommendation", decision_cards.RECOMMENDATIONS),
-    "la_decision": ("Local Authority's decision", decision_cards.LA_OUTCOMES),
-    "next_step": ("Chair's decision on what next", decision_cards.NEXT_STEPS),
+    "chair_recommendation": ("Chair's recommendation", RECOMMENDATIONS),
+    "la_decision": ("Local Authority's decision", LA_OUTCOMES),
+    "next_step": ("Chair's decision on what next", NEXT_STEPS),
     "review_decision": ("Rapid review decision", OUTCOME_TITLES),
-    "panel_response": ("The Panel", decision_cards.PANEL_STEPS),
+    "panel_response": ("The Panel", PANEL_STEPS),
 }
 
 
@@ -59,7 +65,7 @@ async def case_card_for(
     """The case card from the stored case: reference, stage, agency, dates; nothing personal.
 
     ``now`` is shown as the card's update time: pass it in local time."""
-    rows = await cases.list_milestones(session=session, case=case)
+    rows = await list_milestones(session=session, case=case)
     decided = await steps_so_far(session, case, rows, context.timezone, context.cipher)
     states = await request_states(session, case, now.date())
     returns = (
@@ -83,7 +89,7 @@ async def steps_so_far(
     when"). No rationale, nothing personal."""
     decided = []
     for kind, (what, titles) in DECISIONS_SHOWN.items():
-        for decision in await cases.current_decisions(
+        for decision in await current_decisions(
             session=session, master=master, case=case, kind=kind
         ):
             name = await _name(session, decision.decided_by, label(decision.decided_role))
@@ -91,7 +97,7 @@ async def steps_so_far(
             outcome = titles.get(decision.outcome, decision.outcome)
             decided.append((when, what, f"{outcome}: {name}, {day_and_time(when)}"))
     # The steps that are records but not decisions: who told whom, and the report sent.
-    for told in await cases.list_notifications(session=session, case=case):
+    for told in await list_notifications(session=session, case=case):
         when = told.sent_at.astimezone(tz)
         decided.append(
             (
@@ -150,7 +156,7 @@ def case_card_from_rows(
     review: Sequence[tuple[str, str]] = (),
 ) -> dict[str, Any]:
     by_key = {row.key: row for row in rows}
-    projected = due_dates(timetable, project(timetable, cases.anchors_of(case)))
+    projected = due_dates(timetable, project(timetable, anchors_of(case)))
     key_dates = [
         (
             _with_day(text, key, timetable),

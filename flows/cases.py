@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from flows.case_card import refresh_case_card
 from flows.context import CaseContext
 from storage import cases
+from storage.milestones import list_milestones, mark_not_applicable
 from storage.models import Case
 from workflow.corrections import InvalidCorrection, check_awareness_correction
 from workflow.stages import NOT_APPLICABLE_ON_ENTRY, Stage
@@ -30,9 +31,9 @@ async def move_case(
     case.updated_at = now
     keys = (*NOT_APPLICABLE_ON_ENTRY.get(to, ()), *also_not_applicable)
     if to is Stage.CLOSED:  # a closed case is chased for nothing
-        keys = tuple(row.key for row in await cases.list_milestones(session=session, case=case))
+        keys = tuple(row.key for row in await list_milestones(session=session, case=case))
     if keys:
-        await cases.mark_not_applicable(
+        await mark_not_applicable(
             session=session, case=case, keys=keys, why=f"the case went to {to.value}", now=now
         )
 
@@ -78,7 +79,7 @@ async def correct_awareness_date(
         now=now,
     )
     await refresh_case_card(session, context, case, now, "Day 1 corrected")
-    rows = await cases.list_milestones(session=session, case=case)
+    rows = await list_milestones(session=session, case=case)
     due = {row.key: row.due_date for row in rows if row.due_date is not None}
     day_one = context.timetable.calendar().day_one(on)
     return Corrected(reference=case.reference, was=was, now=on, day_one=day_one, due=due)

@@ -17,6 +17,7 @@ from flows.common import record_chair_decision
 from flows.context import CaseContext
 from flows.forms import Refused
 from storage import actions, cases
+from storage.milestones import list_milestones, mark_not_applicable
 from storage.models import Case
 from workflow.actions import CLOSED, FINISHED, status_title
 from workflow.decisions import DecisionKind, event_for
@@ -30,7 +31,7 @@ async def still_open(session: AsyncSession, context: CaseContext, case: Case) ->
     """What keeps the case open, in words: milestones not done, actions not complete."""
     left = [
         context.timetable.get(row.key).title
-        for row in await cases.list_milestones(session=session, case=case)
+        for row in await list_milestones(session=session, case=case)
         if row.completed_at is None and row.not_applicable_since is None
     ]
     numbers = [
@@ -119,7 +120,7 @@ async def close_item(
         )
     if item == "milestone":
         found = next((m for m in context.timetable.milestones if m.number == number), None)
-        rows = {r.key: r for r in await cases.list_milestones(session=session, case=case)}
+        rows = {r.key: r for r in await list_milestones(session=session, case=case)}
         row = rows.get(found.key) if found is not None else None
         if found is None or row is None:
             raise Refused(
@@ -129,7 +130,7 @@ async def close_item(
         if row.completed_at is not None or row.not_applicable_since is not None:
             return f"Milestone {number} ({found.title}) on {reference} isn't open."
         what = f"Milestone {number} ({found.title})"
-        await cases.mark_not_applicable(
+        await mark_not_applicable(
             session=session, case=case, keys=[found.key], why="closed by the chair", now=now
         )
     else:

@@ -17,6 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from flows.context import CaseContext
 from storage import cases
 from storage.audit import append_audit
+from storage.decisions import DecisionView, current_decisions
+from storage.decisions import record_decision as store_decision
 from storage.models import Case
 from workflow.decisions import DecisionDraft, DecisionKind
 from workflow.roles import Role
@@ -50,9 +52,9 @@ class Reason(StrEnum):
 
 async def current(
     session: AsyncSession, context: CaseContext, case: Case, kind: DecisionKind
-) -> list[cases.DecisionView]:
+) -> list[DecisionView]:
     """The decisions of ``kind`` on ``case`` that stand (not superseded), oldest first."""
-    return await cases.current_decisions(
+    return await current_decisions(
         session=session, master=context.cipher, case=case, kind=kind.value
     )
 
@@ -116,7 +118,7 @@ async def record_decision(
 ) -> None:
     """A decision by ``actor`` as ``role`` (holding ``roles``), kept with its rationale
     (encrypted; never edited); ``recorded_by`` the Business Unit, when it records it for them."""
-    await cases.record_decision(
+    await store_decision(
         session=session,
         master=context.cipher,
         case=case,

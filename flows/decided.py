@@ -11,8 +11,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cards import decisions as cards
 from cards.common import day
+from cards.decided import Decided, ViewLine
 from flows.cases import move_case
 from flows.common import (
     Answer,
@@ -22,7 +22,8 @@ from flows.common import (
     refuse,
 )
 from flows.context import CaseContext
-from storage import cases, people
+from storage import people
+from storage.decisions import DecisionView
 from storage.models import Case
 from workflow.decisions import DecisionKind, event_for
 from workflow.roles import Role, label
@@ -52,13 +53,13 @@ def due_text(context: CaseContext, rows: Sequence[Any], key: str) -> str:
 async def decided_view(
     session: AsyncSession,
     context: CaseContext,
-    decision: cases.DecisionView,
+    decision: DecisionView,
     titles: dict[str, str],
-) -> cards.Decided:
+) -> Decided:
     recorder = ""
     if decision.recorded_by:
         recorder = await who_is(session, decision.recorded_by, Role.BUSINESS_UNIT)
-    return cards.Decided(
+    return Decided(
         outcome=titles.get(decision.outcome, decision.outcome),
         by=await who_is(session, decision.decided_by, decision.decided_role),
         when=decision.decided_at.astimezone(context.timezone),
@@ -67,9 +68,9 @@ async def decided_view(
     )
 
 
-def view_line(context: CaseContext, view: cases.DecisionView) -> cards.ViewLine:
+def view_line(context: CaseContext, view: DecisionView) -> ViewLine:
     agency = view.views.get("agency", "") if view.decided_role == Role.INVITED_AGENCY else ""
-    return cards.ViewLine(
+    return ViewLine(
         who=f"{agency} (invited by the Business Unit)" if agency else label(view.decided_role),
         outcome=view.outcome,
         when=view.decided_at.astimezone(context.timezone),

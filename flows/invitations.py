@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cards import decisions as cards
+from cards.scoping import Invited, invite_card, scoping_invitation_card
 from flows.common import PARTNER_ROLES, Answer, current, lock_as
 from flows.context import CaseContext
 from flows.forms import Refused
@@ -71,14 +71,14 @@ async def invite_card_for(
     for row in await requests.list_requests(session=session, case=case, purpose=SCOPING_INVITATION):
         who = await people.get_person(session=session, aad_object_id=row.aad_object_id)
         invited.append(
-            cards.Invited(
+            Invited(
                 name=who.name if who is not None and who.name else "Someone",
                 agency=row.agency,
                 when=row.requested_at.astimezone(context.timezone),
                 answered=row.aad_object_id in answered,
             )
         )
-    return cards.invite_card(
+    return invite_card(
         reference=case.reference,
         people=[(p.aad_object_id, p.name) for p in await people.list_people(session=session)],
         invited=invited,
@@ -160,7 +160,7 @@ async def invite(
         session=session,
         cipher=context.cipher,
         now=now,
-        card=cards.scoping_invitation_card(
+        card=scoping_invitation_card(
             reference=case.reference,
             audience=f"the representative of {agency}, invited by the BDSCP Business Unit",
         ),

@@ -10,7 +10,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cards import decisions as cards
+from cards.la_decision import LA_OUTCOMES, la_decision_card, outcome_to_referrer_card
+from cards.recommendation import RECOMMENDATIONS
 from flows.case_card import refresh_case_card
 from flows.cases import move_case
 from flows.common import (
@@ -26,6 +27,7 @@ from flows.forms import Refused
 from flows.not_notified import queue_next_step
 from flows.notifications import queue_notifications
 from storage import cases, outbox, people
+from storage.milestones import complete_milestone, list_milestones
 from storage.models import Case
 from workflow.decisions import DecisionKind, event_for
 from workflow.roles import Role
@@ -46,19 +48,15 @@ async def la_card_for(
     recommendation = await current(session, context, case, DecisionKind.CHAIR_RECOMMENDATION)
     decided = await current(session, context, case, DecisionKind.LA_DECISION)
     views = await current(session, context, case, DecisionKind.SCOPING_VIEW)
-    rows = await cases.list_milestones(session=session, case=case)
+    rows = await list_milestones(session=session, case=case)
     if not recommendation:
         raise Refused(f"The chair hasn't made a recommendation on {case.reference} yet.")
-    return cards.la_decision_card(
+    return la_decision_card(
         reference=case.reference,
-        recommendation=await decided_view(
-            session, context, recommendation[-1], cards.RECOMMENDATIONS
-        ),
+        recommendation=await decided_view(session, context, recommendation[-1], RECOMMENDATIONS),
         views=[(view_line(context, v), v.rationale) for v in views],
         due=due_text(context, rows, "la_decision"),
-        decided=await decided_view(session, context, decided[-1], cards.LA_OUTCOMES)
-        if decided
-        else None,
+        decided=await decided_view(session, context, decided[-1], LA_OUTCOMES) if decided else None,
         recording_for=recording_for,
         error=error,
         rationale=rationale,
@@ -148,7 +146,7 @@ async def la_decide(
             timetable=context.timetable,
             now=now,
         )
-    await cases.complete_milestone(session=session, case=case, key="la_decision", by=actor, now=now)
+    await complete_milestone(session=session, case=case, key="la_decision", by=actor, now=now)
     await refresh_case_card(session, context, case, now, "the Local Authority's decision")
     await queue_notifications(session, context, case, now)
     if case.referrer_aad_id:
@@ -156,7 +154,7 @@ async def la_decide(
             session=session,
             cipher=context.cipher,
             now=now,
-            card=cards.outcome_to_referrer_card(
+            card=outcome_to_referrer_card(
                 reference=case.reference,
                 notified=outcome == "notify",
                 when=now.astimezone(context.timezone),

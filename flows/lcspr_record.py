@@ -3,7 +3,8 @@ for and answered, the reasons the Panel and the Secretary of State are still to 
 the lines the status and the channel's case card show (dates, kinds, ticks, the reviewer and
 staff names; never the methodology or a reason).
 
-Reads only; the steps that write are in ``flows.lcspr``.
+Reads only; the steps that write are in ``flows.lcspr``, ``flows.lcspr_delay`` and
+``flows.lcspr_steps``.
 """
 
 from __future__ import annotations

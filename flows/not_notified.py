@@ -11,7 +11,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cards import decisions as cards
+from cards.la_decision import LA_OUTCOMES
+from cards.not_notified import NEXT_STEPS, next_step_card
 from flows.case_card import queue_channel_card, refresh_case_card
 from flows.common import (
     Answer,
@@ -46,13 +47,11 @@ async def next_step_for(
     if not la or la[-1].outcome != "do_not_notify":
         raise Refused(f"The Local Authority hasn't decided against notifying {case.reference}.")
     decided = await current(session, context, case, DecisionKind.NEXT_STEP)
-    return cards.next_step_card(
+    return next_step_card(
         reference=case.reference,
         stage=stage_label(Stage(case.stage), context.timetable.day_number),
-        la_decision=await decided_view(session, context, la[-1], cards.LA_OUTCOMES),
-        decided=await decided_view(session, context, decided[-1], cards.NEXT_STEPS)
-        if decided
-        else None,
+        la_decision=await decided_view(session, context, la[-1], LA_OUTCOMES),
+        decided=await decided_view(session, context, decided[-1], NEXT_STEPS) if decided else None,
         for_chair=for_chair,
         chair_ids=await chair_teams_ids(session),
         error=error,

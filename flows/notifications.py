@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cards import decisions as cards
+from cards.notifications import Notice, notifications_card, panel_text_card
 from flows.case_card import refresh_case_card
 from flows.common import (
     Answer,
@@ -20,9 +20,12 @@ from flows.common import (
 )
 from flows.context import CaseContext
 from flows.decided import due_text, who_is
-from storage import cases, outbox, people
+from storage import outbox, people
 from storage.audit import append_audit
+from storage.milestones import list_milestones
 from storage.models import Case
+from storage.notifications import list_notifications, record_notification
+from storage.referrals import read_referral
 from workflow import notifications
 from workflow.decisions import DecisionKind
 from workflow.roles import Role
@@ -37,14 +40,12 @@ async def notifications_card_for(
     decided = await current(session, context, case, DecisionKind.LA_DECISION)
     if not decided:
         return None
-    referral = await cases.read_referral(session=session, master=context.cipher, case=case)
+    referral = await read_referral(session=session, master=context.cipher, case=case)
     keys = notifications.required(notified=decided[-1].outcome == "notify", form=referral.form)
     if not keys:
         return None
-    done = {
-        row.recipient: row for row in await cases.list_notifications(session=session, case=case)
-    }
-    rows = await cases.list_milestones(session=session, case=case)
+    done = {row.recipient: row for row in await list_notifications(session=session, case=case)}
+    rows = await list_milestones(session=session, case=case)
     notices = []
     for key in keys:
         row = done.get(key)
@@ -52,7 +53,7 @@ async def notifications_card_for(
         if row is not None:
             by = await who_is(session, row.recorded_by, Role.BUSINESS_UNIT)
         notices.append(
-            cards.Notice(
+            Notice(
                 key=key,
                 title=notifications.RECIPIENTS[key],
                 short=notifications.SHORT_NAMES[key],
@@ -61,7 +62,7 @@ async def notifications_card_for(
                 by=by,
             )
         )
-    return cards.notifications_card(
+    return notifications_card(
         reference=case.reference, due=due_text(context, rows, "la_decision"), notices=notices
     )
 
@@ -74,7 +75,7 @@ async def queue_notifications(
     card = await notifications_card_for(session, context, case)
     if card is None:
         return
-    referral = await cases.read_referral(session=session, master=context.cipher, case=case)
+    referral = await read_referral(session=session, master=context.cipher, case=case)
     decided = await current(session, context, case, DecisionKind.LA_DECISION)
     for aad in await people.list_holders(session=session, role=Role.BUSINESS_UNIT):
         await outbox.enqueue(
@@ -92,7 +93,7 @@ async def queue_notifications(
                 session=session,
                 cipher=context.cipher,
                 now=now,
-                card=cards.panel_text_card(
+                card=panel_text_card(
                     reference=case.reference,
                     text=notifications.panel_text(referral.form, notifier=notifications.NOTIFIER),
                 ),
@@ -141,9 +142,9 @@ async def mark_notified(
     card = await notifications_card_for(session, context, case)
     if card is None or recipient not in notifications.RECIPIENTS:
         return Answer(card, False, "Nobody needs to be told about this case.")
-    done = {row.recipient for row in await cases.list_notifications(session=session, case=case)}
+    done = {row.recipient for row in await list_notifications(session=session, case=case)}
     if recipient not in done:
-        await cases.record_notification(
+        await record_notification(
             session=session,
             case=case,
             recipient=recipient,

@@ -10,13 +10,14 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cards import decisions as cards
+from cards.panel import PANEL_STEPS, panel_card
 from flows.case_card import refresh_case_card
 from flows.cases import move_case
 from flows.common import Answer, current, lock_as, record_decision
 from flows.context import CaseContext
 from storage import cases
 from storage.audit import append_audit
+from storage.milestones import complete_milestone
 from storage.models import Case
 from workflow.decisions import DecisionKind, event_for
 from workflow.review import OUTCOME_TITLES
@@ -32,7 +33,7 @@ AFTER_AGREEMENT = {
     "audit": Event.START_ALTERNATIVE,
     "learning_event": Event.START_ALTERNATIVE,
 }
-WHAT = cards.PANEL_STEPS
+WHAT = PANEL_STEPS
 
 
 async def panel_card_for(
@@ -44,7 +45,7 @@ async def panel_card_for(
         for r in responses
     ]
     review = await current(session, context, case, DecisionKind.REVIEW_DECISION)
-    return cards.panel_card(
+    return panel_card(
         reference=case.reference,
         stage=stage_label(Stage(case.stage), context.timetable.day_number),
         review=OUTCOME_TITLES.get(review[-1].outcome, "") if review else "",
@@ -101,7 +102,7 @@ async def record_panel_step(
                 timetable=context.timetable,
                 now=now,
             )
-            await cases.complete_milestone(
+            await complete_milestone(
                 session=session, case=case, key="report_to_panel", by=actor, now=now
             )
         elif what == "more_sent":
@@ -148,7 +149,7 @@ async def record_panel_step(
                 roles=roles,
                 now=now,
             )
-            await cases.complete_milestone(
+            await complete_milestone(
                 session=session, case=case, key="panel_response", by=actor, now=now
             )
     except InvalidTransition as refused:

@@ -15,6 +15,7 @@ from flows.forms import Refused
 from flows.lcspr_record import NO_REVIEW, has_local_review, publication_dates, review_state
 from storage import cases, reviews
 from storage.audit import append_audit
+from storage.milestones import complete_milestone
 from storage.models import Case
 from workflow.calendar import british
 from workflow.lcspr import REPORT_SENT
@@ -108,7 +109,7 @@ async def report_sent(
     problem = submission_problem(on, found, reason, context.timetable.calendar())
     if problem:
         raise Refused(problem)
-    await cases.complete_milestone(session=session, case=case, key=SUBMISSION, by=actor, now=now)
+    await complete_milestone(session=session, case=case, key=SUBMISSION, by=actor, now=now)
     await reviews.add_record(
         session=session,
         master=context.cipher,

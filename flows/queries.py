@@ -21,6 +21,9 @@ from flows.context import CaseContext
 from flows.lcspr_record import review_lines
 from storage import cases, people
 from storage.audit import append_audit
+from storage.case_keys import case_cipher
+from storage.decisions import list_decisions
+from storage.milestones import list_milestones
 from storage.models import (
     Case,
     CaseRequest,
@@ -149,7 +152,7 @@ async def status_of(
     today = _today(context, now)
     calendar = context.timetable.calendar()
     rows = sorted(
-        await cases.list_milestones(session=session, case=case),
+        await list_milestones(session=session, case=case),
         key=lambda r: (_number(context, r.key), r.id),
     )
     lines = []
@@ -240,7 +243,7 @@ async def _changes(
             .order_by(MilestoneAdjustment.decided_at, MilestoneAdjustment.id)
         )
     )
-    cipher = cases.case_cipher(context.cipher, case)
+    cipher = case_cipher(context.cipher, case)
     found = []
     for a in adjustments:
         when = british(a.effective_on)
@@ -431,7 +434,7 @@ async def timeline(
         )
     ]
     if seen != FULL:
-        for row in await cases.list_milestones(session=session, case=case):
+        for row in await list_milestones(session=session, case=case):
             if row.completed_at is not None:
                 events.append(
                     cards.Event(
@@ -464,7 +467,7 @@ async def timeline(
                 await _name(session, d.decided_by),
             )
         )
-    for row in await cases.list_milestones(session=session, case=case):
+    for row in await list_milestones(session=session, case=case):
         if row.completed_at is not None:
             events.append(
                 cards.Event(
@@ -508,7 +511,7 @@ async def decision_records(
     """Every decision record, with its rationale, oldest first; the view audited."""
     tz = context.timezone
     found = []
-    every = await cases.list_decisions(session=session, master=context.cipher, case=case)
+    every = await list_decisions(session=session, master=context.cipher, case=case)
     replaced = {d.supersedes_id for d in every if d.supersedes_id}
     for d in every:
         what = DECISIONS_SHOWN.get(d.kind, (d.kind.replace("_", " ").capitalize(), {}))

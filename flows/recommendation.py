@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cards import decisions as cards
+from cards.recommendation import RECOMMENDATIONS, chair_prompt_card
 from flows.case_card import queue_channel_card, refresh_case_card
 from flows.common import (
     PARTNER_ROLES,
@@ -21,6 +21,7 @@ from flows.context import CaseContext
 from flows.decided import chair_decides, chair_teams_ids, decided_view, due_text, view_line
 from flows.la_decision import la_card_for
 from storage import cases, outbox, people
+from storage.milestones import complete_milestone, list_milestones
 from storage.models import Case
 from workflow.decisions import DecisionKind
 from workflow.roles import Role, label
@@ -46,16 +47,16 @@ async def chair_prompt_for(
     """The decision prompt as the viewer sees it (``for_chair``: live buttons, unless decided)."""
     views = await current(session, context, case, DecisionKind.SCOPING_VIEW)
     recommendation = await current(session, context, case, DecisionKind.CHAIR_RECOMMENDATION)
-    rows = await cases.list_milestones(session=session, case=case)
+    rows = await list_milestones(session=session, case=case)
     chair_ids = await chair_teams_ids(session)
-    return cards.chair_prompt_card(
+    return chair_prompt_card(
         reference=case.reference,
         stage=stage_label(Stage(case.stage), context.timetable.day_number),
         views=[view_line(context, v) for v in views],
         expected=[label(r) for r in PARTNER_ROLES],
         assessment=assess(v.views for v in views),
         due=due_text(context, rows, "chair_recommendation"),
-        decided=await decided_view(session, context, recommendation[-1], cards.RECOMMENDATIONS)
+        decided=await decided_view(session, context, recommendation[-1], RECOMMENDATIONS)
         if recommendation
         else None,
         for_chair=for_chair,
@@ -118,7 +119,7 @@ async def recommend(
     )
     if isinstance(done, Answer):
         return done
-    await cases.complete_milestone(
+    await complete_milestone(
         session=session, case=case, key="chair_recommendation", by=actor, now=now
     )
     await queue_chair_prompt(session, context, case, now, "recommended")

@@ -12,8 +12,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cards import decisions as decision_cards
 from cards import referral as cards
+from cards.scoping import scoping_invitation_card
 from flows.case_card import refresh_case_card
 from flows.common import PARTNER_ROLES
 from flows.context import CaseContext
@@ -22,7 +22,9 @@ from flows.recommendation import queue_chair_prompt
 from storage import cases, outbox, people
 from storage.audit import append_audit
 from storage.crypto import Cipher
+from storage.milestones import anchors_of, complete_milestone
 from storage.models import Case
+from storage.referrals import read_referral
 from workflow import referral as rules
 from workflow.roles import REFERRAL_RECIPIENTS, Role, label
 from workflow.timetable import due_dates, project
@@ -86,7 +88,7 @@ class ReferralFlow:
         await self._queue_notices(session, case, form, referrer, entered_by, submission.today, now)
         # The bot tells the chair, the police and health as it queues their cards: Day 1's
         # step is done with the referral itself.
-        await cases.complete_milestone(
+        await complete_milestone(
             session=session, case=case, key="referral_received", by="system", now=now
         )
         log.info("referral submitted", extra={"case": case.reference})
@@ -143,9 +145,7 @@ class ReferralFlow:
                     session=session,
                     cipher=self.context.cipher,
                     now=now,
-                    card=decision_cards.scoping_invitation_card(
-                        reference=case.reference, audience=label(role)
-                    ),
+                    card=scoping_invitation_card(reference=case.reference, audience=label(role)),
                     summary=f"Your scoping view on {case.reference}",
                     recipient_aad_id=aad,
                     case_ref=case.reference,
@@ -165,7 +165,7 @@ class ReferralFlow:
         if case is None:
             raise LookupError(f"no case {case_id}")
         timetable = self.context.timetable
-        anchors = project(timetable, cases.anchors_of(case))
+        anchors = project(timetable, anchors_of(case))
         dues = due_dates(timetable, anchors)
         steps = [(text, dues.get(key)) for key, text in NEXT_STEP_TEXT.items()]
         contacts = []
@@ -245,7 +245,7 @@ async def send_current_details(
     audience: str,
 ) -> None:
     """The referral as it stands now (its latest version) to one person, 1:1."""
-    current = await cases.read_referral(session=session, master=context.cipher, case=case)
+    current = await read_referral(session=session, master=context.cipher, case=case)
     form = rules.REFERRAL.current(dict(current.form))
     entered_by = None
     if case.entered_by_aad_id and case.entered_by_aad_id != case.referrer_aad_id:

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cards import decisions as cards
+from cards.review import proposal_sent_card, review_details_card, review_prompt_card
 from flows.case_card import queue_channel_card, refresh_case_card
 from flows.cases import move_case
 from flows.common import Answer, Reason, current, record_chair_decision, refuse
@@ -19,6 +19,8 @@ from flows.context import CaseContext
 from flows.decided import chair_teams_ids, decided_view, due_text
 from flows.forms import Refused, Submission
 from storage import cases, outbox, people
+from storage.decisions import DecisionView, list_decisions, record_decision
+from storage.milestones import complete_milestone, list_milestones
 from storage.models import Case
 from workflow.calendar import british, one_month_after
 from workflow.decisions import DecisionDraft, DecisionKind, InvalidDecision, event_for
@@ -57,7 +59,7 @@ def event_for_review() -> Any:
 
 async def _state(
     session: AsyncSession, context: CaseContext, case: Case
-) -> tuple[cases.DecisionView | None, cases.DecisionView | None, cases.DecisionView | None]:
+) -> tuple[DecisionView | None, DecisionView | None, DecisionView | None]:
     """The current proposal, and the approval or rejection that answered it (if any)."""
     proposals = await current(session, context, case, DecisionKind.REVIEW_PROPOSAL)
     proposal = proposals[-1] if proposals else None
@@ -65,7 +67,7 @@ async def _state(
         return None, None, None
     later = [
         d
-        for d in await cases.list_decisions(session=session, master=context.cipher, case=case)
+        for d in await list_decisions(session=session, master=context.cipher, case=case)
         if d.id > proposal.id
     ]
     decided = next((d for d in later if d.kind == DecisionKind.REVIEW_DECISION), None)
@@ -90,7 +92,7 @@ async def review_prompt_for(
         for key in str(answers.get(field, "")).split(",")
         if key in CRITERIA_TITLES
     ]
-    rows = await cases.list_milestones(session=session, case=case)
+    rows = await list_milestones(session=session, case=case)
     overdue = ""
     if case.notification_date is not None and decided is None:
         month_end = one_month_after(case.notification_date)
@@ -102,7 +104,7 @@ async def review_prompt_for(
             )
         else:
             overdue = f"Normally decided within one month of notification: by {british(month_end)}."
-    return cards.review_prompt_card(
+    return review_prompt_card(
         reference=case.reference,
         stage=stage_label(Stage(case.stage), context.timetable.day_number),
         proposal=await decided_view(session, context, proposal, OUTCOME_TITLES)
@@ -164,7 +166,7 @@ class ReviewProposalFlow:
         answers = {**submission.form["criteria"], **submission.form["decision"]}
         flat = {k: ",".join(v) if isinstance(v, list) else str(v) for k, v in answers.items()}
         try:
-            await cases.record_decision(
+            await record_decision(
                 session=session,
                 master=self.context.cipher,
                 case=case,
@@ -188,7 +190,7 @@ class ReviewProposalFlow:
                 session=session,
                 cipher=self.context.cipher,
                 now=submission.now,
-                card=cards.review_details_card(
+                card=review_details_card(
                     reference=case.reference,
                     outcome=OUTCOME_TITLES.get(flat["outcome"], flat["outcome"]),
                     rationale=flat["rationale"],
@@ -211,7 +213,7 @@ class ReviewProposalFlow:
         case = await session.get(Case, case_id) if case_id is not None else None
         if case is None:
             raise LookupError(f"no case {case_id}")
-        return cards.proposal_sent_card(reference=case.reference)
+        return proposal_sent_card(reference=case.reference)
 
 
 async def answer_proposal(
@@ -279,7 +281,7 @@ async def answer_proposal(
             timetable=context.timetable,
             now=now,
         )
-        await cases.complete_milestone(
+        await complete_milestone(
             session=session, case=case, key="rapid_review_meeting", by=actor, now=now
         )
     else:

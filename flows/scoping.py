@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cards import decisions as cards
+from cards.scoping import scoping_views_cards, view_recorded_card
 from flows.case_card import refresh_case_card
 from flows.common import (
     PARTNER_ROLES,
@@ -23,8 +23,10 @@ from flows.context import CaseContext
 from flows.decided import view_line
 from flows.forms import Refused, Submission
 from flows.recommendation import queue_chair_prompt
-from storage import cases, people, requests
+from storage import people, requests
 from storage.audit import append_audit
+from storage.decisions import list_decisions, record_decision
+from storage.milestones import complete_milestone
 from storage.models import Case
 from workflow.decisions import DecisionDraft, DecisionKind, InvalidDecision, event_for
 from workflow.roles import Role
@@ -87,7 +89,7 @@ class ScopingFlow:
             if v.decided_by == person.aad_object_id
         ]
         try:
-            await cases.record_decision(
+            await record_decision(
                 session=session,
                 master=self.context.cipher,
                 case=case,
@@ -107,7 +109,7 @@ class ScopingFlow:
             raise Refused(str(refused)) from refused
         views = await current(session, self.context, case, DecisionKind.SCOPING_VIEW)
         if {v.decided_role for v in views} >= {r.value for r in PARTNER_ROLES}:
-            await cases.complete_milestone(
+            await complete_milestone(
                 session=session,
                 case=case,
                 key="scoping_views",
@@ -123,9 +125,9 @@ class ScopingFlow:
         case = await session.get(Case, case_id) if case_id is not None else None
         if case is None:
             raise LookupError(f"no case {case_id}")
-        every = await cases.list_decisions(session=session, master=self.context.cipher, case=case)
+        every = await list_decisions(session=session, master=self.context.cipher, case=case)
         revised = any(d.kind == DecisionKind.SCOPING_VIEW and d.supersedes_id for d in every)
-        return cards.view_recorded_card(reference=case.reference, revised=revised)
+        return view_recorded_card(reference=case.reference, revised=revised)
 
 
 VIEW_READERS = frozenset({Role.BUSINESS_UNIT, Role.CHAIR, Role.STRATEGIC_DIRECTOR, *PARTNER_ROLES})
@@ -159,7 +161,7 @@ async def read_views(
         case_ref=case.reference,
         details={"views": len(views)},
     )
-    return cards.scoping_views_cards(
+    return scoping_views_cards(
         reference=case.reference, views=[(view_line(context, v), dict(v.views)) for v in views]
     ), ""
 

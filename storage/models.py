@@ -157,7 +157,7 @@ class Case(Base):
     review_decision_date: Mapped[date | None] = mapped_column(Date)
     report_sent_date: Mapped[date | None] = mapped_column(Date)
     planned_publication_date: Mapped[date | None] = mapped_column(Date)
-    # The earliest open milestone's due date (kept by storage.cases): lists sort by it.
+    # The earliest open milestone's due date (kept by storage.milestones): lists sort by it.
     next_due_date: Mapped[date | None] = mapped_column(Date, index=True)
     criteria: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of criterion keys
     # The case's own data key, wrapped with the master key. Every personal field of the case

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.cases import case_cipher
+from storage.case_keys import case_cipher
 from storage.crypto import Cipher
 from storage.models import Case, CaseRequest, IgtReturn
 

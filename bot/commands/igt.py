@@ -12,6 +12,7 @@ from bot.commands.common import case_asked, press, reference_of, text_of
 from bot.routes import command, verb
 from bot.turn import Turn
 from flows import igt as flow
+from flows import igt_returns as returns
 from flows.common import Reason, refuse
 from flows.forms import Refused
 from flows.queries import STAFF
@@ -34,9 +35,9 @@ async def _open(turn: Turn, reference: str) -> ActionResult:
         case = await cases.get_case(session=session, reference=reference)
         if case is None:
             return ActionResult(message=f"I can't find a case {reference}.")
-        request = await flow.request_of(session, case, turn.user_aad_id)
+        request = await returns.request_of(session, case, turn.user_aad_id)
         if request is not None:
-            await flow.opened(session, case, request, turn.now)
+            await returns.opened(session, case, request, turn.now)
         elif Role.BUSINESS_UNIT in roles:
             try:
                 card = await flow.sending_card_for(session, services.cases, case, turn.now)
@@ -95,7 +96,7 @@ async def igt_send(turn: Turn) -> ActionResult:
 async def igt_none(turn: Turn) -> ActionResult:
     return await press(
         turn,
-        flow.no_involvement,
+        returns.no_involvement,
         only_in_1_to_1=ONLY_1_TO_1,
         reason=text_of(turn, "reason", 2000),
     )
@@ -121,7 +122,7 @@ async def igt_read(turn: Turn) -> ActionResult:
     services = turn.services
     roles = await turn.roles()
     async with transaction(services.sessions) as session:
-        found, why = await flow.read_return(
+        found, why = await returns.read_return(
             session,
             services.cases,
             reference=reference,
@@ -153,7 +154,7 @@ async def returns_command(turn: Turn) -> None:
             message = ""
             card = await flow.tracking_card_for(session, services.cases, case, turn.now, roles)
         else:
-            request = await flow.request_of(session, case, turn.user_aad_id)
+            request = await returns.request_of(session, case, turn.user_aad_id)
             if request is None:
                 await refuse(
                     session, case, turn.user_aad_id, "igt_returns", Reason.NOT_A_READER, turn.now
@@ -201,7 +202,7 @@ async def _chronology(
     services = turn.services
     roles = await turn.roles()
     async with transaction(services.sessions) as session:
-        card, why = await flow.chronology_for(
+        card, why = await returns.chronology_for(
             session,
             services.cases,
             reference=reference,

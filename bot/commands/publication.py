@@ -18,15 +18,10 @@ from bot.turn import Turn
 from flows.actions import READERS
 from flows.closure import close_case, close_item
 from flows.forms import Refused
-from flows.lcspr import (
-    answer_delay,
-    not_in_full,
-    panel_told,
-    published,
-    review_card_for,
-    signed_off,
-)
+from flows.lcspr import review_card_for
+from flows.lcspr_delay import answer_delay
 from flows.lcspr_record import NO_REVIEW, has_local_review
+from flows.lcspr_steps import not_in_full, panel_told, published, signed_off
 from flows.publication import dates_of, describe, plan_publication, report_sent
 from flows.queries import STAFF as STAFF_ROLES
 from storage import cases

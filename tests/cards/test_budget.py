@@ -11,9 +11,12 @@ from typing import Any
 
 import pytest
 
-from cards import decisions, forms
+from cards import forms
 from cards import referral as cards
 from cards.common import CARD_BUDGET, card_size
+from cards.decided import Decided, ViewLine
+from cards.la_decision import la_decision_card
+from cards.scoping import scoping_views_cards
 from dialogs.forms import FORMS
 from tests.cardcheck import assert_valid_card, card_text
 from workflow.addinfo import ADD_INFO
@@ -143,7 +146,7 @@ def test_more_information_fits_at_its_limits() -> None:
 
 def _views(n: int, reason: str) -> list[Any]:
     when = datetime(2026, 11, 27, 10, 4, tzinfo=UTC)
-    return [(decisions.ViewLine(f"Agency {i}", "meets_criteria", when), reason) for i in range(n)]
+    return [(ViewLine(f"Agency {i}", "meets_criteria", when), reason) for i in range(n)]
 
 
 def test_the_local_authoritys_card_fits_with_every_view_at_its_limit() -> None:
@@ -151,10 +154,10 @@ def test_the_local_authoritys_card_fits_with_every_view_at_its_limit() -> None:
     their limits: the reasons are shortened only as far as they must be, and the card says
     where to read them in full."""
     reason = WORST * 3000
-    chair = decisions.Decided(
+    chair = Decided(
         "Notify the national Panel", "Chris Holt (chair)", datetime.now(UTC), WORST * 4000
     )
-    card = decisions.la_decision_card(
+    card = la_decision_card(
         reference="BR-2026-0001",
         recommendation=chair,
         views=_views(6, reason),
@@ -166,7 +169,7 @@ def test_the_local_authoritys_card_fits_with_every_view_at_its_limit() -> None:
     )
     within_budget(card, "the Local Authority's decision")
     assert "type **scoping BR-2026-0001**" in card_text(card)
-    short = decisions.la_decision_card(
+    short = la_decision_card(
         reference="BR-2026-0001",
         recommendation=chair,
         views=_views(3, "Neglect suspected."),
@@ -180,12 +183,12 @@ def test_the_scoping_views_in_full_are_split_and_nothing_is_lost() -> None:
     when = datetime(2026, 11, 27, 10, 4, tzinfo=UTC)
     views = [
         (
-            decisions.ViewLine(f"Agency {i}", "unsure", when),
+            ViewLine(f"Agency {i}", "unsure", when),
             {**_full(SCOPING.sections[0]), "reason": f"R{i}" + WORST * 2990},
         )
         for i in range(6)
     ]
-    parts = decisions.scoping_views_cards(reference="BR-2026-0001", views=views)
+    parts = scoping_views_cards(reference="BR-2026-0001", views=views)
     assert len(parts) > 1
     for card in parts:
         within_budget(card, "scoping views")

@@ -6,13 +6,15 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from cards import decisions as cards
+from cards.decided import Decided, ViewLine
+from cards.recommendation import chair_prompt_card
+from cards.review import review_prompt_card
 from tests.cardcheck import assert_valid_card, card_text
 from workflow.scoping import assess
 
 WHEN = datetime(2026, 11, 27, 10, 4, tzinfo=UTC)
-VIEWS = [cards.ViewLine("Police representative", "meets_criteria", WHEN)]
-DECIDED = cards.Decided("Notify the national Panel", "Chris Holt (chair)", WHEN, "Test met.")
+VIEWS = [ViewLine("Police representative", "meets_criteria", WHEN)]
+DECIDED = Decided("Notify the national Panel", "Chris Holt (chair)", WHEN, "Test met.")
 
 
 def prompt(**overrides: object) -> dict[str, object]:
@@ -28,7 +30,7 @@ def prompt(**overrides: object) -> dict[str, object]:
         "chair_ids": ["29:chair"],
     }
     given.update(overrides)
-    card = cards.chair_prompt_card(**given)  # type: ignore[arg-type]
+    card = chair_prompt_card(**given)  # type: ignore[arg-type]
     assert_valid_card(card)
     return card
 
@@ -55,7 +57,7 @@ def test_once_decided_everyone_sees_the_same_card_and_no_refresh_is_asked() -> N
 
 def test_a_case_past_the_month_is_flagged() -> None:
     def review(note: str, past: bool) -> str:
-        card = cards.review_prompt_card(
+        card = review_prompt_card(
             reference="BR-2026-0001",
             stage="Rapid review",
             proposal=DECIDED,

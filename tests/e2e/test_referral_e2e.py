@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from storage.case_keys import key_context
 from storage.crypto import Cipher
 from tests.cardcheck import assert_valid_card
 from tests.e2e.harness import BotMessage, LocalTeams, card_text, current_values
@@ -101,7 +102,6 @@ async def start(teams: LocalTeams) -> BotMessage:
 
 def stored_referrals(workdir: Path) -> list[dict[str, Any]]:
     """Read the referral back from the bot's database, as the bot would."""
-    from storage.cases import _key_context  # the case key's binding
 
     master = Cipher.from_text((workdir / "var" / "data.key").read_text())
     conn = sqlite3.connect(workdir / "bot.db")
@@ -112,7 +112,7 @@ def stored_referrals(workdir: Path) -> list[dict[str, Any]]:
     conn.close()
     forms = []
     for reference, wrapped, version, payload in rows:
-        case_key = Cipher.from_text(master.decrypt(wrapped, context=_key_context(reference)))
+        case_key = Cipher.from_text(master.decrypt(wrapped, context=key_context(reference)))
         forms.append(case_key.decrypt_json(payload, context=f"referral:{reference}:{version}"))
     return forms
 

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.app import SERVICES
+from storage.milestones import mark_not_applicable
 from storage.models import AuditEvent
 from tests.activities import BUSINESS_UNIT, HEALTH, POLICE
 from tests.cardcheck import card_text
@@ -167,7 +168,7 @@ async def test_a_case_closes_only_when_everything_is_done_with_the_chairs_reason
         assert case is not None
         await move_case(session, case, Stage.ALTERNATIVE_REVIEW, services.clock())
         keys = list(await session.scalars(select(MilestoneRow.key)))
-        await cases.mark_not_applicable(
+        await mark_not_applicable(
             session=session, case=case, keys=keys, why="test", now=services.clock()
         )
     await added(app, connector)

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from bot.app import SERVICES, create_app
 from storage import cases
 from storage.models import ReferralVersion
+from storage.referrals import read_referral
 from tests.activities import BUSINESS_UNIT, CHAIR, CSC_DEPUTY_DIRECTOR, message
 from tests.cardcheck import card_text
 from tests.conftest import card_of, local_settings, replies
@@ -56,10 +57,8 @@ async def test_the_referrer_adds_information_as_a_new_version(
     async with services.sessions() as session:
         case = await cases.get_case(session=session, reference="BR-2026-0001")
         assert case is not None
-        first = await cases.read_referral(
-            session=session, master=services.cipher, case=case, version=1
-        )
-        second = await cases.read_referral(session=session, master=services.cipher, case=case)
+        first = await read_referral(session=session, master=services.cipher, case=case, version=1)
+        second = await read_referral(session=session, master=services.cipher, case=case)
         versions = list(await session.scalars(select(ReferralVersion.version)))
     assert sorted(versions) == [1, 2]
     assert "additions" not in first.form  # version 1 as it was

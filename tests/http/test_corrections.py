@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from bot.app import SERVICES, create_app
 from storage import cases
+from storage.milestones import list_milestones
 from storage.models import AuditEvent, CaseCorrection
 from tests.activities import BUSINESS_UNIT, message
 from tests.conftest import FixedClock, local_settings, replies
@@ -43,7 +44,7 @@ async def due(app: Any, key: str) -> date | None:
     async with app[SERVICES].sessions() as session:
         case = await cases.get_case(session=session, reference="BR-2026-0001")
         assert case is not None
-        rows = await cases.list_milestones(session=session, case=case)
+        rows = await list_milestones(session=session, case=case)
     return {r.key: r.due_date for r in rows}[key]
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from bot.app import SERVICES, create_app
 from storage import cases, people
+from storage.milestones import list_due_milestones
 from storage.models import AuditEvent, DecisionRow, MilestoneRow
 from tests.activities import (
     BUSINESS_UNIT,
@@ -378,7 +379,7 @@ async def test_the_business_unit_records_the_directors_decision_not_to_notify(
                 select(MilestoneRow.key).where(MilestoneRow.not_applicable_since.is_not(None))
             )
         )
-        due = await cases.list_due_milestones(session=session, before=date(2030, 1, 1))
+        due = await list_due_milestones(session=session, before=date(2030, 1, 1))
     assert {"rapid_review_meeting", "report_to_panel", "publication"} <= irrelevant
     assert not {m.key for _, m in due} & irrelevant
     practitioner = Bot(client, connector.url, user=PRACTITIONER)

@@ -12,6 +12,7 @@ from sqlalchemy import delete, func, select
 from bot.app import SERVICES, create_app
 from storage import cases
 from storage.models import AuditEvent, Case, RoleAssignment
+from storage.referrals import read_referral
 from tests.activities import BUSINESS_UNIT, CHAIR, PRACTITIONER
 from tests.cardcheck import card_text
 from tests.conftest import card_of, local_settings
@@ -81,7 +82,7 @@ async def test_the_business_unit_enters_a_phoned_in_referral_for_the_referrer(
         created = await session.scalar(
             select(AuditEvent).where(AuditEvent.action == "case.created")
         )
-        stored = await cases.read_referral(session=session, master=services.cipher, case=case)
+        stored = await read_referral(session=session, master=services.cipher, case=case)
     assert created is not None and created.actor_aad_id == BUSINESS_UNIT["aadObjectId"]
     assert created.actor_role == "business_unit"
     assert stored.form["referrer"]["name"] == "Dr Sam Patel"

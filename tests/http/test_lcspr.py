@@ -18,6 +18,7 @@ from sqlalchemy import select
 from bot.app import SERVICES
 from storage import cases
 from storage.db import transaction
+from storage.milestones import mark_not_applicable
 from storage.models import AuditEvent, DecisionRow, MilestoneRow
 from tests.activities import BUSINESS_UNIT, CHAIR, POLICE
 from tests.cardcheck import card_text
@@ -353,7 +354,7 @@ async def test_a_local_review_decided_at_day_15_is_recorded_before_the_panel_ans
     async with transaction(services.sessions) as session:  # an audit instead: no local review
         case = await cases.lock_case(session=session, reference=REF)
         assert case is not None
-        await cases.mark_not_applicable(
+        await mark_not_applicable(
             session=session,
             case=case,
             keys=["review_told", "reviewer_commissioned"],

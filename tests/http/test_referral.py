@@ -17,6 +17,7 @@ from bot import logs
 from bot.app import SERVICES, create_app
 from storage import cases
 from storage.models import AuditEvent, Case, FormDraft, OutboxMessage
+from storage.referrals import read_referral
 from tests.activities import (
     BUSINESS_UNIT,
     CHAIR,
@@ -229,7 +230,7 @@ async def test_a_referral_from_start_to_submit(
     async with services.sessions() as session:
         case = await cases.get_case(session=session, reference="BR-2026-0001")
         assert case is not None
-        stored = await cases.read_referral(session=session, master=services.cipher, case=case)
+        stored = await read_referral(session=session, master=services.cipher, case=case)
     form = stored.form
     assert [{k: child[k] for k in CHILD} for child in form["child"]] == CHILDREN
     assert form["incident"]["incident_date"] == "2026-11-20"

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from bot.app import SERVICES
 from storage import cases, people
 from storage.db import transaction
+from storage.milestones import adjust_milestone
 from storage.models import AuditEvent
 from tests.activities import BUSINESS_UNIT, CHAIR, POLICE, PRACTITIONER
 from tests.cardcheck import assert_valid_card, card_text
@@ -105,7 +106,7 @@ async def test_a_paused_deadline_shows_with_its_reason_and_new_date(
             (AdjustmentKind.PAUSE, today),
             (AdjustmentKind.RESUME, today + timedelta(days=7)),
         ):
-            await cases.adjust_milestone(
+            await adjust_milestone(
                 session=session,
                 master=services.cipher,
                 case=case,

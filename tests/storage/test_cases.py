@@ -15,9 +15,20 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import load_timetable
 from storage import cases
+from storage.case_keys import case_cipher
 from storage.crypto import Cipher, DecryptionError, new_key
 from storage.db import transaction
+from storage.decisions import list_decisions, record_decision
+from storage.milestones import (
+    adjust_milestone,
+    complete_milestone,
+    fill_new_milestones,
+    list_due_milestones,
+    list_milestones,
+)
 from storage.models import Case, MilestoneRow, ReferralVersion
+from storage.notifications import list_notifications, record_notification
+from storage.referrals import add_referral_version, read_referral
 from workflow.adjustments import Adjustment, AdjustmentKind
 from workflow.decisions import DecisionDraft, DecisionKind
 from workflow.roles import Role
@@ -102,7 +113,7 @@ async def test_a_case_starts_in_scoping_with_its_milestones_due(
     async with sessions() as session:
         case = await cases.get_case(session=session, reference=reference.lower())
         assert case is not None and case.stage == "scoping"
-        rows = {m.key: m.due_date for m in await cases.list_milestones(session=session, case=case)}
+        rows = {m.key: m.due_date for m in await list_milestones(session=session, case=case)}
     assert rows["la_decision"] == date(2027, 1, 4)
     assert rows["igts_sent"] == date(2027, 1, 5)  # rapid review clock runs from awareness
     assert rows["igt_returns"] is None  # not until the IGTs are sent
@@ -122,7 +133,7 @@ async def test_anchors_and_pauses_recompute_due_dates(
             timetable=TIMETABLE,
             now=NOW,
         )
-        await cases.adjust_milestone(
+        await adjust_milestone(
             session=session,
             master=master,
             case=case,
@@ -143,7 +154,7 @@ async def test_anchors_and_pauses_recompute_due_dates(
             date(2027, 1, 8),
         )
     async with case_in(sessions, reference) as (session, case):
-        await cases.adjust_milestone(
+        await adjust_milestone(
             session=session,
             master=master,
             case=case,
@@ -164,7 +175,7 @@ async def test_corrections_are_new_versions_and_old_ones_stay(
     reference = await create(sessions, master)
     corrected = {**REFERRAL, "what_happened": "Corrected account."}
     async with case_in(sessions, reference) as (session, case):
-        version = await cases.add_referral_version(
+        version = await add_referral_version(
             session=session,
             master=master,
             case=case,
@@ -175,8 +186,8 @@ async def test_corrections_are_new_versions_and_old_ones_stay(
         )
     assert version == 2
     async with case_in(sessions, reference, write=False) as (session, case):
-        latest = await cases.read_referral(session=session, master=master, case=case)
-        first = await cases.read_referral(session=session, master=master, case=case, version=1)
+        latest = await read_referral(session=session, master=master, case=case)
+        first = await read_referral(session=session, master=master, case=case, version=1)
     assert latest.form["what_happened"] == "Corrected account."
     assert first.form == REFERRAL
     with pytest.raises(Exception, match="never edited"):
@@ -189,7 +200,7 @@ async def test_decisions_keep_their_rationale_and_are_never_edited(
 ) -> None:
     reference = await create(sessions, master)
     async with case_in(sessions, reference) as (session, case):
-        first = await cases.record_decision(
+        first = await record_decision(
             session=session,
             master=master,
             case=case,
@@ -205,7 +216,7 @@ async def test_decisions_keep_their_rationale_and_are_never_edited(
             ),
             decider_roles=[Role.CHAIR],
         )
-        await cases.record_decision(
+        await record_decision(
             session=session,
             master=master,
             case=case,
@@ -221,7 +232,7 @@ async def test_decisions_keep_their_rationale_and_are_never_edited(
             decider_roles=[Role.CHAIR],
         )
     async with case_in(sessions, reference, write=False) as (session, case):
-        views = await cases.list_decisions(session=session, master=master, case=case)
+        views = await list_decisions(session=session, master=master, case=case)
     assert [(v.outcome, v.supersedes_id) for v in views] == [
         ("notify", None),
         ("do_not_notify", first.id),
@@ -256,7 +267,7 @@ async def test_personal_data_is_encrypted_and_bound_to_its_case(
     assert case is not None
     other = Cipher.from_text(new_key())
     with pytest.raises(DecryptionError):
-        cases.case_cipher(other, case)
+        case_cipher(other, case)
 
 
 async def test_the_raw_sqlite_file_holds_no_child_name(tmp_path: Path, master: Cipher) -> None:
@@ -279,7 +290,7 @@ async def test_due_milestones_are_listed_soonest_first(
 ) -> None:
     await create(sessions, master)
     async with sessions() as session:
-        due = await cases.list_due_milestones(session=session, before=date(2027, 1, 4))
+        due = await list_due_milestones(session=session, before=date(2027, 1, 4))
     assert [m.key for _, m in due] == [
         "referral_received",
         "scoping_views",
@@ -293,7 +304,7 @@ async def test_notifications_and_completed_milestones_are_recorded(
 ) -> None:
     reference = await create(sessions, master)
     async with case_in(sessions, reference) as (session, case):
-        await cases.record_notification(
+        await record_notification(
             session=session,
             case=case,
             recipient="national_panel",
@@ -302,9 +313,7 @@ async def test_notifications_and_completed_milestones_are_recorded(
             actor_role=Role.BUSINESS_UNIT,
             external_reference="CSPRP-123",
         )
-        await cases.complete_milestone(
-            session=session, case=case, key="la_decision", by="bu-1", now=NOW
-        )
+        await complete_milestone(session=session, case=case, key="la_decision", by="bu-1", now=NOW)
         await cases.set_anchor(
             session=session,
             case=case,
@@ -314,8 +323,8 @@ async def test_notifications_and_completed_milestones_are_recorded(
             now=NOW,
         )
     async with case_in(sessions, reference, write=False) as (session, case):
-        (sent,) = await cases.list_notifications(session=session, case=case)
-        due = await cases.list_due_milestones(session=session, before=date(2027, 1, 4))
+        (sent,) = await list_notifications(session=session, case=case)
+        due = await list_due_milestones(session=session, before=date(2027, 1, 4))
         mine = await cases.list_cases(session=session, referrer_aad_id="referrer-1")
         others = await cases.list_cases(session=session, referrer_aad_id="someone-else")
     assert (sent.recipient, sent.recorded_by, sent.external_reference) == (
@@ -354,7 +363,7 @@ async def test_deadlines_change_only_with_a_reason_and_the_chairs_approval(
     for adjustment, roles, words in attempts:
         with pytest.raises(InvalidAdjustment, match=words):
             async with case_in(sessions, reference) as (session, case):
-                await cases.adjust_milestone(
+                await adjust_milestone(
                     session=session,
                     master=master,
                     case=case,
@@ -366,7 +375,7 @@ async def test_deadlines_change_only_with_a_reason_and_the_chairs_approval(
                 )
     with pytest.raises(InvalidAdjustment, match="isn't set yet"):
         async with case_in(sessions, reference) as (session, case):
-            await cases.adjust_milestone(
+            await adjust_milestone(
                 session=session,
                 master=master,
                 case=case,
@@ -377,7 +386,7 @@ async def test_deadlines_change_only_with_a_reason_and_the_chairs_approval(
                 adjustment=Adjustment(AdjustmentKind.PAUSE, NOW.date(), "Trial", "chair"),
             )
     async with case_in(sessions, reference) as (session, case):
-        await cases.adjust_milestone(
+        await adjust_milestone(
             session=session,
             master=master,
             case=case,
@@ -423,7 +432,7 @@ async def test_decisions_are_checked_where_they_are_stored(
     ]:
         with pytest.raises(InvalidDecision, match=words):
             async with case_in(sessions, reference) as (session, case):
-                await cases.record_decision(
+                await record_decision(
                     session=session, master=master, case=case, draft=bad, decider_roles=roles
                 )
 
@@ -446,10 +455,10 @@ async def test_a_milestone_the_timetable_gained_gets_its_due_date_on_upgrade(
         row = await session.scalar(select(MilestoneRow).where(MilestoneRow.key == "review_told"))
         assert row is not None
         row.base_due_date = row.due_date = None  # as the migration leaves it
-    assert await cases.fill_new_milestones(sessions, TIMETABLE) == 1
+    assert await fill_new_milestones(sessions, TIMETABLE) == 1
     async with case_in(sessions, reference, write=False) as (session, _):
         due = await session.scalar(
             select(MilestoneRow.due_date).where(MilestoneRow.key == "review_told")
         )
     assert due == date(2027, 1, 19)  # the next working day after the decision
-    assert await cases.fill_new_milestones(sessions, TIMETABLE) == 0  # nothing left to date
+    assert await fill_new_milestones(sessions, TIMETABLE) == 0  # nothing left to date

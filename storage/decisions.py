@@ -1,0 +1,149 @@
+"""Decisions: every decision recorded with its rationale (encrypted), never edited: a
+revision supersedes; the current ones read once per transaction.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import event, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+
+from storage.audit import append_audit
+from storage.case_keys import case_cipher
+from storage.crypto import Cipher
+from storage.models import (
+    Case,
+    DecisionRow,
+)
+from workflow.decisions import DecisionDraft, InvalidDecision, check_decision
+
+
+@dataclass(frozen=True)
+class DecisionView:
+    id: int
+    kind: str
+    outcome: str
+    rationale: str
+    decided_by: str
+    decided_role: str
+    decided_at: datetime
+    consulted: list[str]
+    views: dict[str, str]
+    supersedes_id: int | None
+    recorded_by: str | None = None
+
+
+async def record_decision(
+    *,
+    session: AsyncSession,
+    master: Cipher,
+    case: Case,
+    draft: DecisionDraft,
+    decider_roles: Iterable[str],
+    recorded_by: str | None = None,
+) -> DecisionRow:
+    """Store a decision with its rationale, checked here too (``check_decision``: a known
+    outcome, a rationale, a decider holding a role that may decide). Raises
+    ``InvalidDecision``. A superseded decision must belong to the same case."""
+    check_decision(draft, decider_roles)
+    if draft.supersedes is not None:
+        earlier = await session.get(DecisionRow, draft.supersedes)
+        if earlier is None or earlier.case_id != case.id or earlier.kind != draft.kind.value:
+            raise InvalidDecision("That earlier decision isn't one of this case's to replace.")
+    cipher = case_cipher(master, case)
+    row = DecisionRow(
+        case_id=case.id,
+        kind=draft.kind.value,
+        outcome=draft.outcome,
+        rationale=cipher.encrypt(draft.rationale, context=f"decision:{case.reference}"),
+        decided_by=draft.decided_by,
+        decided_role=draft.decided_role,
+        decided_at=draft.decided_at,
+        consulted=json.dumps(list(draft.consulted)),
+        views=cipher.encrypt_json(draft.views, context=f"decision-views:{case.reference}")
+        if draft.views
+        else None,
+        supersedes_id=draft.supersedes,
+        recorded_by=recorded_by,
+    )
+    session.add(row)
+    await session.flush()
+    session.info.get(_DECISIONS_READ, {}).pop(case.id, None)  # read afresh from now on
+    await append_audit(
+        session=session,
+        now=draft.decided_at,
+        actor_aad_id=recorded_by or draft.decided_by,
+        actor_role=draft.decided_role,
+        action="decision.recorded",
+        case_ref=case.reference,
+        details={
+            "decision_id": row.id,
+            "kind": draft.kind.value,
+            "outcome": draft.outcome,
+            "supersedes": draft.supersedes,
+            "decided_by": draft.decided_by,
+            "recorded_by": recorded_by,
+        },
+    )
+    return row
+
+
+async def list_decisions(
+    *, session: AsyncSession, master: Cipher, case: Case
+) -> list[DecisionView]:
+    """Every decision on the case, oldest first, decrypted. Read once per transaction: the
+    session keeps what it read until a decision is recorded on the case."""
+    memo: dict[int, list[DecisionView]] = session.info.setdefault(_DECISIONS_READ, {})
+    if case.id not in memo:
+        memo[case.id] = await _read_decisions(session, master, case)
+    return list(memo[case.id])
+
+
+_DECISIONS_READ = "decisions read"  # session.info: case id -> its decisions
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_decisions(session: Session, transaction: Any) -> None:
+    """What a transaction read is not trusted by the next one."""
+    session.info.pop(_DECISIONS_READ, None)
+
+
+async def _read_decisions(session: AsyncSession, master: Cipher, case: Case) -> list[DecisionView]:
+    cipher = case_cipher(master, case)
+    rows = await session.scalars(
+        select(DecisionRow).where(DecisionRow.case_id == case.id).order_by(DecisionRow.id)
+    )
+    return [
+        DecisionView(
+            id=row.id,
+            kind=row.kind,
+            outcome=row.outcome,
+            rationale=cipher.decrypt(row.rationale, context=f"decision:{case.reference}"),
+            decided_by=row.decided_by,
+            decided_role=row.decided_role,
+            decided_at=row.decided_at,
+            consulted=json.loads(row.consulted),
+            views=cipher.decrypt_json(row.views, context=f"decision-views:{case.reference}")
+            if row.views
+            else {},
+            supersedes_id=row.supersedes_id,
+            recorded_by=row.recorded_by,
+        )
+        for row in rows
+    ]
+
+
+async def current_decisions(
+    *, session: AsyncSession, master: Cipher, case: Case, kind: str | None = None
+) -> list[DecisionView]:
+    """The case's decisions that nothing has superseded (of ``kind``, if given), oldest
+    first."""
+    every = await list_decisions(session=session, master=master, case=case)
+    replaced = {d.supersedes_id for d in every if d.supersedes_id is not None}
+    return [d for d in every if d.id not in replaced and (kind is None or d.kind == kind)]
