@@ -23,7 +23,7 @@ from bot import logs
 from bot.config import load_rules, load_timetable
 from bot.settings import Settings, SettingsError
 from cards.common import day
-from flows.reminders import Ticked, tick
+from flows.reminders import NAMES, Ticked, tick
 from storage import db
 from storage.audit import verify_audit
 from storage.crypto import new_key
@@ -68,6 +68,12 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also deliver what the outbox holds now (when no bot is running to send it)",
     )
+    tick.add_argument(
+        "--only",
+        choices=NAMES,
+        default=None,
+        help="run one reminder source only (no catch-up; the next full tick plans the day)",
+    )
     audit = sub.add_parser("audit", help="audit log tasks")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)
     audit_sub.add_parser("verify", help="check the hash chain; name the first broken entry")
@@ -107,7 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "audit":
             return asyncio.run(_verify(settings))
         if args.command == "tick":
-            return asyncio.run(_tick(settings, args.now, send=args.send))
+            return asyncio.run(_tick(settings, args.now, send=args.send, only=args.only))
         if args.command == "key":
             print(new_key())
             return 0
@@ -173,7 +179,9 @@ def _deadlines(settings: Settings, awareness: date, *, as_json: bool) -> int:
     return 0
 
 
-async def _tick(settings: Settings, now: datetime | None, *, send: bool = False) -> int:
+async def _tick(
+    settings: Settings, now: datetime | None, *, send: bool = False, only: str | None = None
+) -> int:
     """The reminder jobs once, for ``now`` (default: the clock). What they queue, the running
     bot's outbox sends; with ``send``, this process delivers whatever is due itself."""
     moment = now or datetime.now(UTC)
@@ -181,7 +189,7 @@ async def _tick(settings: Settings, now: datetime | None, *, send: bool = False)
         print("Give --now with its zone, for example 2026-12-01T09:00+00:00.", file=sys.stderr)
         return 2
     result, sent = await (
-        _tick_and_send(settings, moment) if send else _tick_only(settings, moment)
+        _tick_and_send(settings, moment, only) if send else _tick_only(settings, moment, only)
     )
     if not result.working:
         print(f"{moment.isoformat()} is outside working hours: nothing queued.")
@@ -192,7 +200,7 @@ async def _tick(settings: Settings, now: datetime | None, *, send: bool = False)
     return 0
 
 
-async def _tick_only(settings: Settings, moment: datetime) -> tuple[Ticked, int]:
+async def _tick_only(settings: Settings, moment: datetime, only: str | None) -> tuple[Ticked, int]:
     from bot.keys import master_cipher
     from flows.context import CaseContext, ReviewChannel
 
@@ -210,12 +218,15 @@ async def _tick_only(settings: Settings, moment: datetime) -> tuple[Ticked, int]
             channel,
             settings.contact_email,
         )
-        return await tick(sessions, context, load_rules(settings.nudges_file), moment), 0
+        rules = load_rules(settings.nudges_file)
+        return await tick(sessions, context, rules, moment, only), 0
     finally:
         await engine.dispose()
 
 
-async def _tick_and_send(settings: Settings, moment: datetime) -> tuple[Ticked, int]:
+async def _tick_and_send(
+    settings: Settings, moment: datetime, only: str | None
+) -> tuple[Ticked, int]:
     """The bot itself, without its web server or timers, at ``moment``: tick, then deliver."""
     from bot.app import SERVICES, create_app
 
@@ -224,7 +235,7 @@ async def _tick_and_send(settings: Settings, moment: datetime) -> tuple[Ticked, 
     await runner.setup()
     try:
         services = app[SERVICES]
-        result = await tick(services.sessions, services.cases, services.reminders, moment)
+        result = await tick(services.sessions, services.cases, services.reminders, moment, only)
         await services.dispatcher.wait_idle()
         await services.dispatcher.flush()
         await services.dispatcher.wait_idle()

@@ -10,18 +10,22 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards import actions as cards
+from cards.reminders import Reminder
 from flows.context import CaseContext
 from flows.forms import Refused, Submission
+from flows.nudge import CHANNEL, Outgoing, Today
 from storage import actions, outbox, people
 from storage.audit import append_audit
 from storage.models import Case
+from workflow import nudges
 from workflow.actions import COMPLETE, OUTCOME_NEEDED, ActionView
+from workflow.calendar import british
 from workflow.forms import parse_date
 from workflow.roles import Role
 
@@ -264,3 +268,58 @@ async def _confirmation(
         with_text=True,
         note=f"Action {number} {what}." if number else "",
     )
+
+
+# ----- reminders ------------------------------------------------------------------------------
+
+
+async def overdue_action_nudges(
+    session: AsyncSession, context: CaseContext, today: Today
+) -> list[Outgoing]:
+    """Each overdue action: its owner, in their 1:1 chat, each working day."""
+    late = await actions.overdue_actions(session=session, today=today.day)
+    names = await names_of(session, {a.owner_aad_id for a in late})
+    day = today.day.isoformat()
+    return [
+        Outgoing(
+            f"nudge:{day}:{a.reference}:action:{a.number}:overdue:{a.owner_aad_id}",
+            a.owner_aad_id,
+            Reminder(
+                a.reference,
+                f"Action {a.number} of the action plan ({a.agency})",
+                a.due,
+                nudges.OVERDUE,
+                names.get(a.owner_aad_id, "you"),
+            ),
+        )
+        for a in late
+    ]
+
+
+async def weekly_overdue_actions(
+    session: AsyncSession, context: CaseContext, today: Today
+) -> list[Outgoing]:
+    """The week's first working day, after the digest's time: the overdue actions across
+    cases, in the channel (no action's words), when there are any."""
+    day = today.day
+    monday = day - timedelta(days=day.weekday())
+    if (
+        today.local.time() < today.rules.digest
+        or not context.case_review_channel_id
+        or context.timetable.calendar().next_working_day(monday) != day
+    ):
+        return []
+    year, week, _ = day.isocalendar()
+    key = f"actions-week:{year}-W{week:02}"
+    if await outbox.queued_under(session=session, dedupe_key=key):
+        return []
+    late = await actions.overdue_actions(session=session, today=day)
+    if not late:
+        return []
+    card = cards.overdue_actions_card(
+        title=f"Overdue actions: week of {british(day)}",
+        actions=late,
+        names=await names_of(session, {a.owner_aad_id for a in late}),
+        today=day,
+    )
+    return [Outgoing(key, CHANNEL, card=card, summary="Overdue actions this week")]

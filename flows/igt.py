@@ -11,19 +11,23 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards import igt as cards
+from cards.reminders import Reminder
 from flows.case_card import refresh_case_card, request_states
 from flows.common import PARTNER_ROLES, Answer, lock_as
 from flows.context import CaseContext
 from flows.invitations import who_and_agency
+from flows.nudge import Outgoing, Today, each, named
 from storage import cases, outbox, people, requests
 from storage.audit import append_audit
 from storage.milestones import anchors_of, complete_milestone, recompute_milestones
 from storage.models import Case, CaseRequest
 from storage.referrals import read_referral
 from workflow import igt as rules
+from workflow import nudges
 from workflow.forms import parse_date
 from workflow.referral import REFERRAL
 from workflow.roles import Role
@@ -265,3 +269,60 @@ async def send(
         done=f"Sent to {invitee.name} ({agency}), to return by {due_on.isoformat()}.",
     )
     return Answer(card, True)
+
+
+# ----- reminders ------------------------------------------------------------------------------
+
+
+async def igt_chasers(session: AsyncSession, context: CaseContext, today: Today) -> list[Outgoing]:
+    """Information Gathering Tool returns: the respondent before and on the due day; the
+    Business Unit once when a return is overdue."""
+    rows = (
+        await session.execute(
+            select(Case.reference, CaseRequest)
+            .join(CaseRequest, CaseRequest.case_id == Case.id)
+            .where(
+                Case.stage != Stage.CLOSED.value,
+                CaseRequest.purpose == PURPOSE,
+                CaseRequest.state.not_in(list(rules.ANSWERED)),
+                CaseRequest.due_date.is_not(None),
+                CaseRequest.due_date <= today.horizon,
+            )
+        )
+    ).all()
+    return await each(
+        "igt",
+        rows,
+        lambda row: _chaser(session, context, today, row[0], row[1]),
+        lambda row: str(row[0]),
+    )
+
+
+async def _chaser(
+    session: AsyncSession, context: CaseContext, today: Today, reference: str, request: CaseRequest
+) -> list[Outgoing]:
+    due = request.due_date
+    assert due is not None  # the query's
+    kind = nudges.kind_today(
+        due,
+        today.day,
+        before=today.rules.igt_before,
+        on_due_day=True,
+        overdue_daily=False,
+        calendar=context.timetable.calendar(),
+    )
+    if today.day > due:
+        kind = nudges.OVERDUE
+    if kind is None:
+        return []
+    what = f"Information Gathering Tool return ({request.agency})"
+    if kind == nudges.OVERDUE:
+        owners, ids = await named(session, (Role.BUSINESS_UNIT,))
+        key = f"nudge:{reference}:igt:{request.id}:overdue"  # once, not every day
+    else:
+        person = await people.get_person(session=session, aad_object_id=request.aad_object_id)
+        owners = f"{request.agency} ({person.name if person and person.name else 'you'})"
+        ids = [request.aad_object_id]
+        key = f"nudge:{today.day.isoformat()}:{reference}:igt:{request.id}:{kind}"
+    reminder = Reminder(reference, what, due, kind, owners)
+    return [Outgoing(f"{key}:{aad}", aad, reminder) for aad in ids]

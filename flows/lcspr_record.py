@@ -16,13 +16,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cards.reminders import Reminder
 from flows.context import CaseContext
+from flows.nudge import Outgoing, Today, each, named
 from storage import people, reviews
-from storage.models import Case, MilestoneRow
+from storage.models import Case, MilestoneRow, ReviewRecord
 from storage.reviews import RecordView, latest
-from workflow import lcspr
+from workflow import lcspr, nudges
 from workflow.calendar import british
 from workflow.publication import PublicationDates, dates
+from workflow.roles import Role
 from workflow.stages import Stage
 
 NO_REVIEW = (
@@ -245,3 +248,53 @@ async def review_lines(
         on = day_of(state.published.facts["on"])
         lines.append(("Published", f"{british(on)}: {state.published.facts.get('link', '')}"))
     return lines
+
+
+# ----- reminders ------------------------------------------------------------------------------
+
+
+async def untold_reason_nudges(
+    session: AsyncSession, context: CaseContext, today: Today
+) -> list[Outgoing]:
+    """A delay the chair approved, or the decision not to publish the full report, that the
+    Panel and the Secretary of State haven't been told about: the Business Unit, 1:1, each
+    working day from the next one until ``panel told`` records it."""
+    answered = (
+        select(ReviewRecord.case_id)
+        .where(ReviewRecord.kind.in_((lcspr.DELAY_ANSWER, lcspr.NOT_IN_FULL)))
+        .distinct()
+    )
+    found = await session.scalars(
+        select(Case).where(Case.id.in_(answered), Case.stage != Stage.CLOSED.value)
+    )
+    return await each(
+        "panel_told",
+        list(found),
+        lambda case: _untold(session, context, today, case),
+        lambda case: case.reference,
+    )
+
+
+async def _untold(
+    session: AsyncSession, context: CaseContext, today: Today, case: Case
+) -> list[Outgoing]:
+    records = await reviews.list_records(session=session, master=None, case=case)
+    state = state_of(records)
+    since = state.untold_since
+    if since is None:  # nothing left to tell
+        return []
+    calendar = context.timetable.calendar()
+    due = calendar.add_working_days(since.astimezone(context.timezone).date(), 1)
+    if today.day < due:
+        return []
+    kind = nudges.DUE if today.day == due else nudges.OVERDUE
+    owners, ids = await named(session, (Role.BUSINESS_UNIT,))
+    what = "Tell the Panel and the Secretary of State the reasons for " + " and ".join(state.untold)
+    return [
+        Outgoing(
+            f"nudge:{today.day.isoformat()}:{case.reference}:panel_told:{kind}:{aad}",
+            aad,
+            Reminder(case.reference, what, due, kind, owners),
+        )
+        for aad in ids
+    ]

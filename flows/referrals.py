@@ -10,20 +10,23 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards import referral as cards
+from cards import reminders as reminder_cards
 from cards.scoping import scoping_invitation_card
 from flows.case_card import refresh_case_card
 from flows.common import PARTNER_ROLES
 from flows.context import CaseContext
 from flows.forms import Refused, Submission
+from flows.nudge import Outgoing, Today
 from flows.recommendation import queue_chair_prompt
 from storage import cases, outbox, people
 from storage.audit import append_audit
 from storage.crypto import Cipher
 from storage.milestones import anchors_of, complete_milestone
-from storage.models import Case
+from storage.models import Case, FormDraft
 from storage.referrals import read_referral
 from workflow import referral as rules
 from workflow.roles import REFERRAL_RECIPIENTS, Role, label
@@ -264,3 +267,32 @@ async def send_current_details(
         audience,
         version=current.version,
     )
+
+
+# ----- reminders ------------------------------------------------------------------------------
+
+
+async def unsent_referral_nudges(
+    session: AsyncSession, context: CaseContext, today: Today
+) -> list[Outgoing]:
+    """A referral draft untouched for a working day: its author is told, once."""
+    calendar = context.timetable.calendar()
+    drafts = await session.execute(
+        select(FormDraft.id, FormDraft.owner_aad_id, FormDraft.updated_at).where(
+            FormDraft.form_kind.in_(["referral", "referral_for"]), FormDraft.status == "open"
+        )
+    )
+    found = []
+    for draft_id, owner, updated in drafts.all():
+        left = updated.astimezone(context.timezone).date()
+        if calendar.add_working_days(left, today.rules.draft_after) > today.day:
+            continue
+        found.append(
+            Outgoing(
+                f"nudge:draft:{draft_id}",
+                owner,
+                card=reminder_cards.unsent_card(started=left),
+                summary="Your referral isn't sent yet",
+            )
+        )
+    return found

@@ -1,14 +1,17 @@
 """The reminder jobs: deadline nudges, chasers and the daily digest. Plain async functions,
-run by the scheduler every minute and by ``python -m bot tick [--now ISO-TIME]``.
+run by the scheduler every minute and by ``python -m bot tick [--now ISO-TIME] [--only NAME]``.
 
-One ``tick`` plans what the moment asks (workflow/nudges.py) and queues it through the one
-outbox in one transaction, each message with its nudge's key as the de-duplication key: a
-tick run twice, on two instances at once, or after a restart queues nothing twice, and a
-crash after queueing loses nothing (the outbox sends it after restart).
+Each kind of reminder is a named source (``SOURCES``), kept beside its noun: a function
+``(session, context, today) -> list of Outgoing`` (``flows.nudge``). One ``tick`` plans the
+day's milestone nudges (workflow/nudges.py), runs every source in turn, and queues what they
+give through the one outbox, each message with its key as the de-duplication key: a tick run
+twice, on two instances at once, or after a restart queues nothing twice, and a crash after
+queueing loses nothing (the outbox sends it after restart). A source that fails is logged and
+the tick carries on with the next; within a source, so does an item (``flows.nudge.each``).
 
 Outside working hours nothing is queued; the day's nudges go with the first tick of the next
-working period. Missed days are not replayed: only the current working day's nudges are sent
-(an overdue milestone is nudged again that day anyway).
+working period. After downtime, the missed working days' deadline nudges and today's go
+together, as one catch-up message to each person and the channel.
 """
 
 from __future__ import annotations
@@ -21,30 +24,23 @@ from typing import Any
 from sqlalchemy import extract, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from cards import actions as action_cards
 from cards import reminders as cards
-from flows import lcspr_record, queries
-from flows.actions import names_of
+from flows.actions import overdue_action_nudges, weekly_overdue_actions
 from flows.context import CaseContext
-from flows.recommendation import chair_prompt_key, queue_chair_prompt
-from flows.review import queue_review_prompt, review_prompt_key
-from storage import actions, outbox, people, reviews
+from flows.deadlines import day_nudges, milestone_nudges, post_prompts, prompts_missing
+from flows.digest import daily_digest
+from flows.igt import igt_chasers
+from flows.lcspr_record import untold_reason_nudges
+from flows.nudge import CHANNEL, Outgoing, Source, Today
+from flows.referrals import unsent_referral_nudges
+from storage import outbox
 from storage.audit import append_audit
 from storage.db import transaction
-from storage.models import (
-    Case,
-    CaseRequest,
-    FormDraft,
-    MilestoneRow,
-    OutboxMessage,
-    ReviewRecord,
-    RoleAssignment,
-)
+from storage.models import Case, MilestoneRow, OutboxMessage, RoleAssignment
 from storage.settings import store_setting, stored_setting
-from workflow import igt, lcspr, nudges
+from workflow import nudges
 from workflow.calendar import british
 from workflow.nudges import Rules
-from workflow.roles import Role, label
 from workflow.stages import Stage
 
 log = logging.getLogger(__name__)
@@ -53,70 +49,69 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Ticked:
     queued: int  # messages newly queued
-    nudges: int  # nudges planned (queued now or before)
+    nudges: int  # deadline reminders due now (queued now or before)
     working: bool
 
 
-async def _named(session: AsyncSession, roles: tuple[str, ...]) -> tuple[str, list[str]]:
-    """The roles in words with who holds them, and their Entra ids (read once a tick)."""
-    memo: dict[tuple[str, ...], tuple[str, list[str]]] = session.info.setdefault("named", {})
-    if roles not in memo:
-        memo[roles] = await _read_named(session, roles)
-    return memo[roles]
+LAST_TICK = "reminders.last_tick"
+CATCH_UP_DAYS = 10
+
+# Every source, in the order their messages are queued. ``tick --only NAME`` runs one.
+SOURCES: dict[str, Source] = {
+    "milestones": milestone_nudges,
+    "igt": igt_chasers,
+    "actions": overdue_action_nudges,
+    "panel_told": untold_reason_nudges,
+    "drafts": unsent_referral_nudges,
+    "digest": daily_digest,
+    "weekly_actions": weekly_overdue_actions,
+}
+PROMPTS_SOURCE = "prompts"  # the decision prompts, posted after the rest (flows.deadlines)
+NAMES = (*SOURCES, PROMPTS_SOURCE)
 
 
-async def _read_named(session: AsyncSession, roles: tuple[str, ...]) -> tuple[str, list[str]]:
-    words, ids = [], []
-    for role in roles:
-        holders = await people.list_holders(session=session, role=role)
-        names = []
-        for aad in holders:
-            person = await people.get_person(session=session, aad_object_id=aad)
-            names.append(person.name if person is not None and person.name else "someone")
-        ids += holders
-        words.append(label(role) + (f" ({', '.join(names)})" if names else ""))
-    return "; ".join(words), list(dict.fromkeys(ids))
-
-
-LAST_TICK = "reminders.last_tick"  # bot_settings: the last tick in working hours (UTC ISO)
-CATCH_UP_DAYS = 10  # working days looked back over after downtime, at most
-
-
-@dataclass(frozen=True)
-class Outgoing:
-    """One reminder to send: its key (the outbox's de-duplication key), what it says, and
-    where (``CHANNEL`` or a person's Entra id)."""
-
-    key: str
-    reminder: cards.Reminder
-    to: str
-
-
-CHANNEL = "channel"
+async def run_source(
+    name: str, source: Source, session: AsyncSession, context: CaseContext, today: Today
+) -> list[Outgoing] | None:
+    """One source's messages; None, logged, when it fails (the others still run)."""
+    try:
+        return await source(session, context, today)
+    except Exception:
+        log.exception("reminder source failed", extra={"source": name})
+        return None
 
 
 async def tick(
-    sessions: async_sessionmaker[AsyncSession], context: CaseContext, rules: Rules, now: datetime
+    sessions: async_sessionmaker[AsyncSession],
+    context: CaseContext,
+    rules: Rules,
+    now: datetime,
+    only: str | None = None,
 ) -> Ticked:
+    """Every source once for ``now`` (or only the one named: then no catch-up, and the
+    day's record of what was planned is left for the next full tick)."""
+    if only is not None and only not in NAMES:
+        raise ValueError(f"No reminder source {only!r}: the sources are {', '.join(NAMES)}.")
     local = now.astimezone(context.timezone)
     calendar = context.timetable.calendar()
     if not nudges.working_now(local, rules, calendar):
         return Ticked(0, 0, False)
-    today = local.date()
+    day = local.date()
     furthest = max(
         [rules.default.before, rules.igt_before, 1]
         + [max(r.before, r.chase_before) for r in rules.milestones.values()]
     )
-    horizon = calendar.add_working_days(today, furthest)
+    horizon = calendar.add_working_days(day, furthest)
+    full = only is None
     # Read and build everything first, without holding the database's writer (SQLite has
     # one); then write in short transactions, each claiming its keys as it queues them.
     async with sessions() as session:
-        missed = await _missed_days(session, context, today)
+        missed = await _missed_days(session, context, day) if full else []
         fingerprint = await _fingerprint(session, horizon)
         done = await stored_setting(session=session, key=PLANNED) or ""
         # Planned already today, with nothing changed since: every milestone nudge of the day
         # is queued; only the small things are looked at again (the steady minute's tick).
-        unchanged = done.startswith(f"{today.isoformat()}|{fingerprint}|") and not missed
+        unchanged = done.startswith(f"{day.isoformat()}|{fingerprint}|") and not missed
         plan: list[nudges.Nudge] = []
         open_milestones: list[nudges.Open] = []
         if unchanged:
@@ -130,58 +125,77 @@ async def tick(
                 )
             ).all()
             open_milestones = [nudges.Open(*row) for row in rows]
-            plan = nudges.plan(open_milestones, today, rules, calendar)
+            plan = nudges.plan(open_milestones, day, rules, calendar)
             planned = len(plan)
-        if not unchanged:
-            await _known_today(session, today)
-        session.info["today"] = today.isoformat()
+            await _known_today(session, day)
+        session.info["today"] = day.isoformat()
+        full_plan = full  # the day's plan queued whole: recorded, so later ticks skip it
+        today = Today(day, now, local, rules, horizon, tuple(plan))
         outgoing: list[Outgoing] = []
-        for nudge in plan:
-            outgoing += await _milestone_nudge(session, context, rules, nudge)
-        chasers, count = await _igt_chasers(session, context, rules, today, horizon)
-        outgoing += chasers
-        outgoing += await _overdue_actions(session, today)
-        outgoing += await _untold_reasons(session, context, today)
+        others = 0  # deadline reminders from the sources beyond the milestone plan
+        for name, source in SOURCES.items():
+            if full or only == name:
+                found = await run_source(name, source, session, context, today)
+                if found is None:
+                    if name == "milestones":  # not recorded as planned: the next tick retries
+                        full_plan = False
+                    continue
+                outgoing += found
+                if name != "milestones":
+                    others += len(
+                        {(i.reminder.reference, i.reminder.what) for i in found if i.reminder}
+                    )
+        deadlines = [item for item in outgoing if item.reminder is not None]
         if missed:
             earlier: list[Outgoing] = []
-            for day in missed:
-                for nudge in nudges.plan(open_milestones, day, rules, calendar):
-                    if nudge.due <= calendar.add_working_days(day, furthest):
-                        earlier += await _milestone_nudge(session, context, rules, nudge)
-            await _catch_up(session, context, missed[0], earlier, outgoing, now)
-        else:
-            for item in outgoing:
-                await _send(session, context, item, now)
-        await _unsent_referrals(session, context, rules, today, now)
-        if local.time() >= rules.digest:
-            await _digest(session, context, today, now)
-            await _weekly_actions(session, context, today, now)
-        prompts = await _prompts_missing(session, context, plan)
+            for missed_day in missed:
+                by = calendar.add_working_days(missed_day, furthest)
+                day_plan = nudges.plan(open_milestones, missed_day, rules, calendar)
+                earlier += await day_nudges(
+                    session, context, rules, tuple(n for n in day_plan if n.due <= by)
+                )
+            await _catch_up(session, context, missed[0], earlier, deadlines, now)
+            outgoing = [item for item in outgoing if item.reminder is None]
+        for item in outgoing:
+            await _send(session, context, item, now)
+        prompts: list[tuple[str, str]] = []
+        if full or only == PROMPTS_SOURCE:
+            try:
+                prompts = await prompts_missing(session, context, today.plan)
+            except Exception:
+                log.exception("reminder source failed", extra={"source": PROMPTS_SOURCE})
         to_queue: list[dict[str, Any]] = session.info.get(TO_QUEUE, [])
     queued = 0
     for start in range(0, len(to_queue), CHUNK):
         async with transaction(sessions) as session:
             queued += await outbox.insert_new(session=session, rows=to_queue[start : start + CHUNK])
     for start in range(0, len(prompts), PROMPT_CHUNK):
+        try:
+            async with transaction(sessions) as session:
+                queued += await post_prompts(
+                    session, context, prompts[start : start + PROMPT_CHUNK], now
+                )
+        except Exception:
+            log.exception("reminder source failed", extra={"source": PROMPTS_SOURCE})
+    if full:
         async with transaction(sessions) as session:
-            queued += await _post_prompts(
-                session, context, prompts[start : start + PROMPT_CHUNK], now
+            await store_setting(
+                session=session, key=LAST_TICK, value=now.isoformat(), by="reminders", now=now
             )
-    async with transaction(sessions) as session:
-        await store_setting(
-            session=session, key=LAST_TICK, value=now.isoformat(), by="reminders", now=now
-        )
-        await store_setting(
-            session=session,
-            key=PLANNED,
-            value=f"{today.isoformat()}|{fingerprint}|{planned}",
-            by="reminders",
-            now=now,
-        )
-    planned += count
+    if full_plan:
+        async with transaction(sessions) as session:
+            await store_setting(
+                session=session,
+                key=PLANNED,
+                value=f"{day.isoformat()}|{fingerprint}|{planned}",
+                by="reminders",
+                now=now,
+            )
+    if not full and only != "milestones":
+        planned = 0
     if queued:
         log.info("reminders queued", extra={"queued": queued, "catch_up": bool(missed)})
-    return Ticked(queued, planned, True)
+    return Ticked(queued, planned + others, True)
 
 
 PLANNED = "reminders.planned"  # bot_settings: "<day>|<fingerprint>|<nudges>" of the last plan
@@ -220,54 +234,6 @@ TO_QUEUE = "reminders.to queue"  # session.info: the rows a tick will queue
 KNOWN_TODAY = "reminders.known today"  # session.info: today's queued keys are all read
 CHUNK = 200  # rows queued per write transaction
 PROMPT_CHUNK = 20  # decision prompts posted per write transaction
-
-
-# The decisions whose prompt card belongs in the channel once they fall due (the first
-# nudge's day): the milestone, its card's key, and what posts it.
-PROMPTS = {
-    "chair_recommendation": (chair_prompt_key, queue_chair_prompt),
-    "rapid_review_meeting": (review_prompt_key, queue_review_prompt),
-}
-
-
-async def _prompts_missing(
-    session: AsyncSession, context: CaseContext, plan: list[nudges.Nudge]
-) -> list[tuple[str, str]]:
-    """The decisions falling due (a nudge today) whose prompt card isn't in the channel yet:
-    (case reference, milestone)."""
-    if not context.case_review_channel_id:
-        return []
-    wanted = {
-        PROMPTS[n.key][0](n.reference): (n.reference, n.key)
-        for n in plan
-        if n.key in PROMPTS and n.kind != nudges.CHASE
-    }
-    if not wanted:
-        return []
-    there: set[str | None] = set()
-    for card_key, _ in PROMPTS.values():  # every prompt ever queued (a range of the index)
-        there.update(
-            await outbox.keys_from(session=session, prefix=card_key(""), column="card_key")
-        )
-    return [found for key, found in wanted.items() if key not in there]
-
-
-async def _post_prompts(
-    session: AsyncSession, context: CaseContext, prompts: list[tuple[str, str]], now: datetime
-) -> int:
-    """Post each prompt (unless a twin just did): its card, in the channel."""
-    posted = 0
-    for reference, key in prompts:
-        card_key, post = PROMPTS[key]
-        if await session.scalar(
-            select(OutboxMessage.id).where(OutboxMessage.card_key == card_key(reference)).limit(1)
-        ):
-            continue
-        case = await session.scalar(select(Case).where(Case.reference == reference))
-        if case is not None:
-            await post(session, context, case, now, "due")
-            posted += 1
-    return posted
 
 
 async def _missed_days(session: AsyncSession, context: CaseContext, today: date) -> list[date]:
@@ -322,8 +288,16 @@ async def _queue(
 
 
 async def _send(session: AsyncSession, context: CaseContext, item: Outgoing, now: datetime) -> None:
-    """Queue one reminder: to the channel, or to a person with a snooze button."""
+    """Queue one message: a deadline reminder to the channel, or to a person with a snooze
+    button; or a source's own card."""
     if item.to == CHANNEL and not context.case_review_channel_id:
+        return
+    target = _target(context, item.to)
+    reminder = item.reminder
+    if reminder is None:
+        await _queue(
+            session, context, now, item.key, card=item.card, summary=item.summary, **target
+        )
         return
     personal = item.to != CHANNEL
     await _queue(
@@ -331,13 +305,11 @@ async def _send(session: AsyncSession, context: CaseContext, item: Outgoing, now
         context,
         now,
         item.key,
-        card=cards.nudge_card(
-            item.reminder, personal=personal, snooze_key=item.key if personal else ""
-        ),
+        card=cards.nudge_card(reminder, personal=personal, snooze_key=item.key if personal else ""),
         summary=f"{'Your deadline' if personal else 'Deadline'} "
-        f"{cards.WORDS[item.reminder.kind]}: {item.reminder.reference}",
-        case_ref=item.reminder.reference,
-        **_target(context, item.to),
+        f"{cards.WORDS[reminder.kind]}: {reminder.reference}",
+        case_ref=reminder.reference,
+        **target,
     )
 
 
@@ -362,12 +334,13 @@ async def _catch_up(
         earlier = [item for item in earlier if item.to != CHANNEL]
     if not fresh and not earlier:
         return
-    latest: dict[tuple[str, str, str], Outgoing] = {}
+    latest: dict[tuple[str, str, str], cards.Reminder] = {}
     for item in [*earlier, *fresh]:  # a later day's word on the same deadline replaces it
-        latest[(item.to, item.reminder.reference, item.reminder.what)] = item
+        if item.reminder is not None:
+            latest[(item.to, item.reminder.reference, item.reminder.what)] = item.reminder
     by_target: dict[str, list[cards.Reminder]] = {}
-    for item in latest.values():
-        by_target.setdefault(item.to, []).append(item.reminder)
+    for (to, _, _), reminder in latest.items():
+        by_target.setdefault(to, []).append(reminder)
     for to, reminders in by_target.items():
         ordered = sorted(reminders, key=lambda r: (r.due, r.reference, r.what))
         personal = to != CHANNEL
@@ -388,7 +361,7 @@ async def _catch_up(
             item.key,
             card=None,
             summary="in the catch-up message",
-            case_ref=item.reminder.reference,
+            case_ref=item.reminder.reference if item.reminder else None,
             **_target(context, item.to),
         )
 
@@ -398,242 +371,6 @@ def _target(context: CaseContext, to: str) -> dict[str, str]:
     if to == CHANNEL:
         return {"channel_id": context.case_review_channel_id}
     return {"recipient_aad_id": to}
-
-
-async def _milestone_nudge(
-    session: AsyncSession, context: CaseContext, rules: Rules, nudge: nudges.Nudge
-) -> list[Outgoing]:
-    known: set[str] = session.info.setdefault("queued keys", set())
-    if nudge.dedupe in known:
-        return []  # a channel nudge queued already (the steady minute-by-minute case)
-    milestone = context.timetable.get(nudge.key)
-    owner_roles = milestone.closed_by or (Role.BUSINESS_UNIT.value,)
-    if nudge.kind == nudges.CHASE:
-        owner_roles = rules.rule(nudge.key).chase_roles or owner_roles
-    owners, owner_ids = await _named(session, tuple(owner_roles))
-    also = ""
-    also_ids: list[str] = []
-    if nudge.kind == nudges.OVERDUE:
-        also, also_ids = await _named(session, (Role.CHAIR, Role.BUSINESS_UNIT))
-    to_channel = nudge.where == "channel" and nudge.kind != nudges.CHASE
-    targets = [CHANNEL] if to_channel else list(dict.fromkeys([*owner_ids, *also_ids]))
-    keys = [nudge.dedupe if to == CHANNEL else f"{nudge.dedupe}:{to}" for to in targets]
-    if all(key in known for key in keys):
-        return []  # queued already (the steady minute-by-minute case): nothing to build
-    number = context.timetable.day_number(nudge.key)
-    reminder = cards.Reminder(
-        reference=nudge.reference,
-        what=milestone.title + (f" (Day {number})" if number else ""),
-        due=nudge.due,
-        kind=nudge.kind,
-        owners=owners,
-        also=also,
-    )
-    return [Outgoing(key, reminder, to) for key, to in zip(keys, targets, strict=True)]
-
-
-async def _igt_chasers(
-    session: AsyncSession,
-    context: CaseContext,
-    rules: Rules,
-    today: date,
-    horizon: date,
-) -> tuple[list[Outgoing], int]:
-    """Information Gathering Tool returns: the respondent before and on the due day; the
-    Business Unit once when a return is overdue."""
-    calendar = context.timetable.calendar()
-    rows = (
-        await session.execute(
-            select(Case.reference, CaseRequest)
-            .join(CaseRequest, CaseRequest.case_id == Case.id)
-            .where(
-                Case.stage != Stage.CLOSED.value,
-                CaseRequest.purpose == "igt",
-                CaseRequest.state.not_in(list(igt.ANSWERED)),
-                CaseRequest.due_date.is_not(None),
-                CaseRequest.due_date <= horizon,
-            )
-        )
-    ).all()
-    outgoing: list[Outgoing] = []
-    planned = 0
-    for reference, request in rows:
-        due = request.due_date
-        kind = nudges.kind_today(
-            due,
-            today,
-            before=rules.igt_before,
-            on_due_day=True,
-            overdue_daily=False,
-            calendar=calendar,
-        )
-        if today > due:
-            kind = nudges.OVERDUE
-        if kind is None:
-            continue
-        planned += 1
-        what = f"Information Gathering Tool return ({request.agency})"
-        if kind == nudges.OVERDUE:
-            owners, ids = await _named(session, (Role.BUSINESS_UNIT,))
-            key = f"nudge:{reference}:igt:{request.id}:overdue"  # once, not every day
-        else:
-            person = await people.get_person(session=session, aad_object_id=request.aad_object_id)
-            owners = f"{request.agency} ({person.name if person and person.name else 'you'})"
-            ids = [request.aad_object_id]
-            key = f"nudge:{today.isoformat()}:{reference}:igt:{request.id}:{kind}"
-        reminder = cards.Reminder(reference, what, due, kind, owners)
-        outgoing += [Outgoing(f"{key}:{aad}", reminder, aad) for aad in ids]
-    return outgoing, planned
-
-
-async def _overdue_actions(session: AsyncSession, today: date) -> list[Outgoing]:
-    """Each overdue action: its owner, in their 1:1 chat, each working day."""
-    late = await actions.overdue_actions(session=session, today=today)
-    names = await names_of(session, {a.owner_aad_id for a in late})
-    return [
-        Outgoing(
-            f"nudge:{today.isoformat()}:{a.reference}:action:{a.number}:overdue:{a.owner_aad_id}",
-            cards.Reminder(
-                a.reference,
-                f"Action {a.number} of the action plan ({a.agency})",
-                a.due,
-                nudges.OVERDUE,
-                names.get(a.owner_aad_id, "you"),
-            ),
-            a.owner_aad_id,
-        )
-        for a in late
-    ]
-
-
-async def _untold_reasons(
-    session: AsyncSession, context: CaseContext, today: date
-) -> list[Outgoing]:
-    """A delay the chair approved, or the decision not to publish the full report, that the
-    Panel and the Secretary of State haven't been told about: the Business Unit, 1:1, each
-    working day from the next one until ``panel told`` records it."""
-    answered = (
-        select(ReviewRecord.case_id)
-        .where(ReviewRecord.kind.in_((lcspr.DELAY_ANSWER, lcspr.NOT_IN_FULL)))
-        .distinct()
-    )
-    found = await session.scalars(
-        select(Case).where(Case.id.in_(answered), Case.stage != Stage.CLOSED.value)
-    )
-    calendar = context.timetable.calendar()
-    outgoing = []
-    for case in found:
-        records = await reviews.list_records(session=session, master=None, case=case)
-        state = lcspr_record.state_of(records)
-        since = state.untold_since
-        if since is None:  # nothing left to tell
-            continue
-        due = calendar.add_working_days(since.astimezone(context.timezone).date(), 1)
-        if today < due:
-            continue
-        kind = nudges.DUE if today == due else nudges.OVERDUE
-        owners, ids = await _named(session, (Role.BUSINESS_UNIT,))
-        what = "Tell the Panel and the Secretary of State the reasons for " + " and ".join(
-            state.untold
-        )
-        outgoing += [
-            Outgoing(
-                f"nudge:{today.isoformat()}:{case.reference}:panel_told:{kind}:{aad}",
-                cards.Reminder(case.reference, what, due, kind, owners),
-                aad,
-            )
-            for aad in ids
-        ]
-    return outgoing
-
-
-async def _weekly_actions(
-    session: AsyncSession, context: CaseContext, today: date, now: datetime
-) -> None:
-    """The week's first working day: the overdue actions across cases, in the channel (no
-    action's words), when there are any."""
-    calendar = context.timetable.calendar()
-    monday = today - timedelta(days=today.weekday())
-    if not context.case_review_channel_id or calendar.next_working_day(monday) != today:
-        return
-    year, week, _ = today.isocalendar()
-    key = f"actions-week:{year}-W{week:02}"
-    if await _queued_before(session, key):
-        return
-    late = await actions.overdue_actions(session=session, today=today)
-    if not late:
-        return
-    names = await names_of(session, {a.owner_aad_id for a in late})
-    await _queue(
-        session,
-        context,
-        now,
-        key,
-        card=action_cards.overdue_actions_card(
-            title=f"Overdue actions: week of {british(today)}",
-            actions=late,
-            names=names,
-            today=today,
-        ),
-        summary="Overdue actions this week",
-        channel_id=context.case_review_channel_id,
-    )
-
-
-async def _unsent_referrals(
-    session: AsyncSession, context: CaseContext, rules: Rules, today: date, now: datetime
-) -> None:
-    """A referral draft untouched for a working day: its author is told, once."""
-    calendar = context.timetable.calendar()
-    drafts = await session.execute(
-        select(FormDraft.id, FormDraft.owner_aad_id, FormDraft.updated_at).where(
-            FormDraft.form_kind.in_(["referral", "referral_for"]), FormDraft.status == "open"
-        )
-    )
-    for draft_id, owner, updated in drafts.all():
-        left = updated.astimezone(context.timezone).date()
-        if calendar.add_working_days(left, rules.draft_after) > today:
-            continue
-        await _queue(
-            session,
-            context,
-            now,
-            f"nudge:draft:{draft_id}",
-            card=cards.unsent_card(started=left),
-            summary="Your referral isn't sent yet",
-            recipient_aad_id=owner,
-        )
-
-
-async def _digest(session: AsyncSession, context: CaseContext, today: date, now: datetime) -> None:
-    """The daily digest: open cases with their next deadlines, what is overdue and what falls
-    due this week, as the status commands list them (one card: the first lines of each)."""
-    if not context.case_review_channel_id:
-        return
-    key = f"digest:{today.isoformat()}"
-    if await outbox.queued_under(session=session, dedupe_key=key):
-        return
-    staff = queries.STAFF  # every case (the digest holds no personal data)
-    lines, open_cases = await queries.case_lines(
-        session, context, now, aad="", roles=staff, mine=False, page=0
-    )
-    overdue = await queries.due_rows(session, context, now, aad="", roles=staff, overdue=True)
-    week = await queries.due_rows(session, context, now, aad="", roles=staff, overdue=False)
-    await _queue(
-        session,
-        context,
-        now,
-        key,
-        card=cards.digest_card(
-            today=today,
-            open_cases=open_cases,
-            cases=[cards.DigestLine(c.reference, c.next_title, c.due, c.mark) for c in lines],
-            overdue=[cards.DigestLine(d.reference, d.title, d.due, d.mark) for d in overdue],
-            this_week=[cards.DigestLine(d.reference, d.title, d.due, d.mark) for d in week],
-        ),
-        summary=f"Daily digest: {today.isoformat()}",
-        channel_id=context.case_review_channel_id,
-    )
 
 
 SNOOZED = ":snoozed"

@@ -300,3 +300,81 @@ async def test_a_case_referred_after_the_mornings_tick_gets_its_nudges_that_day(
     keys = {k[0] for k in await queued_keys(app)}
     assert "nudge:2026-11-30:BR-2026-0002:chair_recommendation:before" in keys
     await flush(app)
+
+
+async def test_one_case_that_cannot_be_built_does_not_stop_everyone_elses_reminders(
+    tmp_path: Path, serve: Any, connector: FakeConnector, clock: FixedClock, caplog: Any
+) -> None:
+    """A milestone the timetable no longer has (the timetable file changed under a live
+    case): that nudge is skipped and logged by its case reference; every other case's
+    nudges, and the same case's other nudges, still go."""
+    from sqlalchemy import update
+
+    from storage.models import Case, MilestoneRow
+
+    app = await app_for(tmp_path, serve, clock)
+    await referred(app, connector)  # BR-2026-0001
+    await referred(app, connector)  # BR-2026-0002
+    async with app[SERVICES].sessions() as session, session.begin():
+        first = await session.scalar(select(Case.id).where(Case.reference == "BR-2026-0001"))
+        await session.execute(
+            update(MilestoneRow)
+            .where(MilestoneRow.case_id == first, MilestoneRow.key == "chair_recommendation")
+            .values(key="withdrawn_step")
+        )
+    caplog.set_level("INFO")
+    assert await run(app, "2026-11-30T09:00") > 0
+    keys = {k[0] for k in await queued_keys(app)}
+    assert "nudge:2026-11-30:BR-2026-0002:chair_recommendation:before" in keys
+    assert "nudge:2026-11-30:BR-2026-0001:la_decision:before" in keys
+    assert "nudge:2026-11-30:BR-2026-0002:la_decision:before" in keys
+    assert not any("withdrawn_step" in k for k in keys)
+    skipped = [r for r in caplog.records if r.getMessage().startswith("reminder skipped")]
+    assert [(r.source, r.case) for r in skipped] == [("milestones", "BR-2026-0001")]  # type: ignore[attr-defined]
+
+
+async def test_a_failing_source_is_logged_and_the_others_still_run(
+    tmp_path: Path, serve: Any, connector: FakeConnector, clock: FixedClock, caplog: Any
+) -> None:
+    from flows import reminders
+
+    async def broken(*_: Any) -> list[Any]:
+        raise RuntimeError("the database went away for this query")
+
+    app = await app_for(tmp_path, serve, clock)
+    await referred(app, connector)
+    for name in ("milestones", "igt", "actions", "panel_told", "drafts", "weekly_actions"):
+        caplog.clear()
+        original = reminders.SOURCES[name]
+        reminders.SOURCES[name] = broken
+        try:
+            await run(app, "2026-11-30T09:00")
+        finally:
+            reminders.SOURCES[name] = original
+        failed = [r for r in caplog.records if r.getMessage() == "reminder source failed"]
+        assert [r.source for r in failed] == [name]  # type: ignore[attr-defined]
+    keys = {k[0] for k in await queued_keys(app)}
+    # The milestone nudges went on the runs where another source was the broken one.
+    assert "nudge:2026-11-30:BR-2026-0001:chair_recommendation:before" in keys
+    assert "digest:2026-11-30" in keys
+
+
+def test_tick_only_runs_the_one_source_named(tmp_path: Path, monkeypatch: Any, capsys: Any) -> None:
+    monkeypatch.setenv("BOT_MODE", "local")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}")
+    monkeypatch.setenv("VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("CASE_REVIEW_CHANNEL_ID", CHANNEL)
+    monkeypatch.setenv("TIMETABLE_FILE", str(ROOT / "config" / "timetable.toml"))
+    monkeypatch.setenv("NUDGES_FILE", str(ROOT / "config" / "nudges.toml"))
+    nine = "2026-11-30T09:00+00:00"
+    assert cli(["tick", "--now", nine, "--only", "milestones"]) == 0
+    assert "0 newly queued" in capsys.readouterr().out  # no digest: not asked for
+    assert cli(["tick", "--now", nine, "--only", "digest"]) == 0
+    assert "1 newly queued" in capsys.readouterr().out
+    assert cli(["tick", "--now", nine]) == 0
+    assert "0 newly queued" in capsys.readouterr().out  # the digest went already
+    try:
+        cli(["tick", "--now", nine, "--only", "digests"])
+    except SystemExit as stopped:
+        assert stopped.code == 2
+    assert "invalid choice: 'digests'" in capsys.readouterr().err
