@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from dateutil.relativedelta import relativedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards.review import proposal_sent_card, review_details_card, review_prompt_card
@@ -22,7 +23,7 @@ from storage import cases, outbox, people
 from storage.decisions import DecisionView, list_decisions, record_decision
 from storage.milestones import complete_milestone, list_milestones
 from storage.models import Case
-from workflow.calendar import british, one_month_after
+from workflow.calendar import british
 from workflow.decisions import DecisionDraft, DecisionKind, InvalidDecision, event_for
 from workflow.review import CRITERIA_TITLES, OUTCOME_TITLES
 from workflow.roles import Role
@@ -95,7 +96,7 @@ async def review_prompt_for(
     rows = await list_milestones(session=session, case=case)
     overdue = ""
     if case.notification_date is not None and decided is None:
-        month_end = one_month_after(case.notification_date)
+        month_end = case.notification_date + relativedelta(months=1)
         if today > month_end:
             overdue = (
                 f"Past the month: a decision on a local review is normally made within one "

@@ -8,7 +8,6 @@ first. Everything here is pure: dates in, dates out.
 
 from __future__ import annotations
 
-import calendar as _calendar
 from collections.abc import Iterable
 from datetime import date, timedelta
 from functools import lru_cache
@@ -98,21 +97,6 @@ class WorkingCalendar:
         return self.count_working_days(self.day_one(awareness), day) + 1
 
 
-def add_months(day: date, months: int) -> date:
-    """Calendar months later, clamped to the month's end (31 August + 6 = 28/29 February)."""
-    index = day.year * 12 + (day.month - 1) + months
-    year, month = divmod(index, 12)
-    month += 1
-    last = _calendar.monthrange(year, month)[1]
-    return date(year, month, min(day.day, last))
-
-
 def british(when: date) -> str:
     """The one date format wherever the bot writes a date: "14 Mar 2019"."""
     return f"{when.day} {when:%b %Y}"
-
-
-def one_month_after(day: date) -> date:
-    """The same day of the next month, or that month's last day when it is shorter."""
-    year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
-    return date(year, month, min(day.day, _calendar.monthrange(year, month)[1]))

@@ -12,7 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from workflow.calendar import WorkingCalendar, add_months, british
+from dateutil.relativedelta import relativedelta
+
+from workflow.calendar import WorkingCalendar, british
 from workflow.timetable import Timetable
 
 SUBMISSION = "final_report_sent"
@@ -35,7 +37,7 @@ def dates(
 ) -> PublicationDates:
     """``extended_to``: the latest date as a delay the chair approved set it."""
     months = timetable.get(PUBLICATION).offset
-    latest = add_months(review_decision, months) if review_decision else None
+    latest = review_decision + relativedelta(months=months) if review_decision else None
     if latest is not None and extended_to is not None:
         latest = extended_to
     submit_by = None

@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from workflow.calendar import WorkingCalendar, add_months
+from dateutil.relativedelta import relativedelta
+
+from workflow.calendar import WorkingCalendar
 
 ANCHORS = (
     "awareness",
@@ -216,7 +218,7 @@ def due_date(
         return calendar.day_n(start, milestone.offset)
     if milestone.offset_kind == "working_days":
         return calendar.add_working_days(start, milestone.offset)
-    return calendar.previous_working_day(add_months(start, milestone.offset))
+    return calendar.previous_working_day(start + relativedelta(months=milestone.offset))
 
 
 def due_dates(timetable: Timetable, anchors: Mapping[str, date]) -> dict[str, date | None]:

@@ -15,12 +15,13 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from dateutil.relativedelta import relativedelta
 
 from tests.e2e.harness import BotMessage, LocalTeams, card_text
 from tests.e2e.test_decisions_e2e import card_in, local_review
 from tests.e2e.test_igt_e2e import BU, typed
 from tests.e2e.test_referral_e2e import press
-from workflow.calendar import add_months, british
+from workflow.calendar import british
 
 pytestmark = pytest.mark.e2e
 
@@ -76,7 +77,7 @@ async def test_a_local_review_from_the_day_15_decision_to_closing(teams: LocalTe
     reference = await local_review(teams)
     today = datetime.now(LONDON).date()
     iso = today.isoformat()
-    latest = add_months(today, 6)
+    latest = today + relativedelta(months=6)
     shown = await channel_status(teams, reference)  # the review's stage and dates from the start
     assert "Local review" in shown and "Not commissioned yet" in shown and british(latest) in shown
 

@@ -53,13 +53,3 @@ def test_the_day_15_form_offers_the_decisions_the_records_take() -> None:
     assert tuple(v for v, _ in outcome.choices) == OUTCOMES[DecisionKind.REVIEW_DECISION]
     criteria = REVIEW.section("criteria")
     assert len(criteria.field("must").choices) == 4 and len(criteria.field("regard").choices) == 4
-
-
-def test_one_month_after_keeps_the_day_or_takes_the_months_last() -> None:
-    from datetime import date
-
-    from workflow.calendar import one_month_after
-
-    assert one_month_after(date(2026, 11, 27)) == date(2026, 12, 27)
-    assert one_month_after(date(2026, 12, 15)) == date(2027, 1, 15)
-    assert one_month_after(date(2027, 1, 31)) == date(2027, 2, 28)
