@@ -5,15 +5,16 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMPS := .stamps
 
-.PHONY: run test setup lint typecheck unit bench clean fmt screenshots package
+.PHONY: run test setup lint typecheck unit bench clean fmt screenshots package lock
 
 setup: $(STAMPS)/python $(STAMPS)/node
 
-$(STAMPS)/python: pyproject.toml
+$(STAMPS)/python: pyproject.toml constraints.txt
 	@mkdir -p $(STAMPS)
 	@echo "Installing Python packages into $(VENV) (the first time takes a minute)..."
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	@( $(BIN)/python -m pip install --upgrade pip && $(BIN)/python -m pip install -e '.[dev]' ) \
+	@( $(BIN)/python -m pip install --upgrade pip \
+		&& $(BIN)/python -m pip install -c constraints.txt -e '.[dev]' ) \
 		> $(STAMPS)/pip.log 2>&1 || { cat $(STAMPS)/pip.log; exit 1; }
 	@touch $@
 
@@ -60,8 +61,20 @@ package: setup
 
 ## Screenshots of the local Teams client (needs Debian's chromium).
 screenshots: setup
-	$(BIN)/python -m pip install --quiet -e '.[screenshots]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[screenshots]'
 	$(BIN)/python -m scripts.screenshot docs/screenshots
 
 clean:
 	rm -rf $(VENV) node_modules $(STAMPS) var devTools build
+
+## Rewrite constraints.txt: the newest versions within pyproject.toml's ranges, installed into
+## a fresh environment and pinned (then run make test, and commit both).
+lock:
+	@rm -rf .lock-venv && $(PY) -m venv .lock-venv
+	@.lock-venv/bin/python -m pip install --quiet --upgrade pip
+	@.lock-venv/bin/python -m pip install --quiet -e '.[dev,screenshots]'
+	@{ echo "# The exact versions every install uses (make setup: pip install -c constraints.txt)."; \
+	   echo "# pyproject.toml holds the compatible ranges. Rewrite with: make lock"; \
+	   .lock-venv/bin/python -m pip freeze --exclude-editable | sort -f; } > constraints.txt
+	@rm -rf .lock-venv
+	@echo "constraints.txt rewritten: run make test, then commit it with pyproject.toml."
