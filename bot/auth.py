@@ -391,7 +391,7 @@ class CaseReviewAuthentication(BotFrameworkAuthentication):  # type: ignore[misc
         self.keys = SigningKeys(settings.openid_metadata_url, self._http, clock)
         self.credentials = BotCredentials(
             app_id=self._app_id,
-            password=settings.app_password if self.enabled else "",
+            password=settings.app_password.get_secret_value() if self.enabled else "",
             token_url=settings.token_url,
             scope=settings.oauth_scope,
             http=self._http,

@@ -15,9 +15,10 @@ LOCAL_KEY_FILE = "data.key"
 
 
 def master_cipher(settings: Settings) -> Cipher:
-    if settings.data_key:
+    data_key = settings.data_key.get_secret_value()
+    if data_key:
         try:
-            return Cipher.from_text(settings.data_key)
+            return Cipher.from_text(data_key)
         except DataKeyError as error:
             raise SettingsError(str(error)) from None
     if not settings.local:

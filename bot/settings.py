@@ -1,8 +1,11 @@
 """Settings: read once, from the environment (and an optional .env file), and fail fast.
 
 Nothing else in the project reads ``os.environ``. ``Settings.from_env()`` returns a frozen
-object; a missing or malformed key stops start-up with a message that names it. Secrets are
-never included in ``repr`` or log lines.
+``pydantic-settings`` model: each field is named by its environment key (``PORT``,
+``APP_PASSWORD``, ...), typed, and checked; a missing or malformed key stops start-up with a
+message that names it. Secrets are ``SecretStr``: never in ``repr``, errors or log lines.
+Built directly (``Settings(port=...)``, the tests and benchmarks), a model reads no
+environment at all.
 """
 
 from __future__ import annotations
@@ -10,12 +13,14 @@ from __future__ import annotations
 import ipaddress
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
+from pydantic import Field, PositiveFloat, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/casereview.db"
 APP_TYPES = ("SingleTenant", "MultiTenant")
@@ -26,46 +31,122 @@ TOKEN_ISSUER = "https://api.botframework.com"
 LOGIN_URL_PREFIX = "https://login.microsoftonline.com/"
 OAUTH_SCOPE = "https://api.botframework.com"
 MODES = ("production", "local")
+YES, NO = ("yes", "true", "1", "on"), ("no", "false", "0", "off")
 
 
 class SettingsError(Exception):
     """A setting is missing or wrong; the message names it and says what to do."""
 
 
-@dataclass(frozen=True)
-class Settings:
-    mode: str = "production"
-    host: str = "127.0.0.1"
-    port: int = 3978
-    database_url: str = DEFAULT_DATABASE_URL
-    app_id: str = ""
-    app_password: str = field(default="", repr=False)
-    app_tenant_id: str = ""
-    app_type: str = "SingleTenant"
-    allowed_tenant_id: str = ""
-    case_review_channel_id: str = ""
-    timezone: str = "Europe/London"
-    data_key: str = field(default="", repr=False)
-    bootstrap_admins: tuple[str, ...] = ()
-    timetable_file: str = "config/timetable.toml"
-    nudges_file: str = "config/nudges.toml"
-    reminders: bool = True  # the reminder job on this instance (REMINDERS=off: not here)
-    local_roles_file: str = ""
-    var_dir: str = "var"
-    log_level: str = "INFO"
-    outbox_interval_seconds: float = 5.0
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        frozen=True,
+        validate_by_name=True,
+        validate_by_alias=True,
+        extra="ignore",
+        hide_input_in_errors=True,
+    )
+
+    mode: Literal["production", "local"] = Field("production", alias="BOT_MODE")
+    host: str = Field("127.0.0.1", alias="HOST")
+    port: int = Field(3978, alias="PORT", ge=1, le=65535)
+    database_url: str = Field(DEFAULT_DATABASE_URL, alias="DATABASE_URL")
+    app_id: str = Field("", alias="APP_ID")
+    app_password: SecretStr = Field(SecretStr(""), alias="APP_PASSWORD")
+    app_tenant_id: str = Field("", alias="APP_TENANTID")
+    app_type: Literal["SingleTenant", "MultiTenant"] = Field("SingleTenant", alias="APP_TYPE")
+    allowed_tenant_id: str = Field("", alias="ALLOWED_TENANT_ID")  # default: APP_TENANTID
+    case_review_channel_id: str = Field("", alias="CASE_REVIEW_CHANNEL_ID")
+    timezone: str = Field("Europe/London", alias="TIMEZONE")
+    data_key: SecretStr = Field(SecretStr(""), alias="DATA_KEY")
+    bootstrap_admins: tuple[str, ...] = Field((), alias="BOOTSTRAP_ADMINS")
+    timetable_file: str = Field("config/timetable.toml", alias="TIMETABLE_FILE")
+    nudges_file: str = Field("config/nudges.toml", alias="NUDGES_FILE")
+    # The reminder job on this instance (REMINDERS=off: not here).
+    reminders: bool = Field(True, alias="REMINDERS")
+    local_roles_file: str = Field("", alias="LOCAL_ROLES_FILE")
+    var_dir: str = Field("var", alias="VAR_DIR")
+    log_level: str = Field("INFO", alias="LOG_LEVEL")
+    outbox_interval_seconds: PositiveFloat = Field(5.0, alias="OUTBOX_INTERVAL_SECONDS")
     # An undeliverable message is given up this long after it fell due (audited, logged, and
     # the Business Unit told).
-    outbox_give_up_hours: float = 24.0
-    contact_email: str = "BDSCP@bradford.gov.uk"
-    public_host: str = ""  # where Teams reaches the bot (the app package's validDomains)
-    openid_metadata_url: str = OPENID_METADATA_URL
-    token_issuer: str = TOKEN_ISSUER
-    login_url: str = ""  # empty: the Entra authority for APP_TYPE and APP_TENANTID
-    oauth_scope: str = OAUTH_SCOPE
+    outbox_give_up_hours: PositiveFloat = Field(24.0, alias="OUTBOX_GIVE_UP_HOURS")
+    contact_email: str = Field("BDSCP@bradford.gov.uk", alias="CONTACT_EMAIL")
+    # Where Teams reaches the bot (the app package's validDomains).
+    public_host: str = Field("", alias="PUBLIC_HOST")
+    openid_metadata_url: str = Field(
+        OPENID_METADATA_URL, alias="TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL"
+    )
+    token_issuer: str = Field(TOKEN_ISSUER, alias="TO_BOT_FROM_CHANNEL_TOKEN_ISSUER")
+    # Empty: the Entra authority for APP_TYPE and APP_TENANTID.
+    login_url: str = Field("", alias="TO_CHANNEL_FROM_BOT_LOGIN_URL")
+    oauth_scope: str = Field(OAUTH_SCOPE, alias="TO_CHANNEL_FROM_BOT_OAUTH_SCOPE")
     # Library loggers (SQLAlchemy, aiosqlite, asyncpg, msrest, ...) stay at WARNING: at
     # DEBUG they print SQL parameters, names and conversation references. Only this asks.
-    log_libraries: bool = False
+    log_libraries: bool = Field(False, alias="LOG_LIBRARIES")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Only what the caller gives: ``from_env`` reads the environment and .env itself."""
+        return (init_settings,)
+
+    @field_validator("mode", mode="before")
+    @classmethod
+    def _lower(cls, value: Any) -> Any:
+        return value.lower() if isinstance(value, str) else value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("bootstrap_admins", mode="before")
+    @classmethod
+    def _split(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(a.strip() for a in value.split(",") if a.strip())
+        return value
+
+    @field_validator("reminders", mode="before")
+    @classmethod
+    def _on_or_off(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return value.lower() not in NO  # anything but off/no/false/0 leaves them on
+        return value
+
+    @field_validator("log_libraries", mode="before")
+    @classmethod
+    def _yes_or_no(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            if value.lower() not in (*YES, *NO):
+                raise ValueError(f"must be yes or no, not {value!r}")
+            return value.lower() in YES
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not a known time zone") from None
+        return value
+
+    @field_validator("openid_metadata_url", "login_url")
+    @classmethod
+    def _safe_url(cls, value: str) -> str:
+        if value and not _is_safe_url(value):
+            raise ValueError(
+                f"must be an https:// address (http:// only on loopback), not {value!r}"
+            )
+        return value
 
     @property
     def local(self) -> bool:
@@ -100,90 +181,14 @@ class Settings:
         if env_file and Path(env_file).is_file():
             values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
         values.update(os.environ if environ is None else environ)
-
-        def get(key: str, default: str = "") -> str:
-            return values.get(key, default).strip()
-
-        mode = get("BOT_MODE", "production").lower()
-        if mode not in MODES:
-            raise SettingsError(f"BOT_MODE must be one of {', '.join(MODES)}, not {mode!r}.")
-        port_text = get("PORT", "3978")
+        keys = {field.alias for field in cls.model_fields.values()}
+        given = {key: value.strip() for key, value in values.items() if key in keys}
+        if not given.get("ALLOWED_TENANT_ID"):
+            given["ALLOWED_TENANT_ID"] = given.get("APP_TENANTID", "")
         try:
-            port = int(port_text)
-        except ValueError:
-            raise SettingsError(f"PORT must be a whole number, not {port_text!r}.") from None
-        interval_text = get("OUTBOX_INTERVAL_SECONDS", "5")
-        try:
-            interval = float(interval_text)
-        except ValueError:
-            raise SettingsError(
-                f"OUTBOX_INTERVAL_SECONDS must be a number, not {interval_text!r}."
-            ) from None
-        give_up_text = get("OUTBOX_GIVE_UP_HOURS", "24")
-        try:
-            give_up = float(give_up_text)
-            if give_up <= 0:
-                raise ValueError
-        except ValueError:
-            raise SettingsError(
-                f"OUTBOX_GIVE_UP_HOURS must be a positive number, not {give_up_text!r}."
-            ) from None
-        timezone = get("TIMEZONE", "Europe/London")
-        try:
-            ZoneInfo(timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise SettingsError(f"TIMEZONE {timezone!r} is not a known time zone.") from None
-        app_type = get("APP_TYPE", "SingleTenant")
-        if app_type not in APP_TYPES:
-            raise SettingsError(f"APP_TYPE must be one of {', '.join(APP_TYPES)}.")
-        log_libraries = get("LOG_LIBRARIES", "no").lower()
-        if log_libraries not in ("yes", "no", "true", "false", "1", "0"):
-            raise SettingsError(f"LOG_LIBRARIES must be yes or no, not {log_libraries!r}.")
-        urls = {
-            name: get(name, default)
-            for name, default in (
-                ("TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL", OPENID_METADATA_URL),
-                ("TO_CHANNEL_FROM_BOT_LOGIN_URL", ""),
-            )
-        }
-        for name, url in urls.items():
-            if url and not _is_safe_url(url):
-                raise SettingsError(
-                    f"{name} must be an https:// address (http:// only on loopback), not {url!r}."
-                )
-
-        settings = cls(
-            mode=mode,
-            host=get("HOST", "127.0.0.1"),
-            port=port,
-            database_url=get("DATABASE_URL", DEFAULT_DATABASE_URL),
-            app_id=get("APP_ID"),
-            app_password=get("APP_PASSWORD"),
-            app_tenant_id=get("APP_TENANTID"),
-            app_type=app_type,
-            allowed_tenant_id=get("ALLOWED_TENANT_ID") or get("APP_TENANTID"),
-            case_review_channel_id=get("CASE_REVIEW_CHANNEL_ID"),
-            timezone=timezone,
-            data_key=get("DATA_KEY"),
-            bootstrap_admins=tuple(
-                a.strip() for a in get("BOOTSTRAP_ADMINS").split(",") if a.strip()
-            ),
-            timetable_file=get("TIMETABLE_FILE", "config/timetable.toml"),
-            nudges_file=get("NUDGES_FILE", "config/nudges.toml"),
-            reminders=get("REMINDERS", "on").lower() not in ("off", "no", "false", "0"),
-            local_roles_file=get("LOCAL_ROLES_FILE"),
-            var_dir=get("VAR_DIR", "var"),
-            log_level=get("LOG_LEVEL", "INFO").upper(),
-            outbox_interval_seconds=interval,
-            outbox_give_up_hours=give_up,
-            contact_email=get("CONTACT_EMAIL", "BDSCP@bradford.gov.uk"),
-            public_host=get("PUBLIC_HOST"),
-            openid_metadata_url=urls["TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL"],
-            token_issuer=get("TO_BOT_FROM_CHANNEL_TOKEN_ISSUER", TOKEN_ISSUER),
-            login_url=urls["TO_CHANNEL_FROM_BOT_LOGIN_URL"],
-            oauth_scope=get("TO_CHANNEL_FROM_BOT_OAUTH_SCOPE", OAUTH_SCOPE),
-            log_libraries=log_libraries in ("yes", "true", "1"),
-        )
+            settings = cls.model_validate(given)
+        except ValidationError as error:
+            raise SettingsError(_named(error)) from None
         if require_credentials:
             settings.check()
         return settings
@@ -206,9 +211,9 @@ class Settings:
             name
             for name, value in (
                 ("APP_ID", self.app_id),
-                ("APP_PASSWORD", self.app_password),
+                ("APP_PASSWORD", self.app_password.get_secret_value()),
                 ("APP_TENANTID", self.app_tenant_id),
-                ("DATA_KEY", self.data_key),
+                ("DATA_KEY", self.data_key.get_secret_value()),
             )
             if not value
         ]
@@ -219,6 +224,15 @@ class Settings:
                 + ". Set them in the environment or .env; to run on this machine without "
                 "credentials, set BOT_MODE=local."
             )
+
+
+def _named(error: ValidationError) -> str:
+    """Each problem with the key it is under (``PORT: Input should be a valid integer``)."""
+    problems = []
+    for problem in error.errors():
+        key = ".".join(str(part) for part in problem["loc"]) or "settings"
+        problems.append(f"{key}: {problem['msg'].removeprefix('Value error, ')}")
+    return "Settings not valid: " + "; ".join(problems) + "."
 
 
 def _is_safe_url(url: str) -> bool:

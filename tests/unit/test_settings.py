@@ -57,6 +57,9 @@ def test_local_mode_needs_the_tenant() -> None:
         ("BOT_MODE", "dev", "BOT_MODE"),
         ("TIMEZONE", "Mars/Olympus", "TIMEZONE"),
         ("APP_TYPE", "Anything", "APP_TYPE"),
+        ("OUTBOX_GIVE_UP_HOURS", "-1", "OUTBOX_GIVE_UP_HOURS: Input should be greater than 0"),
+        ("OUTBOX_INTERVAL_SECONDS", "soon", "OUTBOX_INTERVAL_SECONDS: Input should be"),
+        ("PORT", "70000", "PORT: Input should be less than or equal to 65535"),
     ],
 )
 def test_malformed_values_are_named(key: str, value: str, named: str) -> None:
@@ -121,3 +124,20 @@ def test_library_logging_is_off_unless_asked_for() -> None:
 def test_managed_identity_is_not_offered() -> None:
     with pytest.raises(SettingsError, match="APP_TYPE"):
         Settings.from_env({**PRODUCTION, "APP_TYPE": "UserAssignedMSI"}, env_file=None)
+
+
+def test_a_model_built_directly_reads_no_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only ``from_env`` reads the environment: the tests' and benchmarks' settings are what
+    they say."""
+    monkeypatch.setenv("PORT", "5000")
+    monkeypatch.setenv("APP_PASSWORD", "from-the-environment")
+    built = Settings(app_password="given")
+    assert built.port == 3978
+    assert built.app_password.get_secret_value() == "given"
+    assert Settings.from_env(None, env_file=None, require_credentials=False).port == 5000
+
+
+def test_secrets_stay_out_of_errors() -> None:
+    with pytest.raises(SettingsError) as error:
+        Settings.from_env({**PRODUCTION, "PORT": "s3cret-value"}, env_file=None)
+    assert "s3cret-value" not in str(error.value)
