@@ -8,7 +8,7 @@ Three things the stock 4.17.1 adapter gets wrong or makes expensive, mended here
    body only when it is still a model object.
 2. Its authentication blocks the event loop (inbound key fetches, outbound Entra tokens) and
    builds new ``ConnectorClient`` and ``TokenApiClient`` objects every turn.
-   ``bot.auth.CaseReviewAuthentication`` replaces it: nothing blocks, and one client per
+   ``bot.authentication.CaseReviewAuthentication`` replaces it: nothing blocks, and one client per
    service URL is kept.
 3. Turn errors are handled once (``on_turn_error``): logged with a correlation id, the user told
    in plain words, no stack trace, nothing they typed thrown away.
@@ -41,7 +41,8 @@ from botbuilder.schema import Activity, ActivityTypes, Attachment, DeliveryModes
 from msrest.exceptions import DeserializationError  # type: ignore[attr-defined]
 from msrest.serialization import Model
 
-from bot.auth import AuthenticationError, AuthUnavailable, CaseReviewAuthentication
+from bot.auth import AuthenticationError, AuthUnavailable
+from bot.authentication import CaseReviewAuthentication
 from bot.settings import Settings
 from cards.common import CARD_CONTENT_TYPE
 

@@ -28,7 +28,7 @@ from cards.common import (
     para,
     render,
 )
-from cards.forms import section_facts
+from cards.form_summary import section_facts
 from workflow.igt import IGT, STATE_TITLES, Entry
 
 CHRONOLOGY_PAGE = 25  # entries a chronology card shows

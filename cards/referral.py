@@ -25,7 +25,7 @@ from cards.common import (
     para,
     render,
 )
-from cards.forms import section_facts
+from cards.form_summary import section_facts
 from workflow.addinfo import ADD_INFO
 from workflow.forms import parse_date
 from workflow.referral import RECEIVED_VIA, REFERRAL, immediate_risk, received_via

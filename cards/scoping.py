@@ -24,7 +24,7 @@ from cards.common import (
     render,
 )
 from cards.decided import VIEW_TITLES, ViewLine
-from cards.forms import section_facts
+from cards.form_summary import section_facts
 from workflow.scoping import (
     SCOPING,
     SERIOUS_HARM,

@@ -22,7 +22,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from cards import drafts as draft_cards
 from cards import forms as cards
+from cards.form_summary import summary_card
 from flows.forms import FormFlow, Refused, Submission
 from storage import drafts
 from storage.audit import append_audit
@@ -121,7 +123,7 @@ class FormWizard:
         )
 
     def _resume(self, draft: drafts.DraftHeader) -> dict[str, Any]:
-        return cards.resume_card(
+        return draft_cards.resume_card(
             self.spec,
             draft_id=draft.id,
             started=draft.created_at,
@@ -157,7 +159,7 @@ class FormWizard:
         v = self.verbs
         if verb == v.start_new:
             if self.spec.per_case:  # started only with its case, by its command
-                return cards.draft_gone_card(self.spec, "Start it again with its case.")
+                return draft_cards.draft_gone_card(self.spec, "Start it again with its case.")
             return await self.start(person)
         draft_id = str(data.get("draft_id") or "")
         if verb == v.submit:
@@ -187,7 +189,7 @@ class FormWizard:
                 case_id = draft.case_id
             elif verb == v.cancel_confirm:
                 await self._discard(session, draft, person, now)
-                return cards.discarded_card(self.spec)
+                return draft_cards.discarded_card(self.spec)
             elif verb == v.edit:
                 key = str(data.get("section") or "")
                 if key not in self.spec.keys:
@@ -212,16 +214,20 @@ class FormWizard:
     def _unusable(self, draft: drafts.Draft | None, person: Person) -> dict[str, Any] | None:
         noun = self.spec.noun
         if draft is None or draft.form_kind != self.spec.kind:
-            return cards.draft_gone_card(self.spec, f"I can't find that {noun} form any more.")
+            return draft_cards.draft_gone_card(
+                self.spec, f"I can't find that {noun} form any more."
+            )
         if draft.owner_aad_id != person.aad_object_id:
             log.warning("draft used by someone else", extra={"draft": draft.id})
-            return cards.draft_gone_card(self.spec, f"This {noun} form belongs to someone else.")
+            return draft_cards.draft_gone_card(
+                self.spec, f"This {noun} form belongs to someone else."
+            )
         if draft.status == drafts.DISCARDED:
-            return cards.draft_gone_card(
+            return draft_cards.draft_gone_card(
                 self.spec, f"This {noun} was cancelled and its answers deleted."
             )
         if draft.status == drafts.SUBMITTED:
-            return cards.draft_gone_card(
+            return draft_cards.draft_gone_card(
                 self.spec,
                 f"This {noun} has already been submitted: nothing more is needed from this form.",
             )
@@ -368,7 +374,7 @@ class FormWizard:
         holds the section ``near`` (the one just changed)."""
         if draft.section == SUMMARY:
             today = self.today(self.deps.clock())
-            return cards.summary_card(
+            return summary_card(
                 self.spec,
                 draft_id=draft.id,
                 form=draft.form,
@@ -385,7 +391,7 @@ class FormWizard:
             return await self._submit_once(draft_id, person)
         except Refused as refused:
             log.info("submit refused", extra={"draft": draft_id})
-            return cards.refused_card(self.spec, str(refused), draft_id)
+            return draft_cards.refused_card(self.spec, str(refused), draft_id)
         except IntegrityError:
             # A second submit raced this one past the draft lock: what it made exists; show it.
             log.info("duplicate submit resolved", extra={"draft": draft_id})
@@ -412,7 +418,7 @@ class FormWizard:
             if problems:
                 draft.section = SUMMARY
                 await self._save(session, draft, now)
-                return cards.summary_card(
+                return summary_card(
                     self.spec, draft_id=draft.id, form=draft.form, problems=problems
                 )
             case_id = await self.flow.submit(

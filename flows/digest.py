@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards import reminders as cards
-from flows import queries
+from flows import case_lists, queries
 from flows.context import CaseContext
 from flows.nudge import CHANNEL, Outgoing, Today
 from storage import outbox
@@ -21,11 +21,11 @@ async def daily_digest(session: AsyncSession, context: CaseContext, today: Today
     if await outbox.queued_under(session=session, dedupe_key=key):
         return []
     now, staff = today.now, queries.STAFF  # every case (the digest holds no personal data)
-    lines, open_cases = await queries.case_lines(
+    lines, open_cases = await case_lists.case_lines(
         session, context, now, aad="", roles=staff, mine=False, page=0
     )
-    overdue = await queries.due_rows(session, context, now, aad="", roles=staff, overdue=True)
-    week = await queries.due_rows(session, context, now, aad="", roles=staff, overdue=False)
+    overdue = await case_lists.due_rows(session, context, now, aad="", roles=staff, overdue=True)
+    week = await case_lists.due_rows(session, context, now, aad="", roles=staff, overdue=False)
     card = cards.digest_card(
         today=today.day,
         open_cases=open_cases,

@@ -17,7 +17,7 @@ from bot.commands.registry import BOTH, CHANNEL
 from bot.routes import command, verb
 from bot.turn import Turn
 from cards import status as cards
-from flows import queries, reminders
+from flows import case_lists, queries, reminders, timeline
 from flows.referrals import send_current_details
 from storage import cases, people
 from storage.audit import append_audit
@@ -101,7 +101,7 @@ async def status_details(turn: Turn) -> ActionResult:
 async def _cases(turn: Turn, page: int, mine: bool) -> dict[str, Any]:
     services = turn.services
     async with services.sessions() as session:
-        lines, total = await queries.case_lines(
+        lines, total = await case_lists.case_lines(
             session,
             services.cases,
             turn.now,
@@ -141,7 +141,7 @@ async def overdue_command(turn: Turn) -> None:
     """Every overdue deadline and Information Gathering Tool return, with who owns it."""
     services = turn.services
     async with services.sessions() as session:
-        rows = await queries.due_rows(
+        rows = await case_lists.due_rows(
             session,
             services.cases,
             turn.now,
@@ -169,7 +169,7 @@ async def deadlines_command(turn: Turn) -> None:
     days = max(1, min(days, 60))
     services = turn.services
     async with services.sessions() as session:
-        rows = await queries.due_rows(
+        rows = await case_lists.due_rows(
             session,
             services.cases,
             turn.now,
@@ -195,7 +195,7 @@ async def timeline_command(turn: Turn) -> None:
     services = turn.services
     async with services.sessions() as session:
         case, seen = await queries.find(session, reference, turn.user_aad_id, await turn.roles())
-        events = await queries.timeline(session, services.cases, case, seen) if case else None
+        events = await timeline.timeline(session, services.cases, case, seen) if case else None
     if events is None:
         await turn.say(queries.not_found(reference))
         return
@@ -215,7 +215,7 @@ async def decisions_command(turn: Turn) -> None:
     async with transaction(services.sessions) as session:
         case = await cases.get_case(session=session, reference=reference)
         events = (
-            await queries.decision_records(
+            await timeline.decision_records(
                 session, services.cases, case, actor=turn.user_aad_id, role=role, now=turn.now
             )
             if case is not None
@@ -248,7 +248,7 @@ async def whoami_command(turn: Turn) -> None:
 async def roles_command(turn: Turn) -> None:
     """Who holds each role."""
     async with turn.services.sessions() as session:
-        pairs = await queries.holders(session)
+        pairs = await timeline.holders(session)
     await turn.send_card(cards.simple_card("Roles", pairs), summary="Roles")
 
 

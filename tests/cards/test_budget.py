@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from cards import forms
+from cards import form_summary, forms
 from cards import referral as cards
 from cards.common import CARD_BUDGET, card_size
 from cards.decided import Decided, ViewLine
@@ -89,12 +89,14 @@ def test_every_step_and_the_summary_fit_when_everything_is_at_its_limit(spec: Fo
                     f"{spec.kind} step {sec.key} from row {first}",
                 )
     problems = {sec.key: every_error(spec, sec, form[sec.key]) for sec in spec.sections}
-    first = forms.summary_card(spec, draft_id=draft, form=form, problems=problems)
+    first = form_summary.summary_card(spec, draft_id=draft, form=form, problems=problems)
     within_budget(first, f"{spec.kind} summary")
     total = re.search(r"part 1 of (\d+)\)", card_text(first))
     for part in range(2, int(total.group(1)) + 1 if total else 1):
         within_budget(
-            forms.summary_card(spec, draft_id=draft, form=form, problems=problems, part=part),
+            form_summary.summary_card(
+                spec, draft_id=draft, form=form, problems=problems, part=part
+            ),
             f"{spec.kind} summary part {part}",
         )
 

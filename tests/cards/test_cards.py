@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from cards import forms, notices
+from cards import drafts, form_summary, forms, notices
 from cards import help as help_cards
 from cards import referral as cards
 from tests.cardcheck import assert_valid_card, card_text
@@ -67,22 +67,24 @@ BUILDERS: dict[str, Callable[[], dict[str, Any]]] = {
         errors={},
         returning_to_summary=True,
     ),
-    "summary": lambda: forms.summary_card(rules.REFERRAL, draft_id=DRAFT, form=FORM, problems={}),
-    "summary-problems": lambda: forms.summary_card(
+    "summary": lambda: form_summary.summary_card(
+        rules.REFERRAL, draft_id=DRAFT, form=FORM, problems={}
+    ),
+    "summary-problems": lambda: form_summary.summary_card(
         rules.REFERRAL,
         draft_id=DRAFT,
         form=FORM,
         problems={"incident": {"what_happened": "required"}},
     ),
-    "resume": lambda: forms.resume_card(
+    "resume": lambda: drafts.resume_card(
         rules.REFERRAL,
         draft_id=DRAFT,
         started=datetime(2026, 11, 20, 9, tzinfo=UTC),
         updated=datetime(2026, 11, 23, 16, tzinfo=UTC),
         section_key="family",
     ),
-    "discarded": lambda: forms.discarded_card(rules.REFERRAL),
-    "gone": lambda: forms.draft_gone_card(
+    "discarded": lambda: drafts.discarded_card(rules.REFERRAL),
+    "gone": lambda: drafts.draft_gone_card(
         rules.REFERRAL, "I can't find that referral form any more."
     ),
     "confirmation": lambda: cards.confirmation_card(
@@ -137,7 +139,7 @@ BUILDERS: dict[str, Callable[[], dict[str, Any]]] = {
     "addinfo-step": lambda: forms.section_card(
         ADD_INFO, draft_id=DRAFT, section_key="update", values={"what": "", "source": ""}, errors={}
     ),
-    "addinfo-gone": lambda: forms.draft_gone_card(ADD_INFO, "This update was cancelled."),
+    "addinfo-gone": lambda: drafts.draft_gone_card(ADD_INFO, "This update was cancelled."),
     "channel-lost": lambda: notices.channel_lost_card(
         what="I was removed from the team", when=datetime(2026, 11, 27, 9, 30), held=3
     ),

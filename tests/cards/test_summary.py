@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from cards import forms
+from cards import form_summary
 from cards.common import CARD_BUDGET, card_size
 from tests.cardcheck import assert_valid_card, card_text
 from tests.cards.test_budget import SPECS, WORST, every_error, full_form
@@ -21,7 +21,7 @@ DRAFT = "0" * 36
 
 def all_parts(spec: FormSpec, form: dict[str, Any], **kwargs: Any) -> list[dict[str, Any]]:
     """Every part of the summary, followed from the first by its "Go on to part" buttons."""
-    parts = [forms.summary_card(spec, draft_id=DRAFT, form=form, problems={}, **kwargs)]
+    parts = [form_summary.summary_card(spec, draft_id=DRAFT, form=form, problems={}, **kwargs)]
     while True:
         found = re.search(r"part (\d+) of (\d+)\)", card_text(parts[-1]))
         if not found or found.group(1) == found.group(2):
@@ -30,7 +30,7 @@ def all_parts(spec: FormSpec, form: dict[str, Any], **kwargs: Any) -> list[dict[
         action = find_action(parts[-1], f"Go on to part {following} of the summary")
         assert action["data"] == {"draft_id": DRAFT, "section": "summary", "to": following}
         parts.append(
-            forms.summary_card(spec, draft_id=DRAFT, form=form, problems={}, part=following)
+            form_summary.summary_card(spec, draft_id=DRAFT, form=form, problems={}, part=following)
         )
 
 
@@ -196,7 +196,7 @@ def test_every_form_shows_every_answer_at_its_limits_in_parts_within_the_budget(
     assert spec.submit_label in last
     assert all(spec.submit_label not in card_text(p) for p in parts[:-1]) or len(parts) == 1
     problems = {sec.key: every_error(spec, sec, form[sec.key]) for sec in spec.sections}
-    first = forms.summary_card(spec, draft_id=DRAFT, form=form, problems=problems)
+    first = form_summary.summary_card(spec, draft_id=DRAFT, form=form, problems=problems)
     assert card_size(first) <= CARD_BUDGET
     assert WORST
 
@@ -205,6 +205,8 @@ def test_after_an_edit_the_summary_opens_at_the_part_that_holds_the_section() ->
     form = full_form(REFERRAL)
     parts = all_parts(REFERRAL, form)
     assert len(parts) > 2
-    shown = forms.summary_card(REFERRAL, draft_id=DRAFT, form=form, problems={}, section="incident")
+    shown = form_summary.summary_card(
+        REFERRAL, draft_id=DRAFT, form=form, problems={}, section="incident"
+    )
     holding = [p for p in parts if "Edit what happened" in card_text(p)]
     assert shown == holding[0] and shown != parts[0]
