@@ -16,6 +16,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from workflow import authorisation
+
 ActionHandler = Callable[[Any], Awaitable["ActionResult"]]
 
 
@@ -49,23 +51,42 @@ class ActionResult:
 class ActionRegistry:
     _handlers: dict[str, ActionHandler] = field(default_factory=dict)
     _refreshers: dict[str, ActionHandler] = field(default_factory=dict)
+    # Rows for verbs made outside the authorisation table (a test's own buttons).
+    _rules: dict[str, authorisation.Rule] = field(default_factory=dict)
 
-    def refresh(self, name: str) -> Callable[[ActionHandler], ActionHandler]:
+    def refresh(
+        self, name: str, rule: authorisation.Rule | None = None
+    ) -> Callable[[ActionHandler], ActionHandler]:
         """Register the answer to automatic refreshes of cards whose refresh verb is
-        ``name``."""
+        ``name`` (who gets it: its row of ``authorisation.REFRESHES``, or ``rule``)."""
+        if rule is not None:
+            self._rules["refresh:" + name] = rule
         return _registrar(self._refreshers, name, "card refresh")
 
     def refresher(self, name: str) -> ActionHandler | None:
         return self._refreshers.get(name)
 
-    def verb(self, name: str) -> Callable[[ActionHandler], ActionHandler]:
+    def verb(
+        self, name: str, rule: authorisation.Rule | None = None
+    ) -> Callable[[ActionHandler], ActionHandler]:
+        """Register a button's verb (who may press it, where: its row of the authorisation
+        table, or ``rule``)."""
+        if rule is not None:
+            self._rules[name] = rule
         return _registrar(self._handlers, name, "card action")
+
+    def rule(self, name: str, form_kinds: Any = ()) -> authorisation.Rule | None:
+        """Who may press ``name`` and where; None: no row (the button is refused)."""
+        return self._rules.get(name) or authorisation.verb_rule(name, form_kinds)
+
+    def refresh_rule(self, name: str) -> authorisation.Rule | None:
+        return self._rules.get("refresh:" + name) or authorisation.REFRESHES.get(name)
 
     def get(self, name: str) -> ActionHandler | None:
         return self._handlers.get(name)
 
     def copy(self) -> ActionRegistry:
-        return ActionRegistry(dict(self._handlers), dict(self._refreshers))
+        return ActionRegistry(dict(self._handlers), dict(self._refreshers), dict(self._rules))
 
     @property
     def verbs(self) -> list[str]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from http import HTTPStatus
 from typing import Any
 
@@ -19,10 +18,10 @@ from botbuilder.schema import Activity, ActivityTypes
 from bot.actions import ActionResult
 from bot.adapter import card_attachment
 from bot.commands.registry import Command, clean_text
+from bot.gate import GROUP_CHAT, audit_refusal, place_of, reference_in, wrong_place_text
 from bot.membership import apply_change, change_of
 from bot.turn import Services, Turn, conversation_kind
 from cards.help import didnt_understand_text
-from storage.audit import append_audit
 from storage.conversations import (
     ConversationInfo,
     get_conversation,
@@ -31,6 +30,7 @@ from storage.conversations import (
 )
 from storage.db import transaction
 from storage.people import save_person
+from workflow import authorisation as authz
 from workflow.roles import Role, label
 
 log = logging.getLogger(__name__)
@@ -44,10 +44,8 @@ WELCOME_CHANNEL = (
     "Hello, I'm the Case Review Bot. I'll post case updates and deadline reminders here, "
     "without any child's or family's details. @mention me with **help** to see what I can do."
 )
-GROUP_CHAT = (
-    "I work in a 1:1 chat with me, or in the case review channel. Nothing about a case is "
-    "shown or collected in a group chat: open a 1:1 chat with me and type **help**."
-)
+IN_1_TO_1 = "That is done in a 1:1 chat with me, never here."
+IN_THE_CHANNEL = "That button works on the card in the case review channel."
 FILES_NOT_TAKEN = (
     "I can't take files or pictures here, and I haven't kept this one. To report a serious "
     "incident, type **refer**; to share a document about a case, send it to the BDSCP "
@@ -143,18 +141,16 @@ class CaseReviewBot(ActivityHandler):  # type: ignore[misc]
             return
         text = clean_text(activity.text)  # once per turn: commands get it cleaned
         turn = Turn(turn_context, self.services)
+        place = self._place(turn)
         if not text:
             if _carries_files(activity):
-                await turn.say(
-                    GROUP_CHAT if turn.conversation_type == "groupChat" else FILES_NOT_TAKEN
-                )
+                await turn.say(GROUP_CHAT if place == authz.GROUP_CHAT else FILES_NOT_TAKEN)
             return
-        if turn.conversation_type == "groupChat":
-            await turn.say(GROUP_CHAT)
-            return
-
         match = self.services.commands.match(text)
         if match is None:
+            if place in (authz.GROUP_CHAT, authz.OTHER_CHANNEL):
+                await turn.say(self._wrong_place(place))
+                return
             suggestions = self.services.commands.suggest(text)
             await turn_context.send_activity(
                 MessageFactory.text(
@@ -165,20 +161,17 @@ class CaseReviewBot(ActivityHandler):  # type: ignore[misc]
             )
             return
         command = match.command
-        if not command.allowed_here(turn.is_personal):
-            await turn.say(not_here_text(command))
+        rule = command.rule
+        if not rule.allows_place(place):
+            await self._refused(turn, "command.refused", command.name, "wrong place", match.args)
+            await turn.say(
+                not_here_text(command)
+                if place in (authz.PERSONAL, authz.REVIEW_CHANNEL)
+                else self._wrong_place(place)
+            )
             return
-        if not command.allowed_for(await turn.roles()):
-            async with transaction(self.services.sessions) as session:
-                await append_audit(
-                    session=session,
-                    now=turn.now,
-                    actor_aad_id=turn.user_aad_id or "unknown",
-                    actor_role="none",
-                    action="command.refused",
-                    case_ref=reference_in(match.args),
-                    details={"command": command.name},
-                )
+        if not rule.allows(await turn.roles()):
+            await self._refused(turn, "command.refused", command.name, "role", match.args)
             await turn.say(not_yours_text(command))
             return
         turn.args = match.args
@@ -207,14 +200,48 @@ class CaseReviewBot(ActivityHandler):  # type: ignore[misc]
             result = await self._run_action(turn_context, verb, data)
         return InvokeResponse(status=int(HTTPStatus.OK), body=result.invoke_body())
 
+    # ----- the authorisation matrix (workflow/authorisation.py) ----------------------------
+
+    def _place(self, turn: Turn) -> str:
+        return place_of(turn.activity, turn.conversation_type, self.services.cases.channel.id)
+
+    def _wrong_place(self, place: str) -> str:
+        return wrong_place_text(place, self.services.cases.channel.id)
+
+    async def _refused(
+        self, turn: Turn, action: str, what: str, reason: str, about: object
+    ) -> None:
+        """Audit a refusal: who (with their real roles), what, where, which case, why."""
+        await audit_refusal(
+            self.services,
+            actor=turn.user_aad_id,
+            roles=await turn.roles() if turn.user_aad_id else frozenset(),
+            action=action,
+            what=what,
+            reason=reason,
+            place=self._place(turn),
+            case_ref=reference_in(about),
+        )
+
     async def _refresh(
         self, turn_context: TurnContext, verb: str, data: dict[str, Any]
     ) -> ActionResult:
+        """A card refreshed as it is shown: the live card only to those its row allows, in
+        the case review channel; anyone else keeps the card as it was posted (nothing read)."""
         handler = self.services.actions.refresher(verb)
-        if handler is None:
+        rule = self.services.actions.refresh_rule(verb)
+        if handler is None or rule is None:
             log.info("refresh without a handler", extra={"verb": verb[:64]})
             return ActionResult(unchanged=True)
-        return await handler(Turn(turn_context, self.services, data=data, verb=verb))
+        turn = Turn(turn_context, self.services, data=data, verb=verb)
+        place = self._place(turn)
+        if not rule.allows_place(place):
+            await self._refused(turn, "refresh.refused", verb, "wrong place", data)
+            return ActionResult(unchanged=True)
+        if not rule.allows(await turn.roles()):
+            await self._refused(turn, "refresh.refused", verb, "role", data)
+            return ActionResult(unchanged=True)
+        return await handler(turn)
 
     async def _on_submit(self, turn_context: TurnContext, value: dict[str, Any]) -> None:
         verb = str(value.get("verb"))
@@ -259,12 +286,23 @@ class CaseReviewBot(ActivityHandler):  # type: ignore[misc]
         self, turn_context: TurnContext, verb: str, data: dict[str, Any]
     ) -> ActionResult:
         turn = Turn(turn_context, self.services, data=data, verb=verb)
-        if turn.conversation_type == "groupChat":
-            return ActionResult(message=GROUP_CHAT)
+        place = self._place(turn)
         handler = self.services.actions.get(verb)
-        if handler is None:
+        rule = self.services.actions.rule(verb, self.services.wizards.keys())
+        if handler is None or rule is None:
             log.warning("unknown card action", extra={"verb": verb[:64]})
+            await self._refused(turn, "action.refused", verb, "no such button", data)
             return ActionResult(message=STALE_BUTTON)
+        if not rule.allows_place(place):
+            await self._refused(turn, "action.refused", verb, "wrong place", data)
+            if place == authz.PERSONAL:
+                return ActionResult(message=IN_THE_CHANNEL)
+            if place == authz.REVIEW_CHANNEL:
+                return ActionResult(message=IN_1_TO_1)
+            return ActionResult(message=self._wrong_place(place))
+        if not rule.allows(await turn.roles()):
+            await self._refused(turn, "action.refused", verb, "role", data)
+            return ActionResult(message=not_allowed_text(rule))
         log.info("card action", extra={"verb": verb})
         return await handler(turn)
 
@@ -353,15 +391,17 @@ def not_here_text(command: Command) -> str:
 
 def not_yours_text(command: Command) -> str:
     """Who may use a command, in words: "Only the BDSCP Business Unit can use **invite**."."""
-    holders = [f"the {label(r)}" for r in Role if r in (command.who or ())]
-    words = holders[0] if len(holders) == 1 else ", ".join(holders[:-1]) + " or " + holders[-1]
+    words = _holders(command.who or frozenset())
     return f"Only {words} can use **{command.name}**. Type **help** to see what you can do."
 
 
-_REFERENCE = re.compile(r"\bBR-\d{4}-\d{4,6}\b", re.IGNORECASE)
+def _holders(roles: frozenset[str]) -> str:
+    holders = [f"the {label(r)}" for r in Role if r in roles]
+    if not holders:
+        return "those it was sent to"
+    return holders[0] if len(holders) == 1 else ", ".join(holders[:-1]) + " or " + holders[-1]
 
 
-def reference_in(text: str) -> str | None:
-    """The case reference in a command's words, if any (for the audit log)."""
-    found = _REFERENCE.search(text or "")
-    return found.group(0).upper() if found else None
+def not_allowed_text(rule: authz.Rule) -> str:
+    """Who may press a button, in words: "Only the Case Review Sub-group chair can do that."."""
+    return f"Only {_holders(rule.who or frozenset())} can do that."

@@ -9,7 +9,8 @@ from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from bot.actions import ActionRegistry
-from bot.commands.registry import PERSONAL, CommandRegistry
+from bot.commands.registry import BOTH, CHANNEL, PERSONAL, CommandRegistry
+from workflow import authorisation
 
 F = TypeVar("F", bound=Callable[..., Any])
 # Adds a marked handler to the registries.
@@ -35,12 +36,20 @@ def command(
     usage: str = "",
     aliases: Iterable[str] = (),
     hidden: bool = False,
-    who: Iterable[str] | None = None,
-    where: str = PERSONAL,
     menu: bool = False,
 ) -> Callable[[F], F]:
-    """A command word (see ``CommandRegistry.command`` for what each argument means)."""
-    aliases, who = tuple(aliases), None if who is None else tuple(who)
+    """A command word (see ``CommandRegistry.command`` for what each argument means). Who
+    may run it and where come from its row of the authorisation matrix
+    (workflow/authorisation.py); a command without a row fails here, at import."""
+    rule = authorisation.COMMANDS[name]
+    aliases, who = tuple(aliases), rule.who
+    where = (
+        PERSONAL
+        if rule.where == authorisation.ONE_TO_ONE
+        else CHANNEL
+        if PERSONAL not in rule.where
+        else BOTH
+    )
     return _mark(
         lambda commands, _actions, handler: commands.command(
             name, usage=usage, aliases=aliases, hidden=hidden, who=who, where=where, menu=menu

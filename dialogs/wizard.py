@@ -26,11 +26,12 @@ from cards import drafts as draft_cards
 from cards import forms as cards
 from cards.form_summary import summary_card
 from flows.forms import FormFlow, Refused, Submission
-from storage import drafts
+from storage import drafts, people
 from storage.audit import append_audit
 from storage.crypto import Cipher
 from storage.db import engine_of, transaction
 from workflow import forms
+from workflow.authorisation import actor_roles
 
 log = logging.getLogger(__name__)
 
@@ -252,11 +253,14 @@ class FormWizard:
         person: Person,
         now: datetime,
     ) -> None:
+        roles = await people.get_roles(
+            session=session, aad_object_id=person.aad_object_id, case_id=draft.case_id
+        )
         await append_audit(
             session=session,
             now=now,
             actor_aad_id=person.aad_object_id,
-            actor_role=self.flow.role,
+            actor_role=actor_roles(roles),
             action=f"{self.spec.kind}.draft_{what}",
             details={"draft": draft.id},
         )

@@ -23,7 +23,7 @@ from flows.nudge import CHANNEL, Outgoing, Today
 from storage import actions, outbox, people
 from storage.audit import append_audit
 from storage.models import Case
-from workflow import nudges
+from workflow import authorisation, nudges
 from workflow.actions import COMPLETE, OUTCOME_NEEDED, ActionView
 from workflow.calendar import british
 from workflow.forms import parse_date
@@ -32,16 +32,7 @@ from workflow.roles import Role
 log = logging.getLogger(__name__)
 
 # Who sees an action's words (1:1 only): the people who run the reviews and the partners.
-READERS = frozenset(
-    {
-        Role.BUSINESS_UNIT,
-        Role.CHAIR,
-        Role.PARTNER_POLICE,
-        Role.PARTNER_LA,
-        Role.PARTNER_ICB,
-        Role.STRATEGIC_DIRECTOR,
-    }
-)
+READERS = authorisation.ACTION_READERS
 
 
 async def names_of(session: AsyncSession, aad_ids: set[str]) -> dict[str, str]:
@@ -108,7 +99,6 @@ class ActionAddFlow:
     """The Business Unit adds an action to a case's plan."""
 
     context: CaseContext
-    role: str = Role.BUSINESS_UNIT
 
     async def submit(self, session: AsyncSession, submission: Submission) -> int | None:
         case = await session.get(Case, submission.case_id) if submission.case_id else None
@@ -191,7 +181,6 @@ class ActionUpdateFlow:
     """An action's owner, or the Business Unit, records where it stands."""
 
     context: CaseContext
-    role: str = "owner"
 
     async def submit(self, session: AsyncSession, submission: Submission) -> int | None:
         case = await session.get(Case, submission.case_id) if submission.case_id else None

@@ -33,7 +33,6 @@ def may_add_information(case: Case, aad_object_id: str, roles: frozenset[str]) -
 @dataclass(frozen=True)
 class AddInfoFlow:
     context: CaseContext
-    role: str = "contributor"  # the referrer or the business unit
 
     async def submit(self, session: AsyncSession, submission: Submission) -> int | None:
         case = await session.get(Case, submission.case_id) if submission.case_id else None

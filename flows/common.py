@@ -20,6 +20,7 @@ from storage.audit import append_audit
 from storage.decisions import DecisionView, current_decisions
 from storage.decisions import record_decision as store_decision
 from storage.models import Case
+from workflow.authorisation import actor_roles
 from workflow.decisions import DecisionDraft, DecisionKind
 from workflow.roles import Role
 
@@ -60,14 +61,22 @@ async def current(
 
 
 async def refuse(
-    session: AsyncSession, case: Case, actor: str, what: str, reason: Reason, now: datetime
+    session: AsyncSession,
+    case: Case,
+    actor: str,
+    what: str,
+    reason: Reason,
+    now: datetime,
+    *,
+    roles: frozenset[str],
 ) -> None:
-    """A press or read that changed nothing because of who made it: audited."""
+    """A press or read that changed nothing because of who made it: audited, with the roles
+    the person really holds."""
     await append_audit(
         session=session,
         now=now,
         actor_aad_id=actor or "unknown",
-        actor_role="none",
+        actor_role=actor_roles(roles),
         action="decision.refused",
         case_ref=case.reference,
         details={"what": what, "reason": reason.value},
@@ -95,7 +104,9 @@ async def lock_as(
     if case is None:
         return None
     if role not in roles:
-        await refuse(session, case, actor, what, ROLE_REASONS.get(role, Reason.STAGE_RULES), now)
+        await refuse(
+            session, case, actor, what, ROLE_REASONS.get(role, Reason.STAGE_RULES), now, roles=roles
+        )
         return Answer(None, False, refusal)
     return case
 

@@ -87,6 +87,7 @@ async def chair_teams_ids(session: AsyncSession) -> list[str]:
     return found
 
 
+ONLY_THE_CHAIR = "Only the Case Review Sub-group chair can make this decision."
 ChairCard = Callable[..., Awaitable[dict[str, Any]]]  # (for_chair=, error=) -> the card
 
 
@@ -108,18 +109,19 @@ async def chair_decides(
     """A chair's button on a channel card (``case`` locked): the decision recorded and the
     case moved, returning the stage it moved to; or, when nothing changes, the card to show
     instead. Decided already (two presses at once, a stale card): the decided card. Not the
-    chair: refused, audited, the status. No rationale: asked for, in the card."""
-    is_chair = Role.CHAIR in roles
+    chair: refused, audited, one line and nothing of the case. No rationale: asked for, in the
+    card."""
+    if Role.CHAIR not in roles:
+        await refuse(session, case, actor, kind.value, Reason.NOT_CHAIR, now, roles=roles)
+        return Answer(None, False, ONLY_THE_CHAIR)
     if await current(session, context, case, kind):
-        return Answer(await card(for_chair=is_chair), False)
+        return Answer(await card(for_chair=True), False)
     event = event_for(kind, outcome)
     if event is None:
-        return Answer(await card(for_chair=is_chair, error="Choose one of the buttons."), False)
+        return Answer(await card(for_chair=True, error="Choose one of the buttons."), False)
     try:
         to = advance(Stage(case.stage), event, roles)
     except InvalidTransition as refused:
-        if not is_chair:
-            await refuse(session, case, actor, kind.value, Reason.NOT_CHAIR, now)
         return Answer(await card(for_chair=False, error=str(refused)), False)
     if not rationale.strip():
         return Answer(await card(for_chair=True, error=NO_RATIONALE), False)

@@ -37,10 +37,8 @@ class Submission:
 class FormFlow(Protocol):
     """What submitting a form does. ``submit`` runs in the wizard's transaction (the draft is
     closed in the same one) and returns the id of the case it made or added to; the
-    confirmation is shown for it, again on a double submit."""
-
-    @property
-    def role(self) -> str: ...  # the submitter's role, for the audit log
+    confirmation is shown for it, again on a double submit. The audit log records the
+    person's real roles, never a label for the form."""
 
     async def submit(self, session: AsyncSession, submission: Submission) -> int | None: ...
 

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cards import igt as cards
 from cards.reminders import Reminder
 from flows.case_card import refresh_case_card, request_states
-from flows.common import PARTNER_ROLES, Answer, lock_as
+from flows.common import Answer, lock_as
 from flows.context import CaseContext
 from flows.invitations import who_and_agency
 from flows.nudge import Outgoing, Today, each, named
@@ -26,8 +26,8 @@ from storage.audit import append_audit
 from storage.milestones import anchors_of, complete_milestone, recompute_milestones
 from storage.models import Case, CaseRequest
 from storage.referrals import read_referral
+from workflow import authorisation, nudges
 from workflow import igt as rules
-from workflow import nudges
 from workflow.forms import parse_date
 from workflow.referral import REFERRAL
 from workflow.roles import Role
@@ -37,7 +37,7 @@ from workflow.timetable import due_dates, project
 log = logging.getLogger(__name__)
 
 PURPOSE = "igt"
-READERS = frozenset({Role.BUSINESS_UNIT, Role.CHAIR, *PARTNER_ROLES})
+READERS = authorisation.IGT_READERS
 ONLY_BUSINESS_UNIT = "Only the BDSCP Business Unit sends the Information Gathering Tool."
 NOT_A_READER = (
     "Only the BDSCP Business Unit, the Case Review Sub-group chair and the partner "

@@ -168,7 +168,6 @@ class IgtFlow:
     """Returning the form: a new version every time (a correction never overwrites)."""
 
     context: CaseContext
-    role: str = Role.AGENCY_RESPONDENT
 
     async def submit(self, session: AsyncSession, submission: Submission) -> int | None:
         case = await session.get(Case, submission.case_id) if submission.case_id else None
@@ -232,7 +231,7 @@ async def no_involvement(
         return None
     request, why = await _answerable(session, case, actor)
     if request is None:
-        await refuse(session, case, actor, "igt_no_involvement", Reason.NOT_ASKED, now)
+        await refuse(session, case, actor, "igt_no_involvement", Reason.NOT_ASKED, now, roles=roles)
         return Answer(None, False, why)
     reason = reason.strip()
     if not reason:
@@ -290,11 +289,11 @@ async def read_return(
         return [], f"I can't find a case {reference}."
     request = await session.get(CaseRequest, request_id)
     if request is None or request.case_id != case.id or request.purpose != PURPOSE:
-        await refuse(session, case, actor, "igt_read", Reason.NO_SUCH_REQUEST, now)
+        await refuse(session, case, actor, "igt_read", Reason.NO_SUCH_REQUEST, now, roles=roles)
         return [], "That return isn't one of this case's."
     own = request.aad_object_id == actor
     if not own and not READERS & roles:
-        await refuse(session, case, actor, "igt_read", Reason.NOT_A_READER, now)
+        await refuse(session, case, actor, "igt_read", Reason.NOT_A_READER, now, roles=roles)
         return [], NOT_A_READER
     latest = (
         await requests.latest_returns(
@@ -341,7 +340,7 @@ async def chronology_for(
     if case is None:
         return None, f"I can't find a case {reference}."
     if not READERS & roles:
-        await refuse(session, case, actor, "igt_chronology", Reason.NOT_A_READER, now)
+        await refuse(session, case, actor, "igt_chronology", Reason.NOT_A_READER, now, roles=roles)
         return None, (
             "Only the BDSCP Business Unit, the Case Review Sub-group chair and the partner "
             "representatives read the merged chronology."

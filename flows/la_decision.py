@@ -69,6 +69,12 @@ async def director_of(session: AsyncSession) -> str | None:
     return holders[0] if holders else None
 
 
+ONLY_DECIDERS = (
+    "Only the Local Authority Strategic Director, or the BDSCP Business Unit recording for "
+    "them, can make this decision."
+)
+
+
 async def la_decide(
     session: AsyncSession,
     context: CaseContext,
@@ -91,8 +97,10 @@ async def la_decide(
     recording_for = (
         await who_is(session, director, Role.STRATEGIC_DIRECTOR) if recording and director else ""
     )
-    may_see = bool({Role.STRATEGIC_DIRECTOR, Role.BUSINESS_UNIT} & roles)
-    if may_see and await current(session, context, case, kind):
+    if not ({Role.STRATEGIC_DIRECTOR, Role.BUSINESS_UNIT} & roles):  # nothing of the case read
+        await refuse(session, case, actor, kind.value, Reason.NOT_LA_DECIDER, now, roles=roles)
+        return Answer(None, False, ONLY_DECIDERS)
+    if await current(session, context, case, kind):
         return Answer(await la_card_for(session, context, case), False)
     event = event_for(kind, outcome)
     if event is None:
@@ -105,9 +113,6 @@ async def la_decide(
     try:
         to = advance(Stage(case.stage), event, roles)
     except InvalidTransition as refused:
-        if not ({Role.STRATEGIC_DIRECTOR, Role.BUSINESS_UNIT} & roles):
-            await refuse(session, case, actor, kind.value, Reason.NOT_LA_DECIDER, now)
-            return Answer(None, False, str(refused))
         return Answer(await la_card_for(session, context, case, error=str(refused)), False)
     if director is None:
         raise Refused(

@@ -147,7 +147,6 @@ class CommissioningFlow:
     """The Business Unit records who was told of the review, the reviewer and the method."""
 
     context: CaseContext
-    role: str = Role.BUSINESS_UNIT
 
     async def submit(self, session: AsyncSession, submission: Submission) -> int | None:
         case, by = await opening(session, submission, "records a local review's commissioning")
@@ -224,7 +223,6 @@ class CommsFlow:
     """The Business Unit ticks off the communication plan for publication."""
 
     context: CaseContext
-    role: str = Role.BUSINESS_UNIT
 
     async def submit(self, session: AsyncSession, submission: Submission) -> int | None:
         case, by = await opening(session, submission, "records the communication plan")

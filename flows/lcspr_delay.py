@@ -45,7 +45,6 @@ class DelayFlow:
     """The Business Unit asks the chair to approve a later publication date."""
 
     context: CaseContext
-    role: str = Role.BUSINESS_UNIT
 
     async def submit(self, session: AsyncSession, submission: Submission) -> int | None:
         case, by = await opening(session, submission, "asks for a publication delay")
@@ -187,14 +186,20 @@ async def answer_delay(
             session, context, case, request, for_chair=is_chair, error=error
         )
 
-    if state.pending_delay is None or state.pending_delay.id != request:
-        return Answer(await card(), False)  # answered already
     if not is_chair:
         message = "Only the Case Review Sub-group chair can approve a publication delay."
         await refuse(
-            session, case, actor, DecisionKind.PUBLICATION_DELAY.value, Reason.NOT_CHAIR, now
+            session,
+            case,
+            actor,
+            DecisionKind.PUBLICATION_DELAY.value,
+            Reason.NOT_CHAIR,
+            now,
+            roles=roles,
         )
         return Answer(None, False, message)
+    if state.pending_delay is None or state.pending_delay.id != request:
+        return Answer(await card(), False)  # answered already
     if not await has_local_review(session, case):
         return Answer(await card(NO_REVIEW.format(reference=reference)), False)
     new_date = day_of(asked.facts["new_date"])

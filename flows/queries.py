@@ -30,36 +30,15 @@ from storage.models import (
     MilestoneAdjustment,
     MilestoneRow,
 )
-from workflow import igt, status
+from workflow import authorisation, igt, status
 from workflow.calendar import british
-from workflow.roles import Role, label
+from workflow.roles import label
 from workflow.stages import Stage, stage_label
 
-STAFF = frozenset(
-    {
-        Role.BUSINESS_UNIT,
-        Role.CHAIR,
-        Role.PARTNER_POLICE,
-        Role.PARTNER_LA,
-        Role.PARTNER_ICB,
-        Role.STRATEGIC_DIRECTOR,
-        Role.CSC_DEPUTY_DIRECTOR,
-        Role.SCRUTINEER,
-    }
-)
-DECISION_READERS = frozenset({Role.CHAIR, Role.BUSINESS_UNIT, Role.SCRUTINEER})
+STAFF = authorisation.STAFF
+DECISION_READERS = authorisation.DECISION_READERS
 # Who may see a referral's details from a status card (1:1 only, audited).
-DETAIL_READERS = frozenset(
-    {
-        Role.BUSINESS_UNIT,
-        Role.CHAIR,
-        Role.CSC_DEPUTY_DIRECTOR,
-        Role.STRATEGIC_DIRECTOR,
-        Role.PARTNER_POLICE,
-        Role.PARTNER_LA,
-        Role.PARTNER_ICB,
-    }
-)
+DETAIL_READERS = authorisation.DETAIL_READERS
 FULL, LIMITED = "full", "limited"
 
 

@@ -29,6 +29,7 @@ from storage.milestones import anchors_of, complete_milestone
 from storage.models import Case, FormDraft
 from storage.referrals import read_referral
 from workflow import referral as rules
+from workflow.authorisation import actor_roles
 from workflow.roles import REFERRAL_RECIPIENTS, Role, label
 from workflow.timetable import due_dates, project
 
@@ -56,10 +57,6 @@ class ReferralFlow:
     # is who the form names, and the case records who entered it.
     for_someone: bool = False
 
-    @property
-    def role(self) -> str:
-        return Role.BUSINESS_UNIT if self.for_someone else Role.PRACTITIONER
-
     async def submit(self, session: AsyncSession, submission: Submission) -> int | None:
         form, person, now = submission.form, submission.person, submission.now
         if self.for_someone:
@@ -83,7 +80,9 @@ class ReferralFlow:
                 criteria=rules.criteria_keys(form),
                 idempotency_key=f"draft:{submission.draft_id}",
             ),
-            actor_role=self.role,
+            actor_role=actor_roles(
+                await people.get_roles(session=session, aad_object_id=person.aad_object_id)
+            ),
             now=now,
         )
         referrer = str(form.get("referrer", {}).get("name", "")) or "the referrer"

@@ -33,12 +33,13 @@ from flows.igt import igt_chasers
 from flows.lcspr_record import untold_reason_nudges
 from flows.nudge import CHANNEL, Outgoing, Source, Today
 from flows.referrals import unsent_referral_nudges
-from storage import outbox
+from storage import outbox, people
 from storage.audit import append_audit
 from storage.db import transaction
 from storage.models import Case, MilestoneRow, OutboxMessage, RoleAssignment
 from storage.settings import store_setting, stored_setting
 from workflow import nudges
+from workflow.authorisation import actor_roles
 from workflow.calendar import british
 from workflow.nudges import Rules
 from workflow.stages import Stage
@@ -422,7 +423,7 @@ async def snooze(
         session=session,
         now=now,
         actor_aad_id=actor,
-        actor_role="owner",
+        actor_role=actor_roles(await people.get_roles(session=session, aad_object_id=actor)),
         action="reminder.snoozed",
         case_ref=reference or None,
         details={"key": key, "until": when.isoformat()},

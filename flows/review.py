@@ -149,7 +149,6 @@ class ReviewProposalFlow:
     """The Business Unit's proposed decision, sent to the chair for approval."""
 
     context: CaseContext
-    role: str = Role.BUSINESS_UNIT
 
     async def submit(self, session: AsyncSession, submission: Submission) -> int | None:
         case = await session.get(Case, submission.case_id) if submission.case_id else None
@@ -242,14 +241,20 @@ async def answer_proposal(
             session, context, case, for_chair=is_chair, today=today, error=error
         )
 
-    if proposal is None or decided is not None or rejected is not None:
-        return Answer(await card(), False)  # nothing to answer, or answered already
-    if not is_chair:
+    if not is_chair:  # refused before anything of the case is read: one line, audited
         message = "Only the Case Review Sub-group chair can approve the rapid review decision."
         await refuse(
-            session, case, actor, DecisionKind.REVIEW_DECISION.value, Reason.NOT_CHAIR, now
+            session,
+            case,
+            actor,
+            DecisionKind.REVIEW_DECISION.value,
+            Reason.NOT_CHAIR,
+            now,
+            roles=roles,
         )
-        return Answer(await card(message), False)
+        return Answer(None, False, message)
+    if proposal is None or decided is not None or rejected is not None:
+        return Answer(await card(), False)  # nothing to answer, or answered already
     if approve:
         to = advance(Stage(case.stage), event_for_review(), roles)
         await record_chair_decision(

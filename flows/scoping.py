@@ -28,6 +28,7 @@ from storage.audit import append_audit
 from storage.decisions import list_decisions, record_decision
 from storage.milestones import complete_milestone
 from storage.models import Case
+from workflow import authorisation
 from workflow.decisions import DecisionDraft, DecisionKind, InvalidDecision, event_for
 from workflow.roles import Role
 from workflow.stages import InvalidTransition, Stage, advance
@@ -54,7 +55,6 @@ def partner_role(roles: frozenset[str]) -> str | None:
 @dataclass(frozen=True)
 class ScopingFlow:
     context: CaseContext
-    role: str = "partner"
 
     async def submit(self, session: AsyncSession, submission: Submission) -> int | None:
         case = await session.get(Case, submission.case_id) if submission.case_id else None
@@ -130,7 +130,7 @@ class ScopingFlow:
         return view_recorded_card(reference=case.reference, revised=revised)
 
 
-VIEW_READERS = frozenset({Role.BUSINESS_UNIT, Role.CHAIR, Role.STRATEGIC_DIRECTOR, *PARTNER_ROLES})
+VIEW_READERS = authorisation.VIEW_READERS
 NOT_A_READER = (
     "Only the BDSCP Business Unit, the Case Review Sub-group chair, the Strategic Director and "
     "the partner representatives read the scoping views in full."
@@ -149,7 +149,7 @@ async def read_views(
     """Every current scoping view in full, for a 1:1 chat: the cards, or why not. Reading
     them, or being refused, is audited."""
     if not VIEW_READERS & roles:
-        await refuse(session, case, actor, "scoping_views", Reason.NOT_A_READER, now)
+        await refuse(session, case, actor, "scoping_views", Reason.NOT_A_READER, now, roles=roles)
         return [], NOT_A_READER
     views = await current(session, context, case, DecisionKind.SCOPING_VIEW)
     await append_audit(

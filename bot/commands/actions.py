@@ -8,7 +8,6 @@ from typing import Any
 
 from bot.actions import ActionResult
 from bot.commands.common import BU, case_asked, reference_of
-from bot.commands.registry import BOTH
 from bot.routes import command, verb
 from bot.turn import Turn
 from cards.actions import overdue_actions_card
@@ -19,7 +18,7 @@ from storage.db import transaction
 from workflow.actions import ACTION_ADD, ACTION_UPDATE, STATUSES
 
 
-@command("actions", usage="actions BR-2026-0007 | actions overdue", where=BOTH)
+@command("actions", usage="actions BR-2026-0007 | actions overdue")
 async def actions_command(turn: Turn) -> None:
     """A case's action plan, or every overdue action (`actions overdue`)."""
     services = turn.services
@@ -97,7 +96,7 @@ async def _start(
     await turn.send_card(card, summary=f"{command.capitalize()}: {reference}")
 
 
-@command("action add", usage="action add BR-2026-0007", who=BU)
+@command("action add", usage="action add BR-2026-0007")
 async def action_add(turn: Turn) -> None:
     """Add an action to a case's plan: what, its owner and agency, when it's due."""
     reference = await case_asked(turn, "action add", "Actions are added")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import re
 
-from bot.commands.common import BU
 from bot.routes import command
 from bot.turn import Turn
 from cards.common import day
@@ -36,7 +35,6 @@ SHOWN_DUE = (
 @command(
     "correct awareness",
     usage="correct awareness BR-2026-0007 2026-11-24 reason",
-    who=BU,
 )
 async def correct_awareness(turn: Turn) -> None:
     """Business Unit: correct when the agency became aware of an incident (Day 1)."""

@@ -20,7 +20,7 @@ from flows.notifications import mark_notified, notifications_card_for
 from flows.panel import panel_card_for, record_panel_step
 from flows.recommendation import chair_prompt_for, recommend
 from flows.review import answer_proposal, review_prompt_for
-from flows.scoping import ONLY_PARTNERS, VIEW_READERS, partner_role, read_views
+from flows.scoping import ONLY_PARTNERS, partner_role, read_views
 from storage import cases, people
 from storage.db import transaction
 from workflow.review import REVIEW
@@ -69,7 +69,7 @@ async def view(turn: Turn) -> None:
         await turn.say(result.message or "")
 
 
-@command("scoping", usage="scoping BR-2026-0007", who=VIEW_READERS)
+@command("scoping", usage="scoping BR-2026-0007")
 async def scoping_command(turn: Turn) -> None:
     """Read every agency's scoping view on a case in full, with its reason."""
     reference = await case_asked(turn, "scoping", "Scoping views are read")
@@ -92,7 +92,7 @@ async def scoping_command(turn: Turn) -> None:
         await turn.send_card(card, summary=f"Scoping views on {reference}")
 
 
-@command("invite", usage="invite BR-2026-0007", who=BU)
+@command("invite", usage="invite BR-2026-0007")
 async def invite_command(turn: Turn) -> None:
     """Business Unit: ask someone from another agency for a scoping view on a case."""
     reference = await case_asked(
@@ -164,7 +164,7 @@ async def la_decision(turn: Turn) -> ActionResult:
     )
 
 
-@command("la decision", usage="la decision BR-2026-0007", who=(Role.STRATEGIC_DIRECTOR, *BU))
+@command("la decision", usage="la decision BR-2026-0007")
 async def la_decision_command(turn: Turn) -> None:
     """Strategic Director, or the Business Unit for them: decide on notifying the Panel."""
     reference = await case_asked(
@@ -247,7 +247,7 @@ async def notify_mark(turn: Turn) -> ActionResult:
     )
 
 
-@command("notifications", usage="notifications BR-2026-0007", who=BU)
+@command("notifications", usage="notifications BR-2026-0007")
 async def notifications_command(turn: Turn) -> None:
     """Business Unit: the checklist of who the Local Authority must tell about a case."""
     reference = await case_asked(
@@ -275,7 +275,7 @@ async def notifications_command(turn: Turn) -> None:
 # ----- the rapid review decision (Day 15) ------------------------------------------------------
 
 
-@command("decide", usage="decide BR-2026-0007", who=BU)
+@command("decide", usage="decide BR-2026-0007")
 async def decide(turn: Turn) -> None:
     """Business Unit: propose the rapid review decision on a local review, for the chair."""
     reference = await case_asked(
@@ -332,7 +332,7 @@ async def review_reject(turn: Turn) -> ActionResult:
 # ----- Day 20 and the Panel's answer (the Business Unit, 1:1) ---------------------------------
 
 
-@command("panel", usage="panel BR-2026-0007", who=BU)
+@command("panel", usage="panel BR-2026-0007")
 async def panel(turn: Turn) -> None:
     """Business Unit: record the report sent to the Panel (Day 20) and the Panel's response."""
     reference = await case_asked(

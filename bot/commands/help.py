@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from bot.actions import ActionResult
-from bot.commands.registry import BOTH
 from bot.routes import command, verb
 from bot.turn import Turn
 from cards.help import HELP_LESS, HELP_MORE, help_card
@@ -15,7 +14,7 @@ async def _lines(turn: Turn) -> tuple[tuple[str, str], ...]:
     return tuple((c.usage, c.help) for c in commands)
 
 
-@command("help", aliases=("?", "menu"), where=BOTH, menu=True)
+@command("help", aliases=("?", "menu"), menu=True)
 async def help_command(turn: Turn) -> None:
     """Show what I can do."""
     await turn.send_card(help_card(await _lines(turn)), summary="What I can do")

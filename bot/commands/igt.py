@@ -45,7 +45,9 @@ async def _open(turn: Turn, reference: str) -> ActionResult:
                 return ActionResult(message=str(refused))
             return ActionResult(card=card)
         else:
-            await refuse(session, case, turn.user_aad_id, "igt_open", Reason.NOT_ASKED, turn.now)
+            await refuse(
+                session, case, turn.user_aad_id, "igt_open", Reason.NOT_ASKED, turn.now, roles=roles
+            )
             # Staff may know the case; anyone else is told no more than for no case at all.
             return ActionResult(
                 message=flow.NOT_ASKED if STAFF & roles else f"I can't find a case {reference}."
@@ -157,7 +159,13 @@ async def returns_command(turn: Turn) -> None:
             request = await returns.request_of(session, case, turn.user_aad_id)
             if request is None:
                 await refuse(
-                    session, case, turn.user_aad_id, "igt_returns", Reason.NOT_A_READER, turn.now
+                    session,
+                    case,
+                    turn.user_aad_id,
+                    "igt_returns",
+                    Reason.NOT_A_READER,
+                    turn.now,
+                    roles=roles,
                 )
                 message = (
                     flow.NOT_A_READER if STAFF & roles else f"I can't find a case {reference}."
@@ -173,7 +181,7 @@ async def returns_command(turn: Turn) -> None:
     await turn.send_card(card, summary=f"Information Gathering Tools: {reference}")
 
 
-@command("chronology", usage="chronology BR-2026-0007", who=flow.READERS)
+@command("chronology", usage="chronology BR-2026-0007")
 async def chronology_command(turn: Turn) -> None:
     """Every agency's returned chronology in one list, by date and time."""
     reference = await case_asked(turn, "chronology", "The chronology is read")

@@ -11,8 +11,7 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.actions import ActionResult
-from bot.commands.common import BU, case_asked, press, reference_of, text_of
-from bot.commands.registry import BOTH
+from bot.commands.common import case_asked, press, reference_of, text_of
 from bot.routes import command, verb
 from bot.turn import Turn
 from flows.actions import READERS
@@ -23,14 +22,12 @@ from flows.lcspr_delay import answer_delay
 from flows.lcspr_record import NO_REVIEW, has_local_review
 from flows.lcspr_steps import not_in_full, panel_told, published, signed_off
 from flows.publication import dates_of, describe, plan_publication, report_sent
-from flows.queries import STAFF as STAFF_ROLES
 from storage import cases
 from storage.audit import append_audit
 from storage.db import transaction
 from storage.models import Case
 from workflow.forms import FormSpec, parse_date
 from workflow.lcspr import COMMISSIONING, COMMS_PLAN, DELAY
-from workflow.roles import Role
 
 
 async def _in_case(
@@ -75,7 +72,7 @@ def _parts(turn: Turn) -> tuple[str, str, str]:
     return reference, when, rest
 
 
-@command("publication", usage="publication BR-2026-0007 [YYYY-MM-DD]", who=BU, menu=False)
+@command("publication", usage="publication BR-2026-0007 [YYYY-MM-DD]", menu=False)
 async def publication_command(turn: Turn) -> None:
     """A local review's publication dates; with a date, plan the publication for it."""
     reference, when, _ = _parts(turn)
@@ -103,7 +100,7 @@ async def publication_command(turn: Turn) -> None:
     await _in_case(turn, reference, work)
 
 
-@command("report sent", usage="report sent BR-2026-0007 YYYY-MM-DD [reason if late]", who=BU)
+@command("report sent", usage="report sent BR-2026-0007 YYYY-MM-DD [reason if late]")
 async def report_sent_command(turn: Turn) -> None:
     """Record the final report going to the Panel, the Secretary of State and Ofsted."""
     context = turn.services.cases
@@ -121,7 +118,6 @@ async def report_sent_command(turn: Turn) -> None:
     "close",
     usage="close BR-2026-0007 reason | close BR-2026-0007 milestone 13 reason | "
     "close BR-2026-0007 action 2 reason",
-    who=frozenset({Role.CHAIR}),
 )
 async def close_command(turn: Turn) -> None:
     """Close a case once every milestone and action is done, with the reason; or formally
@@ -171,7 +167,7 @@ async def close_command(turn: Turn) -> None:
 # ----- the local review's record: commissioning, delays, sign-off, publication --------------
 
 
-@command("review", usage="review BR-2026-0007", who=STAFF_ROLES, where=BOTH)
+@command("review", usage="review BR-2026-0007")
 async def review_command(turn: Turn) -> None:
     """A local review's record: who was told, the reviewer, delays, sign-off, publication."""
     reference = reference_of(turn.args)
@@ -216,25 +212,25 @@ async def _form(turn: Turn, spec: FormSpec, where: str) -> None:
     await turn.send_card(card, summary=f"{spec.title}: {reference}")
 
 
-@command("commission", usage="commission BR-2026-0007", who=BU)
+@command("commission", usage="commission BR-2026-0007")
 async def commission_command(turn: Turn) -> None:
     """Record a local review's commissioning: who was told, the reviewer, the methodology."""
     await _form(turn, COMMISSIONING, "Commissioning is recorded")
 
 
-@command("delay", usage="delay BR-2026-0007", who=BU)
+@command("delay", usage="delay BR-2026-0007")
 async def delay_command(turn: Turn) -> None:
     """Ask the chair to approve a later publication date, with the reason."""
     await _form(turn, DELAY, "Delays are asked for")
 
 
-@command("comms", usage="comms BR-2026-0007", who=BU)
+@command("comms", usage="comms BR-2026-0007")
 async def comms_command(turn: Turn) -> None:
     """Tick off the communication plan for publication."""
     await _form(turn, COMMS_PLAN, "The communication plan is recorded")
 
 
-@command("signed off", usage="signed off BR-2026-0007 YYYY-MM-DD", who=BU)
+@command("signed off", usage="signed off BR-2026-0007 YYYY-MM-DD")
 async def signed_off_command(turn: Turn) -> None:
     """Record the Partnership Group's sign-off of the final report."""
     context = turn.services.cases
@@ -248,7 +244,7 @@ async def signed_off_command(turn: Turn) -> None:
     )
 
 
-@command("published", usage="published BR-2026-0007 YYYY-MM-DD https://...", who=BU)
+@command("published", usage="published BR-2026-0007 YYYY-MM-DD https://...")
 async def published_command(turn: Turn) -> None:
     """Record the report's publication, with its date and link."""
     context = turn.services.cases
@@ -262,7 +258,7 @@ async def published_command(turn: Turn) -> None:
     )
 
 
-@command("panel told", usage="panel told BR-2026-0007 YYYY-MM-DD", who=BU)
+@command("panel told", usage="panel told BR-2026-0007 YYYY-MM-DD")
 async def panel_told_command(turn: Turn) -> None:
     """Record the day the Panel and the Secretary of State were told why (a delay, or not
     publishing in full)."""
@@ -277,7 +273,7 @@ async def panel_told_command(turn: Turn) -> None:
     )
 
 
-@command("not in full", usage="not in full BR-2026-0007 justification", who=frozenset({Role.CHAIR}))
+@command("not in full", usage="not in full BR-2026-0007 justification")
 async def not_in_full_command(turn: Turn) -> None:
     """Record the decision not to publish the full report, with its justification."""
     reference, _, justification = turn.args.partition(" ")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 
-from bot.commands.registry import BOTH
 from bot.routes import command
 from bot.turn import Turn
 from workflow.referral import REFERRAL, REFERRAL_FOR
@@ -22,7 +21,7 @@ NOT_HERE = (
 )
 
 
-@command("refer", aliases=("new referral", "referral"), usage="refer", where=BOTH, menu=True)
+@command("refer", aliases=("new referral", "referral"), usage="refer", menu=True)
 async def refer(turn: Turn) -> None:
     """Report a serious incident: start a referral (in a private chat)."""
     if not turn.user_aad_id:
@@ -45,7 +44,7 @@ async def refer(turn: Turn) -> None:
     await turn.say(IN_CHANNEL)
 
 
-@command("enter referral", usage="enter referral", who=(Role.BUSINESS_UNIT,))
+@command("enter referral", usage="enter referral")
 async def enter_referral(turn: Turn) -> None:
     """Business Unit: enter a referral that came by email, phone or letter, for the referrer."""
     if not turn.is_personal:

@@ -16,6 +16,8 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from workflow import authorisation
+
 Handler = Callable[[Any], Awaitable[None]]
 
 # Both linear: neither can run past the next "<", so text full of "<" costs one pass.
@@ -43,6 +45,20 @@ class Command:
 
     def allowed_for(self, roles: frozenset[str]) -> bool:
         return self.who is None or bool(self.who & roles)
+
+    @property
+    def rule(self) -> authorisation.Rule:
+        """Its row of the authorisation matrix (a command made outside the table, in a test,
+        from its own ``who`` and ``where``)."""
+        known = authorisation.COMMANDS.get(self.name)
+        if known is not None:
+            return known
+        places = {
+            PERSONAL: authorisation.ONE_TO_ONE,
+            CHANNEL: authorisation.CHANNEL_ONLY,
+            BOTH: authorisation.BOTH,
+        }[self.where]
+        return authorisation.Rule(self.who, places)
 
 
 @dataclass

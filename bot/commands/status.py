@@ -13,7 +13,6 @@ from typing import Any
 
 from bot.actions import ActionResult
 from bot.commands.common import reference_of
-from bot.commands.registry import BOTH, CHANNEL
 from bot.routes import command, verb
 from bot.turn import Turn
 from cards import status as cards
@@ -23,6 +22,7 @@ from storage import cases, people
 from storage.audit import append_audit
 from storage.db import transaction
 from storage.settings import CASE_REVIEW_CHANNEL, store_setting
+from workflow.authorisation import actor_roles
 from workflow.forms import parse_date
 from workflow.roles import CASE_ONLY, Role, label
 
@@ -41,7 +41,7 @@ async def _reference_or_say(turn: Turn, command: str) -> str:
     return reference
 
 
-@command("status", usage="status BR-2026-0007", where=BOTH, menu=True)
+@command("status", usage="status BR-2026-0007", menu=True)
 async def status_command(turn: Turn) -> None:
     """Where a case stands: its stage, every deadline with its mark, the decisions so far and
     what comes next."""
@@ -87,7 +87,7 @@ async def status_details(turn: Turn) -> ActionResult:
                     session=session,
                     now=turn.now,
                     actor_aad_id=turn.user_aad_id or "unknown",
-                    actor_role="none",
+                    actor_role=actor_roles(roles),
                     action="referral.details_refused",
                     case_ref=case.reference,
                     details={},
@@ -120,7 +120,7 @@ async def _cases(turn: Turn, page: int, mine: bool) -> dict[str, Any]:
     )
 
 
-@command("cases", usage="cases  (or: cases mine)", where=BOTH, menu=True)
+@command("cases", usage="cases  (or: cases mine)", menu=True)
 async def cases_command(turn: Turn) -> None:
     """The open cases, most urgent first; **cases mine**: the ones you are involved in."""
     mine = turn.args.strip().lower() == "mine"
@@ -136,7 +136,7 @@ async def cases_page(turn: Turn) -> ActionResult:
     return ActionResult(card=await _cases(turn, page, bool(turn.data.get("mine"))))
 
 
-@command("overdue", usage="overdue", who=STAFF, where=BOTH, menu=True)
+@command("overdue", usage="overdue", menu=True)
 async def overdue_command(turn: Turn) -> None:
     """Every overdue deadline and Information Gathering Tool return, with who owns it."""
     services = turn.services
@@ -155,7 +155,7 @@ async def overdue_command(turn: Turn) -> None:
         await turn.send_card(card, summary="Overdue")
 
 
-@command("deadlines", usage="deadlines 5", who=STAFF, where=BOTH)
+@command("deadlines", usage="deadlines 5")
 async def deadlines_command(turn: Turn) -> None:
     """What falls due in the next few working days (5 unless you say)."""
     words = turn.args.split()
@@ -186,7 +186,7 @@ async def deadlines_command(turn: Turn) -> None:
         await turn.send_card(card, summary="Deadlines")
 
 
-@command("timeline", usage="timeline BR-2026-0007", where=BOTH, menu=True)
+@command("timeline", usage="timeline BR-2026-0007", menu=True)
 async def timeline_command(turn: Turn) -> None:
     """What has happened on a case, in order, with who and when."""
     reference = await _reference_or_say(turn, "timeline")
@@ -203,7 +203,7 @@ async def timeline_command(turn: Turn) -> None:
         await turn.send_card(card, summary=f"Timeline: {reference}")
 
 
-@command("decisions", usage="decisions BR-2026-0007", who=tuple(queries.DECISION_READERS))
+@command("decisions", usage="decisions BR-2026-0007")
 async def decisions_command(turn: Turn) -> None:
     """Every decision record on a case with its rationale (read only)."""
     reference = await _reference_or_say(turn, "decisions")
@@ -228,7 +228,7 @@ async def decisions_command(turn: Turn) -> None:
         await turn.send_card(card, summary=f"Decisions: {reference}")
 
 
-@command("whoami", usage="whoami", where=BOTH, menu=True)
+@command("whoami", usage="whoami", menu=True)
 async def whoami_command(turn: Turn) -> None:
     """Your roles, as I know them."""
     roles = await turn.roles()
@@ -244,7 +244,7 @@ async def whoami_command(turn: Turn) -> None:
 # ----- administration ---------------------------------------------------------------------------
 
 
-@command("roles", usage="roles", who=ADMIN)
+@command("roles", usage="roles")
 async def roles_command(turn: Turn) -> None:
     """Who holds each role."""
     async with turn.services.sessions() as session:
@@ -310,19 +310,19 @@ async def _change_role(turn: Turn, grant: bool) -> None:
     await turn.say(f"{name} {done} the role {label(role)}.")
 
 
-@command("grant", usage="grant @person chair", who=ADMIN)
+@command("grant", usage="grant @person chair")
 async def grant_command(turn: Turn) -> None:
     """Give someone a role."""
     await _change_role(turn, grant=True)
 
 
-@command("revoke", usage="revoke @person chair", who=ADMIN)
+@command("revoke", usage="revoke @person chair")
 async def revoke_command(turn: Turn) -> None:
     """Take a role from someone."""
     await _change_role(turn, grant=False)
 
 
-@command("setup", usage="setup", who=ADMIN, where=CHANNEL, menu=True)
+@command("setup", usage="setup", menu=True)
 async def setup_command(turn: Turn) -> None:
     """Make this channel the case review channel: case cards and reminders come here."""
     data = turn.activity.channel_data if isinstance(turn.activity.channel_data, dict) else {}

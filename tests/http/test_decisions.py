@@ -98,7 +98,7 @@ async def refresh(client: Any, who: dict[str, str], verb: str = "chair.prompt") 
     activity["value"]["trigger"] = "automatic"
     response = await client.post("/api/messages", json=activity)
     body = await response.json()
-    assert body["type"] == "application/vnd.microsoft.card.adaptive"
+    assert body["type"] == "application/vnd.microsoft.card.adaptive", body
     assert_valid_card(body["value"])
     return dict(body["value"])
 
@@ -189,10 +189,25 @@ async def test_the_chair_sees_the_buttons_and_everyone_else_the_status(
     assert posted["refresh"]["userIds"] == [CHAIR["id"]]
     chair_view = await refresh(client, CHAIR)
     assert "Recommend notification for BR-2026-0001" in json.dumps(chair_view)
-    for who in (BUSINESS_UNIT, POLICE, PRACTITIONER):
+    for who in (BUSINESS_UNIT, POLICE):
         status = await refresh(client, who)
         assert "actions" not in status
         assert "Waiting for the Case Review Sub-group chair" in card_text(status)
+    # The referrer, with no staff role: nothing read, the card stays as it was posted.
+    activity = execute(
+        "chair.prompt",
+        {"case": "BR-2026-0001"},
+        user=PRACTITIONER,
+        channel=True,
+        service_url=SERVICE["url"],
+    )
+    activity["value"]["trigger"] = "automatic"
+    body = await (await client.post("/api/messages", json=activity)).json()
+    assert body == {
+        "statusCode": 200,
+        "type": "application/vnd.microsoft.activity.message",
+        "value": "",
+    }
 
 
 async def test_someone_else_pressing_the_chairs_button_is_refused_and_audited(
@@ -208,16 +223,17 @@ async def test_someone_else_pressing_the_chairs_button_is_refused_and_audited(
         "Recommend notification for BR-2026-0001",
         rationale="I'll do it.",
     )
-    text = card_text(body["value"])
-    assert "Only the Case Review Sub-group chair can make the recommendation" in text
+    # One line, nothing of the case (not the views, not the stage).
+    assert body["value"] == "Only the Case Review Sub-group chair can do that."
     async with app[SERVICES].sessions() as session:
         case = await cases.get_case(session=session, reference="BR-2026-0001")
         refused = await session.scalar(
-            select(AuditEvent).where(AuditEvent.action == "decision.refused")
+            select(AuditEvent).where(AuditEvent.action == "action.refused")
         )
         kinds = list(await session.scalars(select(DecisionRow.kind)))
     assert case is not None and case.stage == "scoping"
     assert refused is not None and refused.actor_aad_id == BUSINESS_UNIT["aadObjectId"]
+    assert "business_unit" in refused.actor_role.split(",") and refused.case_ref == "BR-2026-0001"
     assert "chair_recommendation" not in kinds
 
 
@@ -301,7 +317,7 @@ async def test_two_presses_at_once_record_one_recommendation_and_the_director_de
         case = await cases.get_case(session=session, reference="BR-2026-0001")
         refused = await session.scalar(
             select(AuditEvent).where(
-                AuditEvent.action == "decision.refused",
+                AuditEvent.action == "action.refused",
                 AuditEvent.actor_aad_id == POLICE["aadObjectId"],
             )
         )
@@ -328,7 +344,7 @@ async def test_two_presses_at_once_record_one_recommendation_and_the_director_de
     stranger = await Bot(client, connector.url, user=PRACTITIONER).press(
         checklist, "Mark Ofsted as told"
     )
-    assert "Only the BDSCP Business Unit records notifications" in stranger["message"]
+    assert stranger["message"] == "Only the BDSCP Business Unit can do that."
     await flush(app)
     case_card = latest_card(connector, CHANNEL, "Case BR-2026-0001")
     assert "Notified" in card_text(case_card) and "the national Panel: Bea Umar" in card_text(
@@ -399,7 +415,7 @@ async def test_the_business_unit_records_the_directors_decision_not_to_notify(
     live = await refresh(client, CHAIR, "next.prompt")
     start = "Start a single agency review of BR-2026-0001"
     forged = await press_in_channel(client, POLICE, live, start, rationale="Let's.")
-    assert "Only the Case Review Sub-group chair" in card_text(forged["value"])
+    assert forged["value"] == "Only the Case Review Sub-group chair can do that."
     empty = await press_in_channel(client, CHAIR, live, start, rationale=" ")
     assert "Give your rationale" in card_text(empty["value"])
     done = await press_in_channel(client, CHAIR, live, start, rationale="Health can learn.")
@@ -417,7 +433,7 @@ async def test_the_business_unit_records_the_directors_decision_not_to_notify(
         case = await cases.get_case(session=session, reference="BR-2026-0001")
         kinds = list(await session.scalars(select(DecisionRow.kind)))
         refused = await session.scalar(
-            select(AuditEvent).where(AuditEvent.action == "decision.refused")
+            select(AuditEvent).where(AuditEvent.action == "action.refused")
         )
     assert case is not None and case.stage == "alternative_review"
     assert kinds.count("next_step") == 1
@@ -495,7 +511,7 @@ async def test_the_day_15_decision_is_proposed_by_the_business_unit_and_approved
     refused = await press_in_channel(
         client, BUSINESS_UNIT, live, "Approve the decision on BR-2026-0001"
     )
-    assert "Only the Case Review Sub-group chair can approve" in card_text(refused["value"])
+    assert refused["value"] == "Only the Case Review Sub-group chair can do that."
     empty = await press_in_channel(client, CHAIR, live, "Send the decision on BR-2026-0001 back")
     assert "Say why you are sending it back" in card_text(empty["value"])
     approved = await press_in_channel(client, CHAIR, live, "Approve the decision on BR-2026-0001")
@@ -504,7 +520,7 @@ async def test_the_day_15_decision_is_proposed_by_the_business_unit_and_approved
         case = await cases.get_case(session=session, reference="BR-2026-0001")
         row = await session.scalar(select(DecisionRow).where(DecisionRow.kind == "review_decision"))
         refusals = list(
-            await session.scalars(select(AuditEvent).where(AuditEvent.action == "decision.refused"))
+            await session.scalars(select(AuditEvent).where(AuditEvent.action == "action.refused"))
         )
     assert case is not None and case.stage == "reporting"
     assert case.review_decision_date is not None
@@ -621,10 +637,10 @@ async def test_only_the_business_unit_invites_and_the_attempt_is_audited(
         person=PRACTITIONER["aadObjectId"],
         agency="Education",
     )
-    assert "Only the BDSCP Business Unit invites" in answer["message"]
+    assert answer["message"] == "Only the BDSCP Business Unit can do that."
     async with app[SERVICES].sessions() as session:
         refused = await session.scalar(
-            select(AuditEvent).where(AuditEvent.action == "decision.refused")
+            select(AuditEvent).where(AuditEvent.action == "action.refused")
         )
         invited = await session.scalar(
             select(AuditEvent).where(AuditEvent.action == "scoping.invited")
@@ -661,4 +677,5 @@ async def test_the_scoping_views_are_read_in_full_by_those_allowed(
                 )
             )
         )
-    assert sorted(actions) == ["command.refused", "scoping.views_viewed"]
+    # refused twice: the practitioner (a role), the chair in the channel (the wrong place)
+    assert sorted(actions) == ["command.refused", "command.refused", "scoping.views_viewed"]

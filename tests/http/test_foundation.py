@@ -17,6 +17,7 @@ from storage.models import AuditEvent, ConversationRef, Person
 from tests.activities import PRACTITIONER, execute, message
 from tests.cardcheck import assert_valid_card, walk
 from tests.conftest import card_of, card_text, local_settings, replies
+from workflow.authorisation import ONE_TO_ONE, Rule
 
 
 async def post(client: Any, activity: dict[str, Any], headers: dict[str, str] | None = None) -> Any:
@@ -90,7 +91,8 @@ async def test_unknown_word_gets_did_you_mean(serve: Any, settings: Any) -> None
     assert "Did you mean **help**" in reply["text"]
 
 
-async def test_unknown_words_are_not_repeated_in_a_channel(serve: Any, settings: Any) -> None:
+async def test_unknown_words_are_not_repeated_in_a_channel(serve: Any, tmp_path: Path) -> None:
+    settings = local_settings(tmp_path, case_review_channel_id="19:case-review@thread.tacv2")
     client = await serve(create_app(settings))
     response = await post(client, message("<at>Case Review Bot</at> Zebedee hurt", channel=True))
     (reply,) = replies(await response.json())
@@ -232,7 +234,7 @@ async def test_a_failing_turn_tells_the_user_plainly(
 async def test_a_failing_card_action_answers_with_a_message(serve: Any, settings: Any) -> None:
     _, actions = load_commands()
 
-    @actions.verb("test.fail")
+    @actions.verb("test.fail", rule=Rule(None, ONE_TO_ONE))
     async def fail(turn: Turn) -> Any:
         raise RuntimeError("nope")
 

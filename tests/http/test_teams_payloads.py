@@ -25,6 +25,7 @@ from tests.conftest import local_settings
 from tests.fakes import FakeConnector
 from tests.http.test_recorded_activities import recorded
 from tests.http.test_referral import Bot
+from workflow.authorisation import ONE_TO_ONE, Rule
 
 CHANNEL = "19:caseReview0a1b2c3d@thread.tacv2"
 TEAM = "19:team9f8e7d6c@thread.tacv2"
@@ -280,12 +281,12 @@ async def test_an_automatic_refresh_is_never_taken_for_a_press(
     _, actions = load_commands()
     presses: list[str] = []
 
-    @actions.verb("test.status")
+    @actions.verb("test.status", rule=Rule(None, ONE_TO_ONE))
     async def press(turn: Turn) -> ActionResult:
         presses.append(turn.user_name)
         return ActionResult(message="pressed")
 
-    @actions.refresh("test.status")
+    @actions.refresh("test.status", rule=Rule(None, ONE_TO_ONE))
     async def refresh(turn: Turn) -> ActionResult:
         roles = sorted(await turn.roles())
         text = f"Current view for {turn.user_name}: {roles}"
