@@ -178,6 +178,7 @@ class FormWizard:
             draft = await self._load(session, draft_id)
             problem = self._unusable(draft, person)
             if problem is not None:
+                await self._audit_misuse(session, draft_id, verb, person, now)
                 return problem
             assert draft is not None
 
@@ -233,6 +234,35 @@ class FormWizard:
                 f"This {noun} has already been submitted: nothing more is needed from this form.",
             )
         return None
+
+    async def _audit_misuse(
+        self, session: AsyncSession, draft_id: str, verb: str, person: Person, now: datetime
+    ) -> None:
+        """A press naming another person's draft, or another form's: refused and audited
+        (a draft merely gone, cancelled or sent is not a misuse)."""
+        header = await drafts.get_header(session=session, draft_id=draft_id)
+        if header is None:
+            return
+        owner, kind, case_id = header
+        if owner == person.aad_object_id and kind == self.spec.kind:
+            return
+        roles = await people.get_roles(
+            session=session, aad_object_id=person.aad_object_id, case_id=case_id
+        )
+        await append_audit(
+            session=session,
+            now=now,
+            actor_aad_id=person.aad_object_id or "unknown",
+            actor_role=actor_roles(roles),
+            action="action.refused",
+            details={
+                "what": verb[:64],
+                "reason": "another person's draft"
+                if owner != person.aad_object_id
+                else "another form's draft",
+                "draft": draft_id[:64],
+            },
+        )
 
     async def _save(self, session: AsyncSession, draft: drafts.Draft, now: datetime) -> None:
         await drafts.save_draft(session=session, cipher=self.deps.cipher, draft=draft, now=now)
@@ -416,6 +446,7 @@ class FormWizard:
                 return await self.flow.confirmation(session, draft.case_id)
             problem = self._unusable(draft, person)
             if problem is not None:
+                await self._audit_misuse(session, draft_id, self.verbs.submit, person, now)
                 return problem
             assert draft is not None
             problems = forms.check_form(self.spec, draft.form, today)

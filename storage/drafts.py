@@ -121,6 +121,18 @@ async def get_draft(
     return _view(row, cipher) if row is not None else None
 
 
+async def get_header(*, session: AsyncSession, draft_id: str) -> tuple[str, str, int | None] | None:
+    """(owner, form kind, case id) of a draft, nothing decrypted: who a press may act on."""
+    row = (
+        await session.execute(
+            select(_DRAFTS.c.owner_aad_id, _DRAFTS.c.form_kind, _DRAFTS.c.case_id).where(
+                _DRAFTS.c.id == draft_id
+            )
+        )
+    ).first()
+    return (row[0], row[1], row[2]) if row is not None else None
+
+
 @dataclass(frozen=True)
 class DraftHeader:
     """An open draft without its answers: enough to offer it back."""

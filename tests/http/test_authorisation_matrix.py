@@ -8,6 +8,7 @@ data refused and audited.
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -149,6 +150,8 @@ async def gate_refusals(app: Any, action: str) -> Counter[tuple[str, str, str, s
         found: Counter[tuple[str, str, str, str, str]] = Counter()
         for row in rows:
             details = json.loads(row.details)
+            if "where" not in details:  # a draft's misuse, audited by the wizard
+                details = {**details, "where": authz.PERSONAL}
             found[
                 (
                     row.actor_aad_id,
@@ -379,3 +382,69 @@ async def test_a_respondent_is_one_for_their_own_case_and_no_other(
             )
         )
     assert len(rows) == 2 and {r.actor_role for r in rows} == {"none"}  # none on case B
+
+
+def draft_id_in(card: Any) -> str:
+    """The draft id a form's card carries in its buttons' data."""
+    found = re.search(r'"draft_id": "([^"]+)"', json.dumps(card))
+    assert found, "no draft id in the card"
+    return found.group(1)
+
+
+async def test_forged_card_data_is_refused_and_audited(
+    tmp_path: Path, serve: Any, connector: FakeConnector
+) -> None:
+    app, client = await matrix_app(tmp_path, serve, connector)
+
+    async def press(who: str, verb: str, data: dict[str, Any]) -> str:
+        sent = activity(
+            PERSONAS[who],
+            authz.PERSONAL,
+            connector.url,
+            type="invoke",
+            name="adaptiveCard/action",
+            value={"action": {"type": "Action.Execute", "verb": verb, "data": data}},
+        )
+        response = await client.post("/api/messages", json=sent)
+        assert response.status == 200
+        return json.dumps(await response.json())
+
+    sent = activity(
+        PERSONAS["practitioner"],
+        authz.PERSONAL,
+        connector.url,
+        type="message",
+        text="refer",
+        deliveryMode="expectReplies",
+    )
+    started = await (await client.post("/api/messages", json=sent)).json()
+    draft = draft_id_in(started)
+    # Another person's draft: the chair pressing the practitioner's referral form.
+    other = await press("chair", "referral.next", {"draft_id": draft, "section": "referrer"})
+    assert "belongs to someone else" in other and "Matrix" not in other
+    # Another form's draft: the referral's id on the add-information form's button.
+    wrong_form = await press("practitioner", "addinfo.next", {"draft_id": draft})
+    assert "can't find that" in wrong_form
+    # A verb no card ever had.
+    made_up = await press("chair", "chair.overrule", {"case": CASE_A})
+    assert "no longer available" in made_up
+    # The Business Unit's "enter referral" form, started by someone else.
+    not_theirs = await press("none", "referral_for.start_new", {})
+    assert "Only the BDSCP Business Unit can do that." in not_theirs
+    refused = await gate_refusals(app, "action.refused")
+    reasons = {(actor, what, reason) for (actor, _, what, reason, _) in refused}
+    assert (PERSONAS["chair"]["aadObjectId"], "referral.next", "another person's draft") in reasons
+    assert (
+        PERSONAS["practitioner"]["aadObjectId"],
+        "addinfo.next",
+        "another form's draft",
+    ) in reasons
+    assert (PERSONAS["chair"]["aadObjectId"], "chair.overrule", "no such button") in reasons
+    assert (PERSONAS["none"]["aadObjectId"], "referral_for.start_new", "role") in reasons
+    async with app[SERVICES].sessions() as session:
+        drafts_made = list(
+            await session.scalars(
+                select(AuditEvent).where(AuditEvent.action == "referral_for.draft_started")
+            )
+        )
+    assert drafts_made == []  # no draft of personal data was made for them
