@@ -25,7 +25,7 @@ from bot.commands.loader import load_commands
 from bot.commands.registry import CommandRegistry
 from bot.config import load_rules, load_timetable
 from bot.handler import CaseReviewBot
-from bot.keys import master_cipher
+from bot.keys import audit_signer, master_cipher
 from bot.messenger import TeamsMessenger
 from bot.outbox import OutboxDispatcher
 from bot.settings import Settings, SettingsError
@@ -70,11 +70,12 @@ def create_app(
     except TimetableError as error:
         raise SettingsError(str(error)) from None
     cipher = master_cipher(settings)
+    signer = audit_signer(settings)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         engine = db.create_engine(settings.database_url)
         await db.upgrade(engine)
-        sessions = db.create_sessionmaker(engine)
+        sessions = db.create_sessionmaker(engine, signer)
         await _bootstrap_roles(grants, sessions, clock)
         channel = ReviewChannel(settings.case_review_channel_id)
         async with sessions() as session:  # ``setup`` in Teams outranks the configuration

@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     case_review_channel_id: str = Field("", alias="CASE_REVIEW_CHANNEL_ID")
     timezone: str = Field("Europe/London", alias="TIMEZONE")
     data_key: SecretStr = Field(SecretStr(""), alias="DATA_KEY")
+    # Signs the audit chain (Ed25519 seed, base64); never the same as DATA_KEY.
+    audit_key: SecretStr = Field(SecretStr(""), alias="AUDIT_KEY")
     bootstrap_admins: tuple[str, ...] = Field((), alias="BOOTSTRAP_ADMINS")
     timetable_file: str = Field("config/timetable.toml", alias="TIMETABLE_FILE")
     nudges_file: str = Field("config/nudges.toml", alias="NUDGES_FILE")
@@ -214,6 +216,7 @@ class Settings(BaseSettings):
                 ("APP_PASSWORD", self.app_password.get_secret_value()),
                 ("APP_TENANTID", self.app_tenant_id),
                 ("DATA_KEY", self.data_key.get_secret_value()),
+                ("AUDIT_KEY", self.audit_key.get_secret_value()),
             )
             if not value
         ]

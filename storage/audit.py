@@ -1,25 +1,111 @@
-"""The append-only audit log, hash-chained so that any edit is detectable.
+"""The append-only audit log, hash-chained and signed, so that any edit is detectable.
 
 Each entry's hash is SHA-256 over a canonical JSON of its fields and the previous entry's
-hash. Appends lock the single ``audit_head`` row, so concurrent appends queue and the chain
-never forks. ``details`` must never hold personal data: references, field names, counts.
+hash; each hash is signed with the audit key (Ed25519, ``AUDIT_KEY``, kept apart from the
+data key), and so is the head (the last sequence number and hash). Someone who can write the
+database can edit a row and re-hash the chain, but cannot sign it: ``verify_audit`` names the
+first entry whose signature fails. Verifying needs only the public key, which the export
+carries (with its fingerprint, to be checked against the one the partnership publishes).
+
+Appends lock the single ``audit_head`` row, so concurrent appends queue and the chain never
+forks. ``details`` must never hold personal data: references, field names, counts.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import json
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import AuditEvent, AuditHead
 
 GENESIS = "0" * 64
+SIGNER = "audit.signer"  # sessionmaker info: the audit key (storage.db.create_sessionmaker)
+
+
+class AuditKeyError(ValueError):
+    """The audit key is missing or malformed."""
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode()
+
+
+def _unb64(text: str, what: str) -> bytes:
+    try:
+        return base64.urlsafe_b64decode(text.strip().encode())
+    except (binascii.Error, ValueError):
+        raise AuditKeyError(f"{what} is not base64") from None
+
+
+class AuditVerifier:
+    """Checks entries' signatures: the public half of the audit key, all a scrutineer needs."""
+
+    def __init__(self, public: bytes) -> None:
+        if len(public) != 32:
+            raise AuditKeyError("an audit public key is 32 bytes")
+        self._public = Ed25519PublicKey.from_public_bytes(public)
+        self.public_text = _b64(public)
+
+    @classmethod
+    def from_text(cls, text: str) -> AuditVerifier:
+        return cls(_unb64(text, "the audit public key"))
+
+    @property
+    def fingerprint(self) -> str:
+        """SHA-256 of the public key, in groups of four: read out and compared by people."""
+        digest = hashlib.sha256(_unb64(self.public_text, "key")).hexdigest()[:32]
+        return " ".join(digest[i : i + 4] for i in range(0, 32, 4))
+
+    def valid(self, message: str, signature: str | None) -> bool:
+        if not signature:
+            return False
+        try:
+            self._public.verify(_unb64(signature, "a signature"), message.encode())
+        except (InvalidSignature, AuditKeyError, ValueError):
+            return False
+        return True
+
+
+class AuditSigner(AuditVerifier):
+    """The audit key: signs each entry's hash and the head."""
+
+    def __init__(self, seed: bytes) -> None:
+        if len(seed) != 32:
+            raise AuditKeyError(f"AUDIT_KEY must decode to 32 bytes, not {len(seed)}")
+        self._private = Ed25519PrivateKey.from_private_bytes(seed)
+        super().__init__(self._private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw))
+
+    @classmethod
+    def from_text(cls, text: str) -> AuditSigner:
+        return cls(_unb64(text, "AUDIT_KEY"))
+
+    def sign(self, message: str) -> str:
+        return _b64(self._private.sign(message.encode()))
+
+
+def new_audit_key() -> str:
+    return _b64(os.urandom(32))
+
+
+def head_message(seq: int, hash_: str) -> str:
+    """What the head's signature covers: the chain's length and its last hash."""
+    return f"audit-head:{seq}:{hash_}"
 
 
 def entry_hash(event: AuditEvent) -> str:
@@ -67,9 +153,18 @@ async def append_audit(
         prev_hash=head.hash,
     )
     event.hash = entry_hash(event)
+    signer: AuditSigner | None = session.info.get(SIGNER)
+    # Unsigned only where no key was given (storage tests); verify_audit reports those.
+    event.signature = signer.sign(event.hash) if signer is not None else None
     session.add(event)
     await session.execute(
-        update(AuditHead).where(AuditHead.id == 1).values(seq=seq, hash=event.hash)
+        update(AuditHead)
+        .where(AuditHead.id == 1)
+        .values(
+            seq=seq,
+            hash=event.hash,
+            signature=signer.sign(head_message(seq, event.hash)) if signer else None,
+        )
     )
     await session.flush()
     return event
@@ -83,8 +178,11 @@ class VerifyResult:
     reason: str = ""
 
 
-async def verify_audit(*, session: AsyncSession) -> VerifyResult:
-    """Walk the chain from the start; name the first entry that does not check out."""
+async def verify_audit(
+    *, session: AsyncSession, verifier: AuditVerifier | None = None
+) -> VerifyResult:
+    """Walk the chain from the start; name the first entry that does not check out. With
+    ``verifier`` (the audit key's public half), each entry's signature and the head's too."""
     prev = GENESIS
     expected_seq = 1
     checked = 0
@@ -96,12 +194,27 @@ async def verify_audit(*, session: AsyncSession) -> VerifyResult:
             return VerifyResult(False, checked, event.seq, "link to the previous entry broken")
         if entry_hash(event) != event.hash:
             return VerifyResult(False, checked, event.seq, "content does not match its hash")
+        if verifier is not None and not verifier.valid(event.hash, event.signature):
+            return VerifyResult(
+                False,
+                checked,
+                event.seq,
+                "not signed with the audit key (edited and re-hashed, or written without it)",
+            )
         prev = event.hash
         expected_seq += 1
         checked += 1
     head = (await session.execute(select(AuditHead).where(AuditHead.id == 1))).scalar_one()
     if head.seq != checked or head.hash != prev:
         return VerifyResult(False, checked, checked + 1, "entries removed from the end")
+    if (
+        verifier is not None
+        and checked
+        and not verifier.valid(head_message(head.seq, head.hash), head.signature)
+    ):
+        return VerifyResult(
+            False, checked, checked + 1, "the head is not signed with the audit key"
+        )
     return VerifyResult(True, checked)
 
 

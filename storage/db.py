@@ -83,9 +83,13 @@ _ON_QUEUED = "outbox.on_queued"  # sessionmaker info: what to call once such a o
 _WRITER = "sqlite.writer"  # sessionmaker info: SQLite's one writer at a time, in this process
 
 
-def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+def create_sessionmaker(
+    engine: AsyncEngine, audit_signer: Any = None
+) -> async_sessionmaker[AsyncSession]:
+    """Sessions on ``engine``; ``audit_signer`` (storage.audit.AuditSigner) signs every audit
+    entry written through them."""
     # Each session's info is a copy of this dict: the callback list and the lock are shared.
-    info: dict[str, Any] = {_ON_QUEUED: []}
+    info: dict[str, Any] = {_ON_QUEUED: [], "audit.signer": audit_signer}
     if engine.dialect.name == "sqlite":
         info[_WRITER] = asyncio.Lock()
     return async_sessionmaker(engine, expire_on_commit=False, info=info)

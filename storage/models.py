@@ -22,6 +22,9 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+# Marks a column whose every value is ciphertext (storage/crypto.py): the tests read each raw.
+ENCRYPTED = {"encrypted": True}
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """A timezone-aware UTC datetime on every backend (SQLite keeps no zone of its own)."""
@@ -106,12 +109,13 @@ class AuditEvent(Base):
     seq: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
     occurred_at: Mapped[datetime]
     actor_aad_id: Mapped[str] = mapped_column(String(64))
-    actor_role: Mapped[str] = mapped_column(String(64))
+    actor_role: Mapped[str] = mapped_column(String(255))  # every role they held, sorted
     action: Mapped[str] = mapped_column(String(128))
     case_ref: Mapped[str | None] = mapped_column(String(32))
     details: Mapped[str] = mapped_column(Text)  # JSON; never personal data
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str | None] = mapped_column(String(100))  # Ed25519 over ``hash``
 
 
 class AuditHead(Base):
@@ -122,6 +126,7 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger)
     hash: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str | None] = mapped_column(String(100))  # over seq and hash
 
 
 # ----- cases (migration 0002) ---------------------------------------------------------------
@@ -163,7 +168,7 @@ class Case(Base):
     # The case's own data key, wrapped with the master key. Every personal field of the case
     # is encrypted with it; purging a closed case clears it (crypto-shredding), leaving the
     # append-only records in place but unreadable.
-    wrapped_key: Mapped[str | None] = mapped_column(Text)
+    wrapped_key: Mapped[str | None] = mapped_column(Text, info=ENCRYPTED)
     idempotency_key: Mapped[str | None] = mapped_column(String(128), unique=True)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -180,7 +185,7 @@ class CaseCorrection(Base):
     field: Mapped[str] = mapped_column(String(32))
     old_value: Mapped[str] = mapped_column(String(64))
     new_value: Mapped[str] = mapped_column(String(64))
-    reason: Mapped[str] = mapped_column(Text)  # encrypted
+    reason: Mapped[str] = mapped_column(Text, info=ENCRYPTED)  # encrypted
     corrected_by: Mapped[str] = mapped_column(String(64))
     corrected_at: Mapped[datetime]
 
@@ -196,7 +201,7 @@ class ReferralVersion(Base):
     version: Mapped[int] = mapped_column(Integer)
     submitted_by: Mapped[str] = mapped_column(String(64))
     submitted_at: Mapped[datetime]
-    payload: Mapped[str] = mapped_column(Text)  # encrypted JSON: all of the form
+    payload: Mapped[str] = mapped_column(Text, info=ENCRYPTED)  # encrypted JSON: all of the form
 
 
 class MilestoneRow(Base):
@@ -224,7 +229,7 @@ class MilestoneAdjustment(Base):
     kind: Mapped[str] = mapped_column(String(16))
     effective_on: Mapped[date] = mapped_column(Date)
     new_due_date: Mapped[date | None] = mapped_column(Date)
-    reason: Mapped[str] = mapped_column(Text)  # encrypted
+    reason: Mapped[str] = mapped_column(Text, info=ENCRYPTED)  # encrypted
     approved_by: Mapped[str] = mapped_column(String(64))
     decided_at: Mapped[datetime]
 
@@ -238,13 +243,13 @@ class DecisionRow(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     kind: Mapped[str] = mapped_column(String(32))
     outcome: Mapped[str] = mapped_column(String(64))
-    rationale: Mapped[str] = mapped_column(Text)  # encrypted
+    rationale: Mapped[str] = mapped_column(Text, info=ENCRYPTED)  # encrypted
     decided_by: Mapped[str] = mapped_column(String(64))
     decided_role: Mapped[str] = mapped_column(String(64))
     decided_at: Mapped[datetime]
     recorded_by: Mapped[str | None] = mapped_column(String(64))  # when not the decider
     consulted: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of Entra ids
-    views: Mapped[str | None] = mapped_column(Text)  # encrypted JSON {who: view}
+    views: Mapped[str | None] = mapped_column(Text, info=ENCRYPTED)  # encrypted JSON {who: view}
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("decisions.id"), unique=True)
 
 
@@ -287,7 +292,9 @@ class CaseAction(Base):
     due_date: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16))
     rag: Mapped[str] = mapped_column(String(8))
-    payload: Mapped[str] = mapped_column(Text)  # encrypted {"text": ..., "outcome": ...}
+    payload: Mapped[str] = mapped_column(
+        Text, info=ENCRYPTED
+    )  # encrypted {"text": ..., "outcome": ...}
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
     updated_by: Mapped[str] = mapped_column(String(64))
@@ -308,7 +315,7 @@ class ReviewRecord(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     kind: Mapped[str] = mapped_column(String(32))
     facts: Mapped[str] = mapped_column(Text, default="{}")  # JSON; nothing personal
-    payload: Mapped[str] = mapped_column(Text)  # encrypted JSON
+    payload: Mapped[str] = mapped_column(Text, info=ENCRYPTED)  # encrypted JSON
     recorded_by: Mapped[str] = mapped_column(String(64))
     recorded_at: Mapped[datetime]
 
@@ -325,7 +332,9 @@ class IgtReturn(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     version: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(16))  # "return" or "no_involvement"
-    payload: Mapped[str] = mapped_column(Text)  # encrypted JSON: the form, or the reason
+    payload: Mapped[str] = mapped_column(
+        Text, info=ENCRYPTED
+    )  # encrypted JSON: the form, or the reason
     submitted_by: Mapped[str] = mapped_column(String(64))
     submitted_at: Mapped[datetime]
 
@@ -380,7 +389,9 @@ class FormDraft(Base):
     status: Mapped[str] = mapped_column(String(16))  # open | submitted | discarded
     section: Mapped[str] = mapped_column(String(32))
     revision: Mapped[int] = mapped_column(Integer)
-    data: Mapped[str | None] = mapped_column(Text)  # encrypted JSON; cleared when closed
+    data: Mapped[str | None] = mapped_column(
+        Text, info=ENCRYPTED
+    )  # encrypted JSON; cleared when closed
     # The case it is about (a per-case form), or the case a referral made once submitted.
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     created_at: Mapped[datetime]
@@ -406,7 +417,7 @@ class OutboxMessage(Base):
     # The same message is queued once: a second enqueue with this key is a no-op.
     dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     summary: Mapped[str] = mapped_column(String(200))  # notification preview; no personal data
-    payload: Mapped[str] = mapped_column(Text)  # encrypted card JSON
+    payload: Mapped[str] = mapped_column(Text, info=ENCRYPTED)  # encrypted card JSON
     status: Mapped[str] = mapped_column(String(16))  # pending | sending | sent | failed | held
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime]

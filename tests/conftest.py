@@ -14,10 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.settings import Settings
 from storage import db
+from storage.audit import AuditSigner
 from tests.pg import PostgresServer, start_postgres
 
 ROOT = Path(__file__).resolve().parent.parent
 TENANT = "00000000-0000-4000-8000-00000000b0d5"
+# The audit key the storage tests sign with (the app makes its own: AUDIT_KEY or var/).
+AUDIT_SIGNER = AuditSigner(bytes(range(32)))
 
 
 class FixedClock:
@@ -120,7 +123,7 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 
 @pytest.fixture
 def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return db.create_sessionmaker(engine)
+    return db.create_sessionmaker(engine, AUDIT_SIGNER)
 
 
 @pytest.fixture

@@ -100,6 +100,7 @@ class IdentityServer:
 
     def settings(self, tmp_path: Path, **overrides: Any) -> Settings:
         """Production settings whose identity endpoints are this server."""
+        from storage.audit import new_audit_key
         from storage.crypto import new_key
         from tests.conftest import TENANT, local_settings
 
@@ -109,6 +110,7 @@ class IdentityServer:
             "app_password": "test-secret",
             "app_tenant_id": TENANT,
             "data_key": new_key(),
+            "audit_key": new_audit_key(),
             "openid_metadata_url": self.url + "openid",
             "login_url": self.url + "tenant",
         }

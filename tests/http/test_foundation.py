@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from bot.app import SERVICES, create_app
 from bot.commands.loader import load_commands
 from bot.turn import Turn
+from storage.audit import new_audit_key
 from storage.crypto import new_key
 from storage.models import AuditEvent, ConversationRef, Person
 from tests.activities import PRACTITIONER, execute, message
@@ -183,6 +184,7 @@ async def test_request_without_credentials_outside_local_mode_gets_401(
         app_password="not-a-real-secret",
         app_tenant_id="00000000-0000-4000-8000-00000000b0d5",
         data_key=new_key(),
+        audit_key=new_audit_key(),
         # Loopback and closed: never a real identity service.
         openid_metadata_url="http://127.0.0.1:9/openid",
         login_url="http://127.0.0.1:9/tenant",

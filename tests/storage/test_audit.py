@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.audit import append_audit, list_audit, verify_audit
@@ -113,3 +113,48 @@ async def test_stored_times_come_back_as_utc(sessions: async_sessionmaker[AsyncS
 
 def test_fixture_runs_both_databases(database_url: str, request: Any) -> None:
     assert database_url.startswith(("sqlite", "postgresql"))
+
+
+async def test_a_row_edited_and_the_chain_rehashed_is_named_by_its_signature(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """What the keyless chain let through: drop the guard, edit a row, re-hash every entry
+    after it with SHA-256 and move the head. The hashes all check out; the signatures don't."""
+    from storage.audit import entry_hash
+    from storage.models import AuditEvent, AuditHead
+    from tests.conftest import AUDIT_SIGNER
+
+    async with transaction(sessions) as session:
+        for i in range(5):
+            await append_audit(
+                session=session, now=NOW, actor_aad_id="u", actor_role="r", action=f"a{i}"
+            )
+    async with sessions() as session:
+        assert (await verify_audit(session=session, verifier=AUDIT_SIGNER)).ok
+    await _tamper(sessions, "UPDATE audit_events SET actor_aad_id = 'someone-else' WHERE seq = 3")
+    async with transaction(sessions) as session:
+        rows = list(await session.scalars(select(AuditEvent).order_by(AuditEvent.seq)))
+        prev = rows[1].hash
+        for row in rows[2:]:
+            row.prev_hash = prev
+            row.hash = entry_hash(row)
+            prev = row.hash
+        await session.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=prev))
+    async with sessions() as session:
+        unkeyed = await verify_audit(session=session)
+        keyed = await verify_audit(session=session, verifier=AUDIT_SIGNER)
+    assert unkeyed.ok  # the hashes alone are fooled
+    assert (keyed.ok, keyed.broken_seq) == (False, 3)
+    assert "not signed with the audit key" in keyed.reason
+
+
+async def test_a_chain_signed_with_another_key_does_not_verify(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    from storage.audit import AuditSigner
+
+    async with transaction(sessions) as session:
+        await append_audit(session=session, now=NOW, actor_aad_id="u", actor_role="r", action="a")
+    async with sessions() as session:
+        other = await verify_audit(session=session, verifier=AuditSigner(bytes(32)))
+    assert (other.ok, other.broken_seq) == (False, 1)

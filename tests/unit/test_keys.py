@@ -37,3 +37,20 @@ def test_a_bad_timetable_stops_start_up_naming_the_entry(tmp_path: Path) -> None
     bad.write_text(text.replace('\nanchor = "igt_sent"', '\nanchor = "igt_sendt"'))
     with pytest.raises(SettingsError, match=r"igt_returns\): anchor 'igt_sendt'"):
         create_app(local_settings(tmp_path, timetable_file=str(bad)))
+
+
+def test_the_audit_key_is_kept_apart_from_the_data_key(tmp_path: Path) -> None:
+    from bot.keys import audit_signer
+    from storage.audit import new_audit_key
+
+    same = new_key()
+    with pytest.raises(SettingsError, match="AUDIT_KEY must not be the data key"):
+        audit_signer(local_settings(tmp_path, mode="production", data_key=same, audit_key=same))
+    with pytest.raises(SettingsError, match="AUDIT_KEY is required"):
+        audit_signer(local_settings(tmp_path, mode="production", data_key=same))
+    key = new_audit_key()
+    signer = audit_signer(local_settings(tmp_path, mode="production", audit_key=key))
+    assert signer.valid("x", signer.sign("x")) and not signer.valid("y", signer.sign("x"))
+    local = audit_signer(local_settings(tmp_path))  # generated once into var/, then reused
+    assert (tmp_path / "var" / "audit.key").exists()
+    assert audit_signer(local_settings(tmp_path)).public_text == local.public_text

@@ -11,6 +11,7 @@ PRODUCTION = {
     "APP_PASSWORD": "s3cret-value",
     "APP_TENANTID": "22222222-0000-0000-0000-000000000002",
     "DATA_KEY": "a-key",
+    "AUDIT_KEY": "another-key",
 }
 
 
@@ -18,7 +19,7 @@ def test_production_needs_credentials_and_names_them() -> None:
     with pytest.raises(SettingsError) as error:
         Settings.from_env({}, env_file=None)
     message = str(error.value)
-    for name in ("APP_ID", "APP_PASSWORD", "APP_TENANTID", "DATA_KEY"):
+    for name in ("APP_ID", "APP_PASSWORD", "APP_TENANTID", "DATA_KEY", "AUDIT_KEY"):
         assert name in message
 
 
