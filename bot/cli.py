@@ -16,16 +16,17 @@ import logging
 import sys
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 from aiohttp import web
 
-from bot import logs
+from bot import logs, maintenance
 from bot.config import load_rules, load_timetable
+from bot.keys import audit_signer
 from bot.settings import Settings, SettingsError
 from cards.common import day
 from flows.reminders import NAMES, Ticked, tick
 from storage import db
-from storage.audit import verify_audit
 from storage.crypto import new_key
 from storage.milestones import fill_new_milestones
 from workflow.timetable import TimetableError, plan
@@ -76,16 +77,31 @@ def _parser() -> argparse.ArgumentParser:
     )
     audit = sub.add_parser("audit", help="audit log tasks")
     audit_sub = audit.add_subparsers(dest="audit_command", required=True)
-    audit_sub.add_parser("verify", help="check the hash chain; name the first broken entry")
+    audit_sub.add_parser("verify", help="check the signed chain; name the first broken entry")
+    export = audit_sub.add_parser(
+        "export", help="a case's audit trail and decisions, for the independent scrutineer"
+    )
+    export.add_argument("reference", help="the case, e.g. BR-2026-0007")
+    export.add_argument("--out", type=Path, default=Path("."), help="the folder to write to")
+    checking = audit_sub.add_parser("check", help="verify an export with only its contents")
+    checking.add_argument("file", type=Path)
+    checking.add_argument("--fingerprint", default="", help="the published audit key's")
+    audit_sub.add_parser("key", help="print the audit key's public half and fingerprint")
+    purge = sub.add_parser("purge", help="remove closed cases' personal data (retention)")
+    purge.add_argument(
+        "--closed-before", dest="before", type=_date, required=True, help="YYYY-MM-DD"
+    )
+    purge.add_argument("--dry-run", action="store_true", help="show what it would do")
     key = sub.add_parser("key", help="data key tasks")
     key_sub = key.add_subparsers(dest="key_command", required=True)
-    key_sub.add_parser("new", help="print a new random DATA_KEY")
+    key_sub.add_parser("new", help="print a new random key (for DATA_KEY or AUDIT_KEY)")
+    key_sub.add_parser("rotate", help="re-wrap every case key under DATA_KEY's first key")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    offline = args.command in ("deadlines", "audit", "key", "db") or (
+    offline = args.command in ("deadlines", "audit", "key", "db", "purge") or (
         args.command == "tick" and not args.send
     )
     try:
@@ -111,10 +127,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "deadlines":
             return _deadlines(settings, args.awareness, as_json=args.json)
         if args.command == "audit":
-            return asyncio.run(_verify(settings))
+            if args.audit_command == "export":
+                return asyncio.run(maintenance.export(settings, args.reference, args.out))
+            if args.audit_command == "check":
+                return maintenance.check(args.file, args.fingerprint)
+            if args.audit_command == "key":
+                return maintenance.audit_key(settings)
+            return asyncio.run(maintenance.verify(settings))
+        if args.command == "purge":
+            return asyncio.run(
+                maintenance.purge_closed(settings, args.before, dry_run=args.dry_run)
+            )
         if args.command == "tick":
             return asyncio.run(_tick(settings, args.now, send=args.send, only=args.only))
         if args.command == "key":
+            if args.key_command == "rotate":
+                return asyncio.run(maintenance.rotate_key(settings))
             print(new_key())
             return 0
     except (SettingsError, TimetableError) as error:
@@ -130,7 +158,8 @@ async def _upgrade(settings: Settings) -> int:
     try:
         await db.upgrade(engine)
         return await fill_new_milestones(
-            db.create_sessionmaker(engine), load_timetable(settings.timetable_file)
+            db.create_sessionmaker(engine, audit_signer(settings)),
+            load_timetable(settings.timetable_file),
         )
     finally:
         await engine.dispose()
@@ -207,7 +236,7 @@ async def _tick_only(settings: Settings, moment: datetime, only: str | None) -> 
     engine = db.create_engine(settings.database_url)
     try:
         await db.upgrade(engine)
-        sessions = db.create_sessionmaker(engine)
+        sessions = db.create_sessionmaker(engine, audit_signer(settings))
         channel = ReviewChannel(settings.case_review_channel_id)
         async with sessions() as session:
             await channel.refresh(session)
@@ -242,23 +271,6 @@ async def _tick_and_send(
         return result, services.dispatcher.delivered
     finally:
         await runner.cleanup()
-
-
-async def _verify(settings: Settings) -> int:
-    engine = db.create_engine(settings.database_url)
-    try:
-        async with db.create_sessionmaker(engine)() as session:
-            result = await verify_audit(session=session)
-    finally:
-        await engine.dispose()
-    if result.ok:
-        print(f"Audit log intact: {result.checked} entries checked.")
-        return 0
-    print(
-        f"Audit log BROKEN at entry {result.broken_seq}: {result.reason}. "
-        f"{result.checked} entries before it check out."
-    )
-    return 1
 
 
 def _run(settings: Settings) -> int:

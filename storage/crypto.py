@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 import os
 from typing import Any
@@ -46,28 +47,58 @@ def parse_key(text: str) -> bytes:
 
 
 class Cipher:
-    def __init__(self, key: bytes) -> None:
-        if len(key) != KEY_BYTES:
-            raise DataKeyError(f"the data key must be {KEY_BYTES} bytes")
-        self._aead = AESGCM(key)
+    """AES-256-GCM under the master key; during a rotation, older keys too (``new,old`` in
+    DATA_KEY): writes under the first, reads under whichever opens the value."""
+
+    def __init__(self, key: bytes, *older: bytes) -> None:
+        for each in (key, *older):
+            if len(each) != KEY_BYTES:
+                raise DataKeyError(f"the data key must be {KEY_BYTES} bytes")
+        self._aeads = [AESGCM(each) for each in (key, *older)]
+        # Names the current key in the audit log and in messages (never the key itself).
+        self.current_id = hashlib.sha256(b"key-id:" + key).hexdigest()[:12]
 
     @classmethod
     def from_text(cls, text: str) -> Cipher:
-        return cls(parse_key(text))
+        """One key, or (rotating) the new key, a comma, and the old one."""
+        keys = [parse_key(part) for part in text.split(",") if part.strip()]
+        if not keys:
+            raise DataKeyError("DATA_KEY is empty: generate one with `python -m bot key new`")
+        return cls(*keys)
+
+    @property
+    def rotating(self) -> bool:
+        return len(self._aeads) > 1
 
     def encrypt(self, plaintext: str, *, context: str) -> str:
         nonce = os.urandom(12)
-        sealed = self._aead.encrypt(nonce, plaintext.encode(), context.encode())
+        sealed = self._aeads[0].encrypt(nonce, plaintext.encode(), context.encode())
         return PREFIX + base64.urlsafe_b64encode(nonce + sealed).decode()
 
-    def decrypt(self, token: str, *, context: str) -> str:
+    def _open(self, token: str, context: str, keys: list[AESGCM]) -> str:
         if not token.startswith(PREFIX):
             raise DecryptionError("not an encrypted value")
         try:
             raw = base64.urlsafe_b64decode(token[len(PREFIX) :].encode())
-            return self._aead.decrypt(raw[:12], raw[12:], context.encode()).decode()
-        except (InvalidTag, binascii.Error, ValueError):
+        except (binascii.Error, ValueError):
             raise DecryptionError(f"value for {context} does not decrypt") from None
+        for aead in keys:
+            try:
+                return aead.decrypt(raw[:12], raw[12:], context.encode()).decode()
+            except (InvalidTag, ValueError):
+                continue
+        raise DecryptionError(f"value for {context} does not decrypt")
+
+    def decrypt(self, token: str, *, context: str) -> str:
+        return self._open(token, context, self._aeads)
+
+    def opens_with_current(self, token: str, *, context: str) -> bool:
+        """Whether ``token`` is sealed under the current key (rotation skips it)."""
+        try:
+            self._open(token, context, self._aeads[:1])
+        except DecryptionError:
+            return False
+        return True
 
     def encrypt_json(self, value: Any, *, context: str) -> str:
         return self.encrypt(

@@ -114,8 +114,12 @@ def _forget_decisions(session: Session, transaction: Any) -> None:
     session.info.pop(_DECISIONS_READ, None)
 
 
+PURGED = "Removed under the retention policy."
+
+
 async def _read_decisions(session: AsyncSession, master: Cipher, case: Case) -> list[DecisionView]:
-    cipher = case_cipher(master, case)
+    # A purged case keeps its decisions (kind, outcome, who, when); their words are gone.
+    cipher = case_cipher(master, case) if case.wrapped_key is not None else None
     rows = await session.scalars(
         select(DecisionRow).where(DecisionRow.case_id == case.id).order_by(DecisionRow.id)
     )
@@ -124,13 +128,15 @@ async def _read_decisions(session: AsyncSession, master: Cipher, case: Case) -> 
             id=row.id,
             kind=row.kind,
             outcome=row.outcome,
-            rationale=cipher.decrypt(row.rationale, context=f"decision:{case.reference}"),
+            rationale=cipher.decrypt(row.rationale, context=f"decision:{case.reference}")
+            if cipher is not None
+            else PURGED,
             decided_by=row.decided_by,
             decided_role=row.decided_role,
             decided_at=row.decided_at,
             consulted=json.loads(row.consulted),
             views=cipher.decrypt_json(row.views, context=f"decision-views:{case.reference}")
-            if row.views
+            if row.views and cipher is not None
             else {},
             supersedes_id=row.supersedes_id,
             recorded_by=row.recorded_by,

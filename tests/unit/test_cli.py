@@ -103,7 +103,7 @@ def test_audit_verify_names_the_edited_row(tmp_path: Path) -> None:
     assert made.returncode == 0, made.stderr
     ok = run("audit", "verify", env=env)
     assert ok.returncode == 0, ok.stderr
-    assert "Audit log intact: 3 entries checked." in ok.stdout
+    assert "Audit log intact: 3 entries checked, each signed." in ok.stdout
 
     conn = sqlite3.connect(tmp_path / "a.db")
     conn.execute("DROP TRIGGER audit_events_no_update")
@@ -113,3 +113,28 @@ def test_audit_verify_names_the_edited_row(tmp_path: Path) -> None:
     broken = run("audit", "verify", env=env)
     assert broken.returncode == 1
     assert "Audit log BROKEN at entry 2" in broken.stdout
+
+
+def test_the_operators_data_commands_answer_in_words(tmp_path: Path) -> None:
+    """``audit export``, ``audit check``, ``audit key``, ``purge`` and ``key rotate`` wired to
+    the command line (what they do is tested in tests/storage/test_retention.py)."""
+    env = {
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'a.db'}",
+        "BOT_MODE": "local",
+        "ALLOWED_TENANT_ID": "t",
+        "VAR_DIR": str(tmp_path / "var"),
+    }
+    missing = run("audit", "export", "BR-2026-0099", "--out", str(tmp_path), env=env)
+    assert missing.returncode == 1 and "There is no case BR-2026-0099." in missing.stdout
+    key = run("audit", "key", env=env)
+    assert key.returncode == 0 and "Fingerprint: " in key.stdout
+    dry = run("purge", "--closed-before", "2026-01-01", "--dry-run", env=env)
+    assert dry.returncode == 0 and "Dry run: 0 cases closed before 2026-01-01" in dry.stdout
+    bad = run("purge", "--closed-before", "01/01/2026", env=env)
+    assert bad.returncode == 2 and "is not a date" in bad.stderr
+    single = run("key", "rotate", env=env)
+    assert single.returncode == 2 and "Nothing to rotate to" in single.stderr
+    not_json = tmp_path / "x.json"
+    not_json.write_text("{}")
+    checked = run("audit", "check", str(not_json), env=env)
+    assert checked.returncode == 1 and "NOT VERIFIED" in checked.stdout
