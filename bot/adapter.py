@@ -45,9 +45,15 @@ from bot.auth import AuthenticationError, AuthUnavailable
 from bot.authentication import CaseReviewAuthentication
 from bot.settings import Settings
 from cards.common import CARD_CONTENT_TYPE
+from storage.case_keys import CasePurged
 
 log = logging.getLogger(__name__)
 
+PURGED_TEXT = (
+    "The personal details of {reference} were removed under the retention policy: its "
+    "timeline and decisions remain (**timeline {reference}**), but what was written about the "
+    "child and family can no longer be read."
+)
 ERROR_TEXT = (
     "Sorry, something went wrong on my side and I could not finish that (reference {ref}). "
     "Nothing you entered has been lost: try again in a moment, and if it keeps happening, "
@@ -78,6 +84,33 @@ def activity_tenant(body: dict[str, Any]) -> str | None:
 _OBJECT_FIELDS = ("conversation", "from", "recipient", "channelData")
 _STRING_FIELDS = ("id", "serviceUrl", "channelId", "text", "name", "replyToId", "locale")
 _LIST_FIELDS = ("attachments", "entities", "membersAdded", "membersRemoved")
+# Inside those objects: what must be an object, and the ids that must be strings.
+_NESTED_OBJECTS: tuple[tuple[str, ...], ...] = (
+    ("channelData", "tenant"),
+    ("channelData", "team"),
+    ("channelData", "channel"),
+)
+_NESTED_STRINGS: tuple[tuple[str, ...], ...] = (
+    ("channelData", "tenant", "id"),
+    ("channelData", "team", "id"),
+    ("channelData", "channel", "id"),
+    ("conversation", "id"),
+    ("conversation", "tenantId"),
+    ("conversation", "conversationType"),
+    ("from", "id"),
+    ("from", "aadObjectId"),
+    ("from", "name"),
+    ("recipient", "id"),
+)
+
+
+def _at(body: dict[str, Any], path: tuple[str, ...]) -> Any:
+    node: Any = body
+    for key in path:
+        if not isinstance(node, dict):
+            return None
+        node = node.get(key)
+    return node
 
 
 def activity_shape_problem(body: Any) -> str | None:
@@ -98,6 +131,14 @@ def activity_shape_problem(body: Any) -> str | None:
             isinstance(value, list) and all(isinstance(item, dict) for item in value)
         ):
             return f"{name} must be a list of objects"
+    for path in _NESTED_OBJECTS:
+        value = _at(body, path)
+        if value is not None and not isinstance(value, dict):
+            return f"{'.'.join(path)} must be an object"
+    for path in _NESTED_STRINGS:
+        value = _at(body, path)
+        if value is not None and not isinstance(value, str):
+            return f"{'.'.join(path)} must be a string"
     return None
 
 
@@ -269,6 +310,10 @@ class CaseReviewAdapter(CloudAdapter):  # type: ignore[misc]
     async def _on_turn_error(self, context: TurnContext, error: Exception) -> None:
         ref = correlation_id()
         activity = context.activity
+        if isinstance(error, CasePurged):  # not a failure: what was asked no longer exists
+            log.info("asked for a purged case's details", extra={"case": str(error)[:16]})
+            await self._tell(context, PURGED_TEXT.format(reference=str(error)[:16]), ref)
+            return
         log.error(
             "turn failed (reference %s)",
             ref,
@@ -280,9 +325,11 @@ class CaseReviewAdapter(CloudAdapter):  # type: ignore[misc]
                 "conversation_type": getattr(activity.conversation, "conversation_type", None),
             },
         )
-        text = ERROR_TEXT.format(ref=ref)
+        await self._tell(context, ERROR_TEXT.format(ref=ref), ref)
+
+    async def _tell(self, context: TurnContext, text: str, ref: str) -> None:
         try:
-            if activity.type == ActivityTypes.invoke:
+            if context.activity.type == ActivityTypes.invoke:
                 await context.send_activity(
                     Activity(
                         type=ActivityTypes.invoke_response,

@@ -247,8 +247,9 @@ async def validate_channel_token(
     if not isinstance(kid, str) or not kid:
         raise AuthenticationError("token names no signing key")
     key = await keys.get(kid)
-    # The key must be endorsed for the channel the activity claims to come from.
-    if key.endorsements and (activity.channel_id or "") not in key.endorsements:
+    # The key must be endorsed for the channel the activity claims to come from; a key that
+    # endorses nothing endorses no channel (as the SDK's EndorsementsValidator).
+    if (activity.channel_id or "") not in key.endorsements:
         raise AuthenticationError("signing key not endorsed for this channel")
     try:
         claims: dict[str, Any] = jwt.decode(

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.crypto import Cipher
+from storage.crypto import Cipher, DecryptionError
 from storage.db import QUEUED, upsert
 from storage.models import OutboxMessage, PostedCard
 
@@ -24,8 +24,9 @@ GIVE_UP = timedelta(hours=24)  # the default; the dispatcher is told the configu
 PACED = "paced"  # put back to keep within a conversation's rate limit: still in line
 
 
-def _context(target: str) -> str:
-    return f"outbox:{target}"
+def _context(target: str, to: str | None = None) -> str:
+    """A queued card opens only for its own recipient: moved to another row, it won't."""
+    return f"outbox:{target}:{to}" if to else f"outbox:{target}"
 
 
 async def queued_under(*, session: AsyncSession, dedupe_key: str) -> bool:
@@ -73,7 +74,11 @@ def row_values(
         "case_ref": case_ref,
         "dedupe_key": dedupe_key,
         "summary": summary[:200],
-        "payload": cipher.encrypt_json(card, context=_context(target)) if card else "",
+        "payload": cipher.encrypt_json(
+            card, context=_context(target, recipient_aad_id or channel_id)
+        )
+        if card
+        else "",
         "status": PENDING if card else SENT,
         "attempts": 0,
         "next_attempt_at": due,
@@ -158,7 +163,13 @@ async def enqueue(
 
 
 def read_card(cipher: Cipher, message: OutboxMessage) -> dict[str, Any]:
-    card: dict[str, Any] = cipher.decrypt_json(message.payload, context=_context(message.target))
+    to = message.recipient_aad_id or message.channel_id
+    try:
+        card: dict[str, Any] = cipher.decrypt_json(
+            message.payload, context=_context(message.target, to)
+        )
+    except DecryptionError:  # queued before cards were bound to their recipient
+        card = cipher.decrypt_json(message.payload, context=_context(message.target))
     return card
 
 

@@ -308,3 +308,15 @@ async def test_the_bot_token_is_fetched_once_and_sent_on_replies(
     assert len(connector.sent) == 3
     assert identity.hits["token"] == 1
     assert connector.authorizations == ["Bearer bot-token-1"] * 3
+
+
+async def test_a_key_with_no_endorsements_at_all_is_refused(
+    serve: Any, identity: IdentityServer, tmp_path: Path
+) -> None:
+    """As the SDK's EndorsementsValidator: a key that endorses nothing endorses no channel."""
+    bare = SigningKeyPair("key-bare", endorsements=())
+    identity.keys.append(bare)
+    _app, client = await started(serve, identity, tmp_path)
+    token = mint(bare, service_url=SERVICE_URL)
+    response = await client.post("/api/messages", json=message("help"), headers=bearer(token))
+    assert response.status == 401

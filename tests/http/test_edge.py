@@ -118,3 +118,42 @@ async def test_library_loggers_stay_quiet_at_debug_unless_asked(
     finally:
         for name, level in saved.items():
             logging.getLogger(name).setLevel(level)
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        ("channelData", "tenant", "id"),
+        ("channelData", "tenant"),
+        ("conversation", "tenantId"),
+        ("channelData", "team", "id"),
+        ("channelData", "channel", "id"),
+    ],
+)
+@pytest.mark.parametrize("value", ["LIST", {"id": "x"}, 42])
+async def test_ids_given_as_other_things_are_refused_at_the_edge(
+    serve: Any, settings: Any, caplog: pytest.LogCaptureFixture, where: Any, value: Any
+) -> None:
+    """A tenant, team or channel id that is not a string (the tenant's own id in a list, say)
+    is refused before any handler runs: never "Sorry, something went wrong", nothing stored."""
+    from sqlalchemy import func, select
+
+    from bot.app import SERVICES
+    from storage.models import ConversationRef
+    from tests.conftest import TENANT
+
+    app = create_app(settings)
+    client = await serve(app)
+    activity = message("help")
+    activity["channelData"].setdefault("team", {"id": "19:team@thread.tacv2"})
+    activity["channelData"].setdefault("channel", {"id": "19:general@thread.tacv2"})
+    node = activity
+    for key in where[:-1]:
+        node = node[key]
+    node[where[-1]] = [TENANT] if value == "LIST" else value
+    response = await client.post("/api/messages", json=activity)
+    assert response.status in (400, 403), (where, value)
+    assert "something went wrong" not in await response.text()
+    async with app[SERVICES].sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(ConversationRef)) == 0
+    assert all(r.levelno < logging.ERROR for r in caplog.records)

@@ -75,3 +75,34 @@ async def test_committing_what_was_queued_wakes_the_sender(
             )
             raise RuntimeError("the change failed")
     assert woken == ["send"]  # rolled back: nothing to send
+
+
+async def test_a_queued_card_is_ciphertext_in_its_column_read_raw(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """On both databases: the card waiting to be sent (a 1:1 card may carry a child's name) is
+    stored encrypted, and opens only as an outbox card of its own kind."""
+    from sqlalchemy import text
+
+    from storage.crypto import DecryptionError
+
+    cipher = Cipher(parse_key(new_key()))
+    card = {"type": "AdaptiveCard", "body": [{"type": "TextBlock", "text": "Zebedee Quattlebaum"}]}
+    async with db.transaction(sessions) as session:
+        row = await outbox.enqueue(
+            session=session,
+            cipher=cipher,
+            now=NOW,
+            card=card,
+            summary="Referral: BR-2026-0001",
+            recipient_aad_id="00000000-0000-4000-8000-000000000103",
+        )
+    async with sessions() as session:
+        (raw,) = (
+            await session.execute(text("SELECT payload FROM outbox WHERE id = :id"), {"id": row.id})
+        ).one()
+        stored = await session.get(OutboxMessage, row.id)
+    assert raw.startswith("v1:") and "Zebedee" not in raw and "Quattlebaum" not in raw
+    assert stored is not None and outbox.read_card(cipher, stored) == card
+    with pytest.raises(DecryptionError):
+        cipher.decrypt_json(raw, context="outbox:channel")
