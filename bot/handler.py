@@ -153,11 +153,7 @@ class CaseReviewBot(ActivityHandler):  # type: ignore[misc]
                 return
             suggestions = self.services.commands.suggest(text)
             await turn_context.send_activity(
-                MessageFactory.text(
-                    didnt_understand_text(
-                        text.split()[0] if turn.is_personal else None, suggestions
-                    )
-                )
+                MessageFactory.text(didnt_understand_text(suggestions))
             )
             return
         command = match.command

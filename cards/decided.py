@@ -2,8 +2,10 @@
 and how a decision already made is shown (who, when, the outcome, the rationale).
 
 Channel cards carry the reference, the stage, agencies' answers in short, names of staff and
-the decision's rationale (the chair is asked not to name the child or family in it): never a
-child's or family's details. Everything typed is escaped before it is shown.
+the outcome: never a child's or family's details, and never a rationale (free text can name a
+child, whatever the hint asks). A rationale is shown only in 1:1 chats: the decision's own
+card there, and ``decisions BR-...`` for those who read decisions. Everything typed is
+escaped before it is shown.
 """
 
 from __future__ import annotations
@@ -41,9 +43,11 @@ LOOKS_MET = {
 
 
 RATIONALE_HINT = (
-    "Required. It is shown with the decision in the case review channel: don't name the child "
-    "or family."
+    "Required. It is kept with the decision and shown only in 1:1 chats, to those who read "
+    "decisions; the channel sees the outcome. Even so, name the child or family only if you "
+    "must."
 )
+IN_1_TO_1 = "Recorded with the decision: type **decisions {reference}** in a 1:1 chat with me."
 
 
 def rationale_input(
@@ -82,7 +86,9 @@ class Decided:
     recorded_by: str = ""  # "Bea Umar (BDSCP Business Unit)", when not the decider
 
 
-def decided_block(decided: Decided, title: str) -> list[Any]:
+def decided_block(decided: Decided, title: str, *, reference: str = "") -> list[Any]:
+    """Who decided what, when, and why. With ``reference`` (a channel card), the rationale is
+    not shown: where to read it, in a 1:1 chat, instead."""
     lines = [
         (title, esc(decided.outcome)),
         ("By", esc(decided.by)),
@@ -90,10 +96,8 @@ def decided_block(decided: Decided, title: str) -> list[Any]:
     ]
     if decided.recorded_by:
         lines.append(("Recorded by", esc(decided.recorded_by)))
-    return [
-        facts(lines),
-        para(f"**Rationale:** {esc(decided.rationale)}"),
-    ]
+    why = IN_1_TO_1.format(reference=reference) if reference else esc(decided.rationale)
+    return [facts(lines), para(f"**Rationale:** {why}")]
 
 
 def for_the_chair(

@@ -44,10 +44,10 @@ def help_card(commands: tuple[tuple[str, str], ...], detailed: bool = False) -> 
     return render(items, [action], fallback_text="Case Review Bot help")
 
 
-def didnt_understand_text(word: str | None, suggestions: Sequence[str]) -> str:
-    """``word`` is quoted back only in 1:1 chat (None elsewhere: nothing typed is repeated
-    in a channel, where it could be someone's name)."""
-    shown = f'"{esc(word[:40])}"' if word else "that"
+def didnt_understand_text(suggestions: Sequence[str]) -> str:
+    """Nothing typed is repeated back, in a channel or 1:1: it could be a child's name, and an
+    error reply is no place for it."""
+    shown = "that"
     tail = "Type **help** to see everything I can do."
     if suggestions:
         options = " or ".join(f"**{esc(s)}**" for s in suggestions)

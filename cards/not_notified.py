@@ -51,12 +51,12 @@ def next_step_card(
         *heading(f"What next for {reference}", subtle=f"Stage: {esc(stage)}."),
         *([attention(esc(error))] if error else []),
         para("**The Local Authority's decision**", spacing="Medium"),
-        *decided_block(la_decision, "Decision"),
+        *decided_block(la_decision, "Decision", reference=reference),
     ]
     actions: list[Any] = []
     if decided is not None:
         items.append(para("**The chair's decision on what next**", spacing="Medium"))
-        items += decided_block(decided, "Next step")
+        items += decided_block(decided, "Next step", reference=reference)
     elif for_chair:
         items.append(
             para(

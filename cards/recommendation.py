@@ -99,7 +99,7 @@ def chair_prompt_card(
     actions: list[Any] = []
     if decided is not None:
         items += [para("**The chair's recommendation**", spacing="Medium")]
-        items += decided_block(decided, "Recommended")
+        items += decided_block(decided, "Recommended", reference=reference)
         items.append(
             para(
                 "The Local Authority's Strategic Director decides whether to notify.",

@@ -76,10 +76,10 @@ def review_prompt_card(
         ]
     if decided is not None:
         items.append(para("**Approved by the chair**", spacing="Medium"))
-        items += decided_block(decided, "Decision")
+        items += decided_block(decided, "Decision", reference=reference)
     elif rejected is not None:
         items.append(para("**Sent back by the chair**", spacing="Medium"))
-        items += decided_block(rejected, "Outcome")
+        items += decided_block(rejected, "Outcome", reference=reference)
         items.append(para("The Business Unit can propose again with **decide**.", is_subtle=True))
     elif proposal is not None and for_chair:
         items += rationale_input(label="Your note (required to send it back)", required=False)

@@ -25,13 +25,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from cards import drafts as draft_cards
 from cards import forms as cards
 from cards.form_summary import summary_card
+from dialogs import draft_audit
 from flows.forms import FormFlow, Refused, Submission
-from storage import drafts, people
-from storage.audit import append_audit
+from storage import drafts
 from storage.crypto import Cipher
 from storage.db import engine_of, transaction
 from workflow import forms
-from workflow.authorisation import actor_roles
 
 log = logging.getLogger(__name__)
 
@@ -235,35 +234,6 @@ class FormWizard:
             )
         return None
 
-    async def _audit_misuse(
-        self, session: AsyncSession, draft_id: str, verb: str, person: Person, now: datetime
-    ) -> None:
-        """A press naming another person's draft, or another form's: refused and audited
-        (a draft merely gone, cancelled or sent is not a misuse)."""
-        header = await drafts.get_header(session=session, draft_id=draft_id)
-        if header is None:
-            return
-        owner, kind, case_id = header
-        if owner == person.aad_object_id and kind == self.spec.kind:
-            return
-        roles = await people.get_roles(
-            session=session, aad_object_id=person.aad_object_id, case_id=case_id
-        )
-        await append_audit(
-            session=session,
-            now=now,
-            actor_aad_id=person.aad_object_id or "unknown",
-            actor_role=actor_roles(roles),
-            action="action.refused",
-            details={
-                "what": verb[:64],
-                "reason": "another person's draft"
-                if owner != person.aad_object_id
-                else "another form's draft",
-                "draft": draft_id[:64],
-            },
-        )
-
     async def _save(self, session: AsyncSession, draft: drafts.Draft, now: datetime) -> None:
         await drafts.save_draft(session=session, cipher=self.deps.cipher, draft=draft, now=now)
 
@@ -276,24 +246,14 @@ class FormWizard:
         await self._audit(session, "discarded", draft, person, now)
 
     async def _audit(
-        self,
-        session: AsyncSession,
-        what: str,
-        draft: drafts.Draft,
-        person: Person,
-        now: datetime,
+        self, session: AsyncSession, what: str, draft: drafts.Draft, person: Person, now: datetime
     ) -> None:
-        roles = await people.get_roles(
-            session=session, aad_object_id=person.aad_object_id, case_id=draft.case_id
-        )
-        await append_audit(
-            session=session,
-            now=now,
-            actor_aad_id=person.aad_object_id,
-            actor_role=actor_roles(roles),
-            action=f"{self.spec.kind}.draft_{what}",
-            details={"draft": draft.id},
-        )
+        await draft_audit.audited(session, self.spec.kind, what, draft, person, now)
+
+    async def _audit_misuse(
+        self, session: AsyncSession, draft_id: str, verb: str, person: Person, now: datetime
+    ) -> None:
+        await draft_audit.misuse(session, self.spec.kind, draft_id, verb, person, now)
 
     async def _step(
         self,

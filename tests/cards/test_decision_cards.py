@@ -52,7 +52,10 @@ def test_the_chair_gets_buttons_everyone_else_the_status_and_teams_refreshes_for
 def test_once_decided_everyone_sees_the_same_card_and_no_refresh_is_asked() -> None:
     card = prompt(decided=DECIDED, for_chair=True)
     assert "refresh" not in card and "actions" not in card
-    assert "Chris Holt (chair)" in card_text(card) and "Test met." in card_text(card)
+    assert "Chris Holt (chair)" in card_text(card)
+    # A channel card: the rationale is read 1:1 (free text may name a child), never here.
+    assert "Test met." not in card_text(card)
+    assert "type **decisions BR-2026-0001** in a 1:1 chat" in card_text(card)
 
 
 def test_a_case_past_the_month_is_flagged() -> None:

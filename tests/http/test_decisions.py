@@ -407,7 +407,8 @@ async def test_the_business_unit_records_the_directors_decision_not_to_notify(
     posted = latest_card(connector, CHANNEL, "What next for BR-2026-0001")
     assert posted["refresh"]["action"]["verb"] == "next.prompt"
     assert posted["refresh"]["userIds"] == [CHAIR["id"]]
-    assert "Decided by phone with the director." in card_text(posted)
+    assert "Decided by phone with the director." not in card_text(posted)  # 1:1 only
+    assert "**decisions BR-2026-0001** in a 1:1 chat" in card_text(posted)
     status = await refresh(client, POLICE, "next.prompt")
     assert "actions" not in status and "Waiting for the Case Review Sub-group chair" in (
         card_text(status)
