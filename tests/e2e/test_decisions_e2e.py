@@ -86,7 +86,20 @@ async def test_from_scoping_to_the_local_authoritys_decision_to_notify(
         status = await teams.refresh(card, persona=persona)
         assert status.card is not None and "actions" not in status.card, persona
         assert "Waiting for the Case Review Sub-group chair" in card_text(status.card)
+    # The referrer, with no staff role, in the channel: nothing read, the card kept as posted.
+    kept = await teams.execute(
+        card, "chair.prompt", {"case": reference}, persona="practitioner", trigger="automatic"
+    )
+    assert kept.get("value") == "" and "card" not in str(kept.get("type")), kept
     live = await teams.refresh(card, persona="chair")
+    # The Business Unit pressing the chair's live card (forwarded or forged): one line, no case.
+    forged = await teams.press(
+        live,
+        f"Recommend notification for {reference}",
+        {"rationale": "I'll do it."},
+        persona="business_unit",
+    )
+    assert forged.get("value") == "Only the Case Review Sub-group chair can do that.", forged
     empty = await press(
         teams, live, f"Recommend notification for {reference}", persona="chair", rationale=" "
     )
@@ -100,6 +113,16 @@ async def test_from_scoping_to_the_local_authoritys_decision_to_notify(
     )
     text = card_text(decided.card)
     assert "Notify the national Panel" in text and "Chris Holt" in text
+    # The channel card gives the outcome, never the rationale: that is read 1:1.
+    assert "All three partners say the test is met." not in text
+    assert f"**decisions {reference}** in a 1:1 chat" in text
+    chat = await teams.personal_chat("chair")
+    before = teams.count(chat)
+    await teams.send(f"decisions {reference}", persona="chair")
+    records = await teams.wait_for_message(
+        lambda m: m.card is not None, conversation_id=chat, after=before
+    )
+    assert "All three partners say the test is met." in card_text(records.card)  # 1:1
 
     director_card = await card_in(
         teams, "local_authority", f"Decision on notification: {reference}"
