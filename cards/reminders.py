@@ -91,22 +91,26 @@ def digest_card(
     cases: Sequence[DigestLine],
     overdue: Sequence[DigestLine],
     this_week: Sequence[DigestLine],
+    overdue_total: int | None = None,
+    week_total: int | None = None,
 ) -> dict[str, Any]:
     """One card, however many cases: counts, then the first lines of each list (the most
     urgent cases first); ``cases``, ``overdue`` and ``deadlines`` list them all."""
     title = f"Daily digest: {day(today)}"
+    late = len(overdue) if overdue_total is None else overdue_total
+    week = len(this_week) if week_total is None else week_total
     items: list[Any] = [
         *heading(
             title,
             subtle=f"{open_cases} open case{'s' if open_cases != 1 else ''}, "
-            f"{len(overdue)} overdue deadline{'s' if len(overdue) != 1 else ''}, "
-            f"{len(this_week)} due this week.",
+            f"{late} overdue deadline{'s' if late != 1 else ''}, "
+            f"{week} due this week.",
         )
     ]
     sections = (
         ("Open cases: the next deadline of each", cases, open_cases),
-        ("Overdue", overdue, len(overdue)),
-        ("Due this week", this_week, len(this_week)),
+        ("Overdue", overdue, late),
+        ("Due this week", this_week, week),
     )
     for name, lines, total in sections:
         items.append(para(f"**{name}**", spacing="Medium"))

@@ -144,24 +144,38 @@ class Due:
     mark: str = OVERDUE
 
 
-def due_cards(*, title: str, subtle: str, rows: Sequence[Due]) -> list[dict[str, Any]]:
-    """Overdue or coming deadlines: case, what, when, who owns it."""
-    blocks = [
-        [
-            para(
-                f"**{r.reference}** · {esc(r.title)}  \n"
-                f"{day(r.due) if r.due else 'No date'}: {r.mark}; {esc(r.owner)}",
-                spacing="Small",
-                separator=True,
-            )
-        ]
-        for r in rows
-    ] or [[para("Nothing.", is_subtle=True)]]
-
-    def card(items: list[Any], part: str) -> dict[str, Any]:
-        return render([*heading(title + part, subtle=subtle), *items], fallback_text=title)
-
-    return in_parts(blocks, card)
+def due_page_card(
+    *,
+    title: str,
+    what: str,
+    rows: Sequence[Due],
+    total: int,
+    page: int,
+    verb: str,
+    data: dict[str, Any],
+    order: str,
+) -> dict[str, Any]:
+    """Overdue or coming deadlines, a page (``PAGE`` lines) at a time: case, what, when, who
+    owns it; ``what`` names them on the buttons ("Next 20 overdue")."""
+    first = page * PAGE
+    subtle = (
+        f"{total}, {order} first: {first + 1} to {first + len(rows)}."
+        if rows
+        else (f"{total}." if total else "Nothing.")
+    )
+    items: list[Any] = [*heading(title, subtle=subtle)]
+    for r in rows:
+        text = (
+            f"**{r.reference}** · {esc(r.title)}  \n"
+            f"{day(r.due) if r.due else 'No date'}: {r.mark}; {esc(r.owner)}"
+        )
+        items.append(para(text, spacing="Small", separator=True))
+    actions = []
+    if page > 0:
+        actions.append(execute(f"Previous {PAGE} {what}", verb, {**data, "page": page - 1}))
+    if first + len(rows) < total:
+        actions.append(execute(f"Next {PAGE} {what}", verb, {**data, "page": page + 1}))
+    return render(items, actions, fallback_text=title)
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,9 @@ cases (``flows.queries.involves``).
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, literal, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards import status as cards
@@ -89,7 +90,80 @@ async def case_lines(
     return lines, int(total)
 
 
-async def due_rows(
+def _due_query(today: date, until: date, *, aad: str, roles: frozenset[str], overdue: bool) -> Any:
+    """Overdue (or due by ``until``) open milestones and unanswered IGT requests, as one
+    query: (reference, kind "m" or "r", milestone key or agency, due date)."""
+    milestones = (
+        select(
+            Case.reference.label("reference"),
+            literal("m").label("kind"),
+            MilestoneRow.key.label("what"),
+            MilestoneRow.due_date.label("due"),
+        )
+        .join(MilestoneRow, MilestoneRow.case_id == Case.id)
+        .where(
+            Case.stage != Stage.CLOSED.value,
+            MilestoneRow.completed_at.is_(None),
+            MilestoneRow.not_applicable_since.is_(None),
+            MilestoneRow.due_date < today
+            if overdue
+            else and_(MilestoneRow.due_date >= today, MilestoneRow.due_date <= until),
+        )
+    )
+    requests = (
+        select(
+            Case.reference.label("reference"),
+            literal("r").label("kind"),
+            CaseRequest.agency.label("what"),
+            CaseRequest.due_date.label("due"),
+        )
+        .join(CaseRequest, CaseRequest.case_id == Case.id)
+        .where(
+            Case.stage != Stage.CLOSED.value,
+            CaseRequest.purpose == "igt",
+            CaseRequest.state.not_in(list(igt.ANSWERED)),
+            CaseRequest.due_date < today
+            if overdue
+            else and_(CaseRequest.due_date >= today, CaseRequest.due_date <= until),
+        )
+    )
+    if not STAFF & roles:
+        milestones = milestones.where(involves(aad))
+        requests = requests.where(involves(aad))
+    return union_all(milestones, requests).subquery()
+
+
+def _due_line(
+    context: CaseContext,
+    today: date,
+    calendar: Any,
+    reference: str,
+    kind: str,
+    what: str,
+    due: date,
+) -> cards.Due:
+    if kind == "r":
+        return cards.Due(
+            reference,
+            "Information Gathering Tool return",
+            due,
+            what,
+            status.OVERDUE if due < today else status.DUE,
+        )
+    return cards.Due(
+        reference,
+        milestone_title(context, what),
+        due,
+        owners_of(context, what) or "BDSCP Business Unit",
+        status.OVERDUE
+        if due < today
+        else status.mark(
+            due=due, completed=False, not_applicable=False, today=today, calendar=calendar
+        ),
+    )
+
+
+async def due_page(
     session: AsyncSession,
     context: CaseContext,
     now: datetime,
@@ -98,68 +172,21 @@ async def due_rows(
     roles: frozenset[str],
     overdue: bool,
     working_days: int = 5,
-) -> list[cards.Due]:
-    """Overdue milestones and Information Gathering Tool returns (``overdue``), or what falls
-    due in the next ``working_days`` working days; each with its owner."""
+    page: int = 0,
+) -> tuple[list[cards.Due], int]:
+    """Overdue milestones and IGT returns (``overdue``), or what falls due in the next
+    ``working_days`` working days, each with its owner: one page (``cards.PAGE`` lines),
+    paged in SQL, the oldest (or soonest) first; and how many in all."""
     today = local_today(context, now)
     calendar = context.timetable.calendar()
     until = calendar.add_working_days(today, working_days)
-    query = (
-        select(Case.reference, MilestoneRow.key, MilestoneRow.due_date)
-        .join(MilestoneRow, MilestoneRow.case_id == Case.id)
-        .where(
-            Case.stage != Stage.CLOSED.value,
-            MilestoneRow.completed_at.is_(None),
-            MilestoneRow.not_applicable_since.is_(None),
-            MilestoneRow.due_date.is_not(None),
-        )
+    due = _due_query(today, until, aad=aad, roles=roles, overdue=overdue)
+    total = await session.scalar(select(func.count()).select_from(due)) or 0
+    rows = await session.execute(
+        select(due.c.reference, due.c.kind, due.c.what, due.c.due)
+        .order_by(due.c.due, due.c.reference, due.c.kind, due.c.what)
+        .limit(cards.PAGE)
+        .offset(max(0, page) * cards.PAGE)
     )
-    query = query.where(
-        MilestoneRow.due_date < today
-        if overdue
-        else and_(MilestoneRow.due_date >= today, MilestoneRow.due_date <= until)
-    )
-    if not STAFF & roles:
-        query = query.where(involves(aad))
-    rows = [
-        cards.Due(
-            reference,
-            milestone_title(context, key),
-            due,
-            owners_of(context, key) or "BDSCP Business Unit",
-            status.OVERDUE
-            if due < today
-            else status.mark(
-                due=due, completed=False, not_applicable=False, today=today, calendar=calendar
-            ),
-        )
-        for reference, key, due in (await session.execute(query)).all()
-    ]
-    requests = (
-        select(Case.reference, CaseRequest.agency, CaseRequest.due_date)
-        .join(CaseRequest, CaseRequest.case_id == Case.id)
-        .where(
-            Case.stage != Stage.CLOSED.value,
-            CaseRequest.purpose == "igt",
-            CaseRequest.state.not_in(list(igt.ANSWERED)),
-            CaseRequest.due_date.is_not(None),
-        )
-    )
-    requests = requests.where(
-        CaseRequest.due_date < today
-        if overdue
-        else and_(CaseRequest.due_date >= today, CaseRequest.due_date <= until)
-    )
-    if not STAFF & roles:
-        requests = requests.where(involves(aad))
-    rows += [
-        cards.Due(
-            reference,
-            "Information Gathering Tool return",
-            due,
-            agency,
-            status.OVERDUE if due < today else status.DUE,
-        )
-        for reference, agency, due in (await session.execute(requests)).all()
-    ]
-    return sorted(rows, key=lambda r: (r.due or date.max, r.reference))
+    lines = [_due_line(context, today, calendar, *row) for row in rows.all()]
+    return lines, int(total)

@@ -24,13 +24,20 @@ async def daily_digest(session: AsyncSession, context: CaseContext, today: Today
     lines, open_cases = await case_lists.case_lines(
         session, context, now, aad="", roles=staff, mine=False, page=0
     )
-    overdue = await case_lists.due_rows(session, context, now, aad="", roles=staff, overdue=True)
-    week = await case_lists.due_rows(session, context, now, aad="", roles=staff, overdue=False)
+    # The first page of each, and how many in all: counted in SQL, however many there are.
+    overdue, late = await case_lists.due_page(
+        session, context, now, aad="", roles=staff, overdue=True
+    )
+    week, coming = await case_lists.due_page(
+        session, context, now, aad="", roles=staff, overdue=False
+    )
     card = cards.digest_card(
         today=today.day,
         open_cases=open_cases,
         cases=[cards.DigestLine(c.reference, c.next_title, c.due, c.mark) for c in lines],
         overdue=[cards.DigestLine(d.reference, d.title, d.due, d.mark) for d in overdue],
         this_week=[cards.DigestLine(d.reference, d.title, d.due, d.mark) for d in week],
+        overdue_total=late,
+        week_total=coming,
     )
     return [Outgoing(key, CHANNEL, card=card, summary=f"Daily digest: {today.day.isoformat()}")]

@@ -144,6 +144,8 @@ VERBS: dict[str, Rule] = {
     "help.less": _r(ANYONE, frozenset({PERSONAL, ANY_CHANNEL})),
     "status.details": _r(DETAIL_READERS),
     "cases.page": _r(ANYONE, BOTH),
+    "overdue.page": _r(STAFF, BOTH),
+    "deadlines.page": _r(STAFF, BOTH),
     "actions.page": _r(ANYONE, BOTH),
     "chronology.page": _r(IGT_READERS),
     "reminder.snooze": _r(ANYONE),  # the reminder's owner: the flow checks

@@ -136,23 +136,63 @@ async def cases_page(turn: Turn) -> ActionResult:
     return ActionResult(card=await _cases(turn, page, bool(turn.data.get("mine"))))
 
 
-@command("overdue", usage="overdue", menu=True)
-async def overdue_command(turn: Turn) -> None:
-    """Every overdue deadline and Information Gathering Tool return, with who owns it."""
+async def _due_page(turn: Turn, *, overdue: bool, days: int, page: int) -> dict[str, Any]:
     services = turn.services
     async with services.sessions() as session:
-        rows = await case_lists.due_rows(
+        rows, total = await case_lists.due_page(
             session,
             services.cases,
             turn.now,
             aad=turn.user_aad_id,
             roles=await turn.roles(),
-            overdue=True,
+            overdue=overdue,
+            working_days=days,
+            page=page,
         )
-    for card in cards.due_cards(
-        title="Overdue", subtle=f"{len(rows)}, the oldest first.", rows=rows
-    ):
-        await turn.send_card(card, summary="Overdue")
+    if overdue:
+        return cards.due_page_card(
+            title="Overdue",
+            what="overdue",
+            rows=rows,
+            total=total,
+            page=page,
+            verb="overdue.page",
+            data={},
+            order="the oldest",
+        )
+    return cards.due_page_card(
+        title=f"Due in the next {days} working day{'s' if days != 1 else ''}",
+        what="deadlines",
+        rows=rows,
+        total=total,
+        page=page,
+        verb="deadlines.page",
+        data={"days": days},
+        order="the soonest",
+    )
+
+
+def _page_of(turn: Turn) -> int:
+    try:
+        return max(0, min(int(turn.data.get("page") or 0), 100_000))
+    except (TypeError, ValueError):
+        return 0
+
+
+def _days(raw: object) -> int:
+    """A number of working days, 1 to 60; ValueError when it isn't a number."""
+    return max(1, min(int(str(raw)), 60))
+
+
+@command("overdue", usage="overdue", menu=True)
+async def overdue_command(turn: Turn) -> None:
+    """Every overdue deadline and Information Gathering Tool return, with who owns it."""
+    await turn.send_card(await _due_page(turn, overdue=True, days=5, page=0), summary="Overdue")
+
+
+@verb("overdue.page")
+async def overdue_page(turn: Turn) -> ActionResult:
+    return ActionResult(card=await _due_page(turn, overdue=True, days=5, page=_page_of(turn)))
 
 
 @command("deadlines", usage="deadlines 5")
@@ -160,30 +200,24 @@ async def deadlines_command(turn: Turn) -> None:
     """What falls due in the next few working days (5 unless you say)."""
     words = turn.args.split()
     try:
-        days = int(words[0]) if words else 5
+        days = _days(words[0]) if words else 5
     except ValueError:
         await turn.say(
             "Type **deadlines** and a number of working days, for example **deadlines 10**."
         )
         return
-    days = max(1, min(days, 60))
-    services = turn.services
-    async with services.sessions() as session:
-        rows = await case_lists.due_rows(
-            session,
-            services.cases,
-            turn.now,
-            aad=turn.user_aad_id,
-            roles=await turn.roles(),
-            overdue=False,
-            working_days=days,
-        )
-    for card in cards.due_cards(
-        title=f"Due in the next {days} working day{'s' if days != 1 else ''}",
-        subtle=f"{len(rows)}, the soonest first.",
-        rows=rows,
-    ):
-        await turn.send_card(card, summary="Deadlines")
+    card = await _due_page(turn, overdue=False, days=days, page=0)
+    await turn.send_card(card, summary="Deadlines")
+
+
+@verb("deadlines.page")
+async def deadlines_page(turn: Turn) -> ActionResult:
+    try:
+        days = _days(turn.data.get("days") or 5)
+    except (TypeError, ValueError):
+        days = 5
+    card = await _due_page(turn, overdue=False, days=days, page=_page_of(turn))
+    return ActionResult(card=card)
 
 
 @command("timeline", usage="timeline BR-2026-0007", menu=True)

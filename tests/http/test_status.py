@@ -4,7 +4,7 @@ says, what the channel never shows, and who is told a case is "not found"."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,7 @@ from storage.db import transaction
 from storage.milestones import adjust_milestone
 from storage.models import AuditEvent
 from tests.activities import BUSINESS_UNIT, CHAIR, POLICE, PRACTITIONER
-from tests.cardcheck import assert_valid_card, card_text
+from tests.cardcheck import assert_valid_card, card_text, walk
 from tests.conftest import FixedClock, card_of
 from tests.fakes import FakeConnector
 from tests.http.test_decisions import app_for, flush, latest_card, referred
@@ -251,3 +251,45 @@ async def test_setup_on_one_instance_reaches_another_within_a_minute(
     await job.func()
     assert services.cases.channel is services.dispatcher.channel is services.messenger.channel
     assert services.cases.case_review_channel_id == CHANNEL
+
+
+async def test_overdue_is_paged_twenty_at_a_time_oldest_first(
+    tmp_path: Path, serve: Any, connector: FakeConnector, clock: FixedClock
+) -> None:
+    """``overdue`` on many cases: one card of 20 lines, Next and Previous walk the rest in
+    order, the last page has no Next, and every line is shown exactly once."""
+    app = await app_for(tmp_path, serve, clock)
+    client, _ = await referred(app, connector)
+    for _ in range(9):
+        await referred(app, connector)
+    clock.current += timedelta(days=21)
+    unit = Bot(client, connector.url, user=BUSINESS_UNIT)
+
+    (first,) = await ask(unit, "overdue", channel=True)
+    assert len(json.dumps(first)) < 28_000  # one Teams message
+    texts = [b["text"] for b in walk(first) if b.get("type") == "TextBlock"]
+    summary = next(t for t in texts if "the oldest first" in t)
+    total = int(summary.split(",")[0])
+    assert total > 40, summary
+    assert "1 to 20." in summary
+    assert "Previous 20 overdue" not in json.dumps(first)
+
+    def lines(card: dict[str, Any]) -> list[str]:
+        blocks = [b["text"] for b in walk(card) if b.get("type") == "TextBlock"]
+        return [t for t in blocks if t.startswith("**BR-")]
+
+    seen = lines(first)
+    assert len(seen) == 20
+    second = await unit.press(first, "Next 20 overdue")
+    assert "21 to 40." in card_text(second) and len(lines(second)) == 20
+    last = await unit.press(second, "Next 20 overdue")
+    assert f"41 to {total}." in card_text(last)
+    assert "Next 20 overdue" not in json.dumps(last)
+    shown = seen + lines(second) + lines(last)
+    assert len(shown) == total  # every overdue line once, none twice
+    back = await unit.press(last, "Previous 20 overdue")
+    assert lines(back) == lines(second)
+    assert len(set(shown)) == total
+    dates = [datetime.strptime(t.split("\n")[1].split(":")[0], "%d %b %Y") for t in shown]
+    assert dates == sorted(dates)  # the oldest first, across the pages
+    assert not any(value in json.dumps(shown) for value in PERSONAL)
