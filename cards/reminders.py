@@ -148,13 +148,31 @@ def catch_up_card(reminders: Sequence[Reminder], *, since: date, personal: bool)
     """After the bot was offline: one message with each deadline that came up meanwhile or
     today, as it stands now, instead of each reminder on its own."""
     title = "Your deadlines while I was offline" if personal else "Deadlines while I was offline"
+    return _reminder_list(
+        title,
+        f"I couldn't send reminders from {day(since)}. Here is where each stands today.",
+        reminders,
+        personal=personal,
+    )
+
+
+def gathered_card(reminders: Sequence[Reminder], *, personal: bool) -> dict[str, Any]:
+    """Many deadlines on one day (more than one message each would be worth): one message
+    with them all, the earliest first."""
+    title = "Your deadlines today" if personal else "Deadlines today"
+    return _reminder_list(
+        title,
+        f"{len(reminders)} deadline reminders today, together in one message.",
+        reminders,
+        personal=personal,
+    )
+
+
+def _reminder_list(
+    title: str, subtle: str, reminders: Sequence[Reminder], *, personal: bool
+) -> dict[str, Any]:
     overdue = sum(1 for r in reminders if r.kind == "overdue")
-    items: list[Any] = [
-        *heading(
-            title,
-            subtle=f"I couldn't send reminders from {day(since)}. Here is where each stands today.",
-        )
-    ]
+    items: list[Any] = [*heading(title, subtle=subtle)]
     if overdue:
         items.append(attention(f"{overdue} of them {'is' if overdue == 1 else 'are'} overdue."))
     items.append(

@@ -308,7 +308,7 @@ async def _chaser(
         today.day,
         before=today.rules.igt_before,
         on_due_day=True,
-        overdue_daily=False,
+        overdue_for=0,
         calendar=context.timetable.calendar(),
     )
     if today.day > due:

@@ -21,17 +21,18 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import extract, func, select
+from sqlalchemy import extract, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cards import reminders as cards
+from flows import reminder_queue
 from flows.actions import overdue_action_nudges, weekly_overdue_actions
 from flows.context import CaseContext
 from flows.deadlines import day_nudges, milestone_nudges, post_prompts, prompts_missing
 from flows.digest import daily_digest
 from flows.igt import igt_chasers
 from flows.lcspr_record import untold_reason_nudges
-from flows.nudge import CHANNEL, Outgoing, Source, Today
+from flows.nudge import Outgoing, Source, Today
 from flows.referrals import unsent_referral_nudges
 from storage import outbox, people
 from storage.audit import append_audit
@@ -108,7 +109,9 @@ async def tick(
     # one); then write in short transactions, each claiming its keys as it queues them.
     async with sessions() as session:
         missed = await _missed_days(session, context, day) if full else []
-        fingerprint = await _fingerprint(session, horizon)
+        # A milestone long overdue brings no nudge (the digest carries it): not read at all.
+        window = nudges.window(rules, missed[0] if missed else day, calendar)
+        fingerprint = await _fingerprint(session, horizon, window)
         done = await stored_setting(session=session, key=PLANNED) or ""
         # Planned already today, with nothing changed since: every milestone nudge of the day
         # is queued; only the small things are looked at again (the steady minute's tick).
@@ -122,13 +125,13 @@ async def tick(
                 await session.execute(
                     select(Case.reference, MilestoneRow.key, MilestoneRow.due_date)
                     .join(MilestoneRow, MilestoneRow.case_id == Case.id)
-                    .where(Case.stage != Stage.CLOSED.value, *_open_by(horizon))
+                    .where(Case.stage != Stage.CLOSED.value, *_open_by(horizon, window))
                 )
             ).all()
             open_milestones = [nudges.Open(*row) for row in rows]
             plan = nudges.plan(open_milestones, day, rules, calendar)
             planned = len(plan)
-            await _known_today(session, day)
+            await reminder_queue.known_today(session, day)
         session.info["today"] = day.isoformat()
         full_plan = full  # the day's plan queued whole: recorded, so later ticks skip it
         today = Today(day, now, local, rules, horizon, tuple(plan))
@@ -155,17 +158,19 @@ async def tick(
                 earlier += await day_nudges(
                     session, context, rules, tuple(n for n in day_plan if n.due <= by)
                 )
-            await _catch_up(session, context, missed[0], earlier, deadlines, now)
+            await reminder_queue.catch_up(session, context, missed[0], earlier, deadlines, now)
             outgoing = [item for item in outgoing if item.reminder is None]
+        else:
+            outgoing = await reminder_queue.gather_floods(session, context, outgoing, now)
         for item in outgoing:
-            await _send(session, context, item, now)
+            await reminder_queue.send(session, context, item, now)
         prompts: list[tuple[str, str]] = []
         if full or only == PROMPTS_SOURCE:
             try:
                 prompts = await prompts_missing(session, context, today.plan)
             except Exception:
                 log.exception("reminder source failed", extra={"source": PROMPTS_SOURCE})
-        to_queue: list[dict[str, Any]] = session.info.get(TO_QUEUE, [])
+        to_queue: list[dict[str, Any]] = session.info.get(reminder_queue.TO_QUEUE, [])
     queued = 0
     for start in range(0, len(to_queue), CHUNK):
         async with transaction(sessions) as session:
@@ -202,17 +207,22 @@ async def tick(
 PLANNED = "reminders.planned"  # bot_settings: "<day>|<fingerprint>|<nudges>" of the last plan
 
 
-def _open_by(horizon: date) -> tuple[Any, ...]:
-    """Milestones open and due by ``horizon`` (a closed case's are all done or not applicable)."""
+def _open_by(horizon: date, window: nudges.Window) -> tuple[Any, ...]:
+    """Milestones open and due by ``horizon`` that can bring a nudge: due within the
+    ``window`` (a closed case's are all done or not applicable)."""
+    since: Any = MilestoneRow.due_date >= window.since
+    if window.every_day:
+        since = or_(since, MilestoneRow.key.in_(window.every_day))
     return (
         MilestoneRow.completed_at.is_(None),
         MilestoneRow.not_applicable_since.is_(None),
         MilestoneRow.due_date.is_not(None),
         MilestoneRow.due_date <= horizon,
+        since,
     )
 
 
-async def _fingerprint(session: AsyncSession, horizon: date) -> str:
+async def _fingerprint(session: AsyncSession, horizon: date, window: nudges.Window) -> str:
     """What the day's milestone nudges depend on, summed up in two aggregate queries: the open
     milestones due by ``horizon`` (how many, which, and their dates) and who holds roles. The
     same fingerprint later in the day: the same nudges, all queued already."""
@@ -222,7 +232,7 @@ async def _fingerprint(session: AsyncSession, horizon: date) -> str:
                 func.count(),
                 func.coalesce(func.sum(MilestoneRow.id), 0),
                 func.coalesce(func.sum(extract("epoch", MilestoneRow.due_date)), 0),
-            ).where(*_open_by(horizon))
+            ).where(*_open_by(horizon, window))
         )
     ).one()
     roles = (
@@ -231,8 +241,6 @@ async def _fingerprint(session: AsyncSession, horizon: date) -> str:
     return ":".join(str(int(value)) for value in (*milestones, *roles))
 
 
-TO_QUEUE = "reminders.to queue"  # session.info: the rows a tick will queue
-KNOWN_TODAY = "reminders.known today"  # session.info: today's queued keys are all read
 CHUNK = 200  # rows queued per write transaction
 PROMPT_CHUNK = 20  # decision prompts posted per write transaction
 
@@ -251,127 +259,6 @@ async def _missed_days(session: AsyncSession, context: CaseContext, today: date)
         if day >= today:
             return missed[-CATCH_UP_DAYS:]
         missed.append(day)
-
-
-async def _known_today(session: AsyncSession, today: date) -> None:
-    """Read the keys of today's nudges already queued, in one query rather than one each."""
-    session.info[KNOWN_TODAY] = True
-    known: set[str] = session.info.setdefault("queued keys", set())
-    known.update(await outbox.keys_from(session=session, prefix=f"nudge:{today.isoformat()}:"))
-
-
-async def _queued_before(session: AsyncSession, key: str) -> bool:
-    """Whether ``key`` was queued already: today's nudges are known from one read
-    (``_known_today``); any other key is looked up."""
-    known: set[str] = session.info.setdefault("queued keys", set())
-    if key in known:
-        return True
-    dated = KNOWN_TODAY in session.info and key.startswith(f"nudge:{session.info['today']}:")
-    return not dated and await outbox.queued_under(session=session, dedupe_key=key)
-
-
-async def _queue(
-    session: AsyncSession,
-    context: CaseContext,
-    now: datetime,
-    key: str,
-    card: dict[str, Any] | None,
-    **target: Any,
-) -> None:
-    """Queue once under ``key`` (the rows are written when the tick has built them all).
-    ``card`` None: claimed as delivered within another message."""
-    if await _queued_before(session, key):
-        return
-    session.info.setdefault("queued keys", set()).add(key)
-    session.info.setdefault(TO_QUEUE, []).append(
-        outbox.row_values(cipher=context.cipher, now=now, card=card, dedupe_key=key, **target)
-    )
-
-
-async def _send(session: AsyncSession, context: CaseContext, item: Outgoing, now: datetime) -> None:
-    """Queue one message: a deadline reminder to the channel, or to a person with a snooze
-    button; or a source's own card."""
-    if item.to == CHANNEL and not context.case_review_channel_id:
-        return
-    target = _target(context, item.to)
-    reminder = item.reminder
-    if reminder is None:
-        await _queue(
-            session, context, now, item.key, card=item.card, summary=item.summary, **target
-        )
-        return
-    personal = item.to != CHANNEL
-    await _queue(
-        session,
-        context,
-        now,
-        item.key,
-        card=cards.nudge_card(reminder, personal=personal, snooze_key=item.key if personal else ""),
-        summary=f"{'Your deadline' if personal else 'Deadline'} "
-        f"{cards.WORDS[reminder.kind]}: {reminder.reference}",
-        case_ref=reminder.reference,
-        **target,
-    )
-
-
-async def _catch_up(
-    session: AsyncSession,
-    context: CaseContext,
-    since: date,
-    earlier: list[Outgoing],
-    today: list[Outgoing],
-    now: datetime,
-) -> None:
-    """After downtime: one message to each channel and person with what they missed and
-    what today brings, instead of each nudge on its own. Today's nudges are claimed under
-    their keys as sent within it, so the rest of the day doesn't send them again."""
-    fresh = [
-        item
-        for item in today
-        if (item.to != CHANNEL or context.case_review_channel_id)
-        and not await _queued_before(session, item.key)
-    ]
-    if not context.case_review_channel_id:
-        earlier = [item for item in earlier if item.to != CHANNEL]
-    if not fresh and not earlier:
-        return
-    latest: dict[tuple[str, str, str], cards.Reminder] = {}
-    for item in [*earlier, *fresh]:  # a later day's word on the same deadline replaces it
-        if item.reminder is not None:
-            latest[(item.to, item.reminder.reference, item.reminder.what)] = item.reminder
-    by_target: dict[str, list[cards.Reminder]] = {}
-    for (to, _, _), reminder in latest.items():
-        by_target.setdefault(to, []).append(reminder)
-    for to, reminders in by_target.items():
-        ordered = sorted(reminders, key=lambda r: (r.due, r.reference, r.what))
-        personal = to != CHANNEL
-        await _queue(
-            session,
-            context,
-            now,
-            f"catchup:{session.info['today']}:{to}",
-            card=cards.catch_up_card(ordered, since=since, personal=personal),
-            summary=f"{'Your deadlines' if personal else 'Deadlines'} while I was offline",
-            **_target(context, to),
-        )
-    for item in fresh:
-        await _queue(
-            session,
-            context,
-            now,
-            item.key,
-            card=None,
-            summary="in the catch-up message",
-            case_ref=item.reminder.reference if item.reminder else None,
-            **_target(context, item.to),
-        )
-
-
-def _target(context: CaseContext, to: str) -> dict[str, str]:
-    """The outbox's target for ``to``: the case review channel, or a person's 1:1 chat."""
-    if to == CHANNEL:
-        return {"channel_id": context.case_review_channel_id}
-    return {"recipient_aad_id": to}
 
 
 SNOOZED = ":snoozed"

@@ -22,7 +22,7 @@ BEFORE, DUE, OVERDUE, CHASE = "before", "due", "overdue", "chase"
 class Rule:
     before: int = 2
     on_due_day: bool = True
-    overdue_daily: bool = True
+    overdue_for: int | None = 3  # working days overdue it is nudged on; None: every one
     where: str = "channel"  # or "person"
     nudge: bool = True
     chase_roles: tuple[str, ...] = ()
@@ -52,12 +52,22 @@ def _rule(data: Mapping[str, Any], base: Rule) -> Rule:
     return Rule(
         before=int(data.get("before", base.before)),
         on_due_day=bool(data.get("on_due_day", base.on_due_day)),
-        overdue_daily=bool(data.get("overdue_daily", base.overdue_daily)),
+        overdue_for=_overdue_for(data, base.overdue_for),
         where=str(data.get("where", base.where)),
         nudge=bool(data.get("nudge", base.nudge)),
         chase_roles=tuple(data.get("chase_roles", base.chase_roles)),
         chase_before=int(data.get("chase_before", base.chase_before)),
     )
+
+
+def _overdue_for(data: Mapping[str, Any], base: int | None) -> int | None:
+    """``overdue_for``: a number of working days, or "every" (each working day it is overdue)."""
+    value = data.get("overdue_for", base)
+    if value == "every" or value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f'overdue_for is a number of working days or "every", not {value!r}')
+    return value
 
 
 def parse_rules(text: str) -> Rules:
@@ -109,19 +119,48 @@ def kind_today(
     *,
     before: int,
     on_due_day: bool,
-    overdue_daily: bool,
+    overdue_for: int | None,
     calendar: WorkingCalendar,
     ahead: Callable[[int], date] | None = None,
 ) -> str | None:
-    """Which nudge ``today`` (a working day) brings for something due on ``due``.
-    ``ahead(n)``: the working day ``n`` after today, if the caller keeps them."""
+    """Which nudge ``today`` (a working day) brings for something due on ``due``: overdue on
+    each of the first ``overdue_for`` working days after it (None: every one; after them, the
+    daily digest carries it). ``ahead(n)``: the working day ``n`` after today (negative:
+    before), if the caller keeps them."""
     if today > due:
-        return OVERDUE if overdue_daily else None
+        if overdue_for is None:
+            return OVERDUE
+        back = ahead(-overdue_for) if ahead else overdue_since(today, overdue_for, calendar)
+        return OVERDUE if due >= back else None
     if today == due:
         return DUE if on_due_day else None
     if before and (ahead or (lambda n: calendar.add_working_days(today, n)))(before) == due:
         return BEFORE
     return None
+
+
+def overdue_since(today: date, overdue_for: int, calendar: WorkingCalendar) -> date:
+    """The earliest due day still nudged as overdue ``today``: ``overdue_for`` working days
+    back (something due then is on its last overdue nudge)."""
+    return calendar.add_working_days(today, -overdue_for)
+
+
+class Window(NamedTuple):
+    """Which open milestones can bring a nudge today: those due from ``since`` (to the
+    horizon), and, whatever their due day, those whose rule nudges every overdue day."""
+
+    since: date
+    every_day: tuple[str, ...]
+
+
+def window(rules: Rules, today: date, calendar: WorkingCalendar) -> Window:
+    """The open milestones worth planning ``today``: a long-overdue one is the digest's."""
+    if rules.default.overdue_for is None:
+        return Window(date.min, ())
+    spans = [rules.default.overdue_for]
+    spans += [r.overdue_for for r in rules.milestones.values() if r.overdue_for is not None]
+    every = tuple(k for k, r in rules.milestones.items() if r.nudge and r.overdue_for is None)
+    return Window(overdue_since(today, max(spans), calendar), every)
 
 
 def _days_ahead(today: date, calendar: WorkingCalendar) -> Callable[[int], date]:
@@ -151,7 +190,7 @@ def plan(
             today,
             before=rule.before,
             on_due_day=rule.on_due_day,
-            overdue_daily=rule.overdue_daily,
+            overdue_for=rule.overdue_for,
             calendar=calendar,
             ahead=ahead,
         )

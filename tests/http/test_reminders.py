@@ -378,3 +378,68 @@ def test_tick_only_runs_the_one_source_named(tmp_path: Path, monkeypatch: Any, c
     except SystemExit as stopped:
         assert stopped.code == 2
     assert "invalid choice: 'digests'" in capsys.readouterr().err
+
+
+async def test_a_flood_of_deadlines_on_one_day_goes_as_one_message_to_each_place(
+    tmp_path: Path, serve: Any, connector: FakeConnector, clock: FixedClock
+) -> None:
+    """Thirty cases referred the same day: on their Day 5 the channel gets one "Deadlines
+    today" message listing them, not one per milestone per case, and each partner one of
+    their own; a later tick sends none of the thirty again; and a case long overdue brings
+    no nudge at all (the digest carries it)."""
+    from datetime import date
+
+    from storage import cases
+    from storage.db import transaction
+    from workflow.roles import Role
+
+    app = await app_for(tmp_path, serve, clock)
+    await referred(app, connector)  # Thursday 26 Nov: BR-2026-0001 and its people
+    services = app[SERVICES]
+    async with transaction(services.sessions) as session:
+        for n in range(30):
+            await cases.create_case(
+                session=session,
+                master=services.cases.cipher,
+                timetable=services.cases.timetable,
+                new=cases.NewCase(
+                    awareness_date=date(2026, 11, 26) if n else date(2026, 10, 1),
+                    referring_agency="Health",
+                    referrer_aad_id=HEALTH["aadObjectId"],
+                    referral={"incident": {"what_happened": f"Flood {n}"}},
+                ),
+                actor_role=Role.PRACTITIONER,
+                now=at("2026-11-26T12:00"),
+            )
+    await flush(app)
+    since = len(connector.sent)
+    assert await run(app, "2026-12-02T09:00") > 0  # Wednesday 2 Dec: Day 5 of 30 cases
+    await flush(app)
+    today = connector.sent[since:]
+    channel = [s for s in today if s.conversation_id.startswith(CHANNEL)]
+    summaries = [s.activity.get("summary") or "" for s in channel]
+    gathered = [
+        s for s in channel if (s.activity.get("summary") or "").startswith("Deadlines today")
+    ]
+    assert len(gathered) == 1, summaries
+    assert not [t for t in summaries if t.startswith("Deadline ")]  # none on its own
+    text = json.dumps(gathered[0].activity)
+    assert "deadline reminders today, together in one message" in text
+    assert "Chair's recommendation to the Local Authority on notification (Day 5)" in text
+    assert "due today (2 Dec 2026)" in text and "And " in text and " more." in text
+    assert "Flood" not in text and "Zebedee" not in text
+    police = [s for s in today if s.conversation_id.endswith(POLICE["id"])]
+    assert [s.activity.get("summary") for s in police].count("Your deadlines today: 30") == 1
+    # The case due in October is weeks overdue: no nudge for it today.
+    keys = await queued_keys(app)
+    assert not [k for k in keys if k[0].startswith("nudge:2026-12-02:BR-2026-0002:")]
+    claimed = [
+        k for k in keys if k[0].startswith("nudge:2026-12-02:") and ":la_decision:due" in k[0]
+    ]
+    assert len(claimed) == 30  # each claimed, as sent within the gathered message
+    # Later the same day: nothing sent twice.
+    await flush(app)
+    since = len(connector.sent)
+    assert await run(app, "2026-12-02T15:00") == 0
+    await flush(app)
+    assert connector.sent[since:] == []
