@@ -64,14 +64,19 @@ async def list_milestones(*, session: AsyncSession, case: Case) -> list[Mileston
     )
 
 
-async def _adjustments(session: AsyncSession, milestone_id: int) -> list[MilestoneAdjustment]:
-    return list(
-        await session.scalars(
-            select(MilestoneAdjustment)
-            .where(MilestoneAdjustment.milestone_id == milestone_id)
-            .order_by(MilestoneAdjustment.id)
-        )
+async def _adjustments(
+    session: AsyncSession, milestone_ids: list[int]
+) -> dict[int, list[MilestoneAdjustment]]:
+    """Each milestone's pauses and extensions, in order: one query for the case's milestones."""
+    found: dict[int, list[MilestoneAdjustment]] = {}
+    rows = await session.scalars(
+        select(MilestoneAdjustment)
+        .where(MilestoneAdjustment.milestone_id.in_(milestone_ids))
+        .order_by(MilestoneAdjustment.id)
     )
+    for row in rows:
+        found.setdefault(row.milestone_id, []).append(row)
+    return found
 
 
 async def recompute_milestones(*, session: AsyncSession, case: Case, timetable: Timetable) -> None:
@@ -94,6 +99,7 @@ async def recompute_milestones(*, session: AsyncSession, case: Case, timetable: 
             session.add(MilestoneRow(case_id=case.id, key=key))
         await session.flush()
         rows = await list_milestones(session=session, case=case)
+    adjusted = await _adjustments(session, [row.id for row in rows])
     for row in rows:
         base = dues.get(row.key)
         row.base_due_date = base
@@ -103,7 +109,7 @@ async def recompute_milestones(*, session: AsyncSession, case: Case, timetable: 
             continue
         history = [
             Adjustment(AdjustmentKind(a.kind), a.effective_on, "", a.approved_by, a.new_due_date)
-            for a in await _adjustments(session, row.id)
+            for a in adjusted.get(row.id, [])
         ]
         state = effective_due(base, history, calendar)
         row.due_date = state.due
@@ -118,10 +124,12 @@ async def fill_new_milestones(
     """Due dates for the open cases' milestones that have none though their anchor is
     recorded (a milestone the timetable gained after the case began), one case per
     transaction; how many cases changed."""
+    anchor_of = {m.key: timetable.resolve_anchor(m.anchor) for m in timetable.milestones}
+    columns = [getattr(Case, column) for column in ANCHOR_COLUMNS.values()]
     async with sessions() as session:
-        ids = list(
-            await session.scalars(
-                select(Case.id)
+        rows = (
+            await session.execute(
+                select(Case.id, MilestoneRow.key, *columns)
                 .join(MilestoneRow, MilestoneRow.case_id == Case.id)
                 .where(
                     Case.stage != Stage.CLOSED.value,
@@ -129,9 +137,20 @@ async def fill_new_milestones(
                     MilestoneRow.completed_at.is_(None),
                     MilestoneRow.not_applicable_since.is_(None),
                 )
-                .distinct()
             )
-        )
+        ).all()
+    # Only the cases where an undated milestone's anchor is recorded: the rest (a milestone
+    # still waiting for its anchor, as most are) would be recomputed to the same dates.
+    recorded = {anchor: n + 2 for n, anchor in enumerate(ANCHOR_COLUMNS)}
+    ids = sorted(
+        {
+            row[0]
+            for row in rows
+            if row[1] in anchor_of
+            and anchor_of[row[1]] in recorded
+            and row[recorded[anchor_of[row[1]]]] is not None
+        }
+    )
     changed = 0
     for case_id in ids:
         async with sessions() as session, session.begin():
@@ -161,17 +180,31 @@ async def _refresh_next_due(session: AsyncSession, case: Case) -> None:
 async def complete_milestone(
     *, session: AsyncSession, case: Case, key: str, by: str, now: datetime
 ) -> MilestoneRow:
-    row = (
-        await session.scalars(
-            select(MilestoneRow).where(MilestoneRow.case_id == case.id, MilestoneRow.key == key)
+    return (await complete_milestones(session=session, case=case, keys=(key,), by=by, now=now))[0]
+
+
+async def complete_milestones(
+    *, session: AsyncSession, case: Case, keys: Iterable[str], by: str, now: datetime
+) -> list[MilestoneRow]:
+    """Complete the case's milestones ``keys`` (those not done already), in the order given."""
+    wanted = list(keys)
+    found = {
+        row.key: row
+        for row in await session.scalars(
+            select(MilestoneRow).where(
+                MilestoneRow.case_id == case.id, MilestoneRow.key.in_(wanted)
+            )
         )
-    ).one()
-    if row.completed_at is None:
+    }
+    rows = [found[key] for key in wanted]  # KeyError: not one of the timetable's
+    fresh = [row for row in rows if row.completed_at is None]
+    for row in fresh:
         row.completed_at = now
         row.completed_by = by
+    if fresh:
         await session.flush()
         await _refresh_next_due(session, case)
-    return row
+    return rows
 
 
 async def mark_not_applicable(
