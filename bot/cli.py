@@ -5,6 +5,7 @@ db upgrade                        apply migrations
 deadlines --from YYYY-MM-DD       every milestone's Day number and due date [--json]
 audit verify                      check the audit log's hash chain
 key new                           print a new DATA_KEY
+demo-data --cases N               a new database filled with invented cases, to try the bot
 """
 
 from __future__ import annotations
@@ -92,6 +93,9 @@ def _parser() -> argparse.ArgumentParser:
         "--closed-before", dest="before", type=_date, required=True, help="YYYY-MM-DD"
     )
     purge.add_argument("--dry-run", action="store_true", help="show what it would do")
+    demo = sub.add_parser("demo-data", help="fill a new database with invented cases")
+    demo.add_argument("--cases", type=int, required=True, help="how many cases to invent")
+    demo.add_argument("--seed", type=int, default=2026, help="the same seed, the same cases")
     key = sub.add_parser("key", help="data key tasks")
     key_sub = key.add_subparsers(dest="key_command", required=True)
     key_sub.add_parser("new", help="print a new random key (for DATA_KEY or AUDIT_KEY)")
@@ -101,7 +105,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    offline = args.command in ("deadlines", "audit", "key", "db", "purge") or (
+    offline = args.command in ("deadlines", "audit", "key", "db", "purge", "demo-data") or (
         args.command == "tick" and not args.send
     )
     try:
@@ -134,6 +138,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.audit_command == "key":
                 return maintenance.audit_key(settings)
             return asyncio.run(maintenance.verify(settings))
+        if args.command == "demo-data":
+            return asyncio.run(_demo(settings, args.cases, args.seed))
         if args.command == "purge":
             return asyncio.run(
                 maintenance.purge_closed(settings, args.before, dry_run=args.dry_run)
@@ -163,6 +169,33 @@ async def _upgrade(settings: Settings) -> int:
         )
     finally:
         await engine.dispose()
+
+
+async def _demo(settings: Settings, count: int, seed: int) -> int:
+    from bot.demo import DemoRefused, generate
+    from bot.keys import master_cipher
+
+    engine = db.create_engine(settings.database_url)
+    try:
+        await db.upgrade(engine)
+        made = await generate(
+            db.create_sessionmaker(engine, audit_signer(settings)),
+            master_cipher(settings),
+            load_timetable(settings.timetable_file),
+            count,
+            now=datetime.now(UTC),
+            seed=seed,
+        )
+    except DemoRefused as refused:
+        print(f"Refused: {refused}", file=sys.stderr)
+        return 1
+    finally:
+        await engine.dispose()
+    print(
+        f"Made {made.cases} invented cases: {made.open} open ({made.overdue} stalled with a "
+        f"deadline overdue), {made.cases - made.open} closed."
+    )
+    return 0
 
 
 def _deadlines(settings: Settings, awareness: date, *, as_json: bool) -> int:

@@ -138,3 +138,19 @@ def test_the_operators_data_commands_answer_in_words(tmp_path: Path) -> None:
     not_json.write_text("{}")
     checked = run("audit", "check", str(not_json), env=env)
     assert checked.returncode == 1 and "NOT VERIFIED" in checked.stdout
+
+
+def test_demo_data_fills_a_new_database_and_then_the_bot_lists_its_cases(tmp_path: Path) -> None:
+    env = {
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}",
+        "BOT_MODE": "local",
+        "ALLOWED_TENANT_ID": "t",
+        "VAR_DIR": str(tmp_path / "var"),
+    }
+    made = run("demo-data", "--cases", "12", env=env)
+    assert made.returncode == 0, made.stderr
+    assert made.stdout.startswith("Made 12 invented cases: ") and " closed." in made.stdout
+    again = run("demo-data", "--cases", "3", env=env)  # demo data on demo data: allowed
+    assert again.returncode == 0 and "Made 3 invented cases" in again.stdout
+    checked = run("audit", "verify", env=env)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
