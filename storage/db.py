@@ -3,17 +3,27 @@
 SQLite (the default, a file under ``var/``) runs in WAL mode with ``BEGIN IMMEDIATE``
 transactions so concurrent writers queue instead of failing; PostgreSQL is used when the
 database URL says so.
+
+SQLite's calls are made in the event loop's own thread (``_InlineConnection``), not handed to
+aiosqlite's thread and awaited: the hand-off costs more than the statement (0.4 to 1 ms on a
+small VM against about 0.1 ms), and a turn makes dozens. Nothing then waits inside SQLite
+with the loop blocked: writers in this process queue on an asyncio lock before they begin;
+a writer in another process (the command-line tools) is waited for by retrying ``BEGIN
+IMMEDIATE`` with asynchronous sleeps (the busy timeout is 0); in WAL mode readers never wait.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
+import aiosqlite
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, text
@@ -33,6 +43,45 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 _BEGIN_OPTION = "sqlite_begin"
 
 
+class _InlineConnection(aiosqlite.Connection):
+    """aiosqlite, each call made at once in the caller's (the event loop's) thread."""
+
+    async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        if not self._running or not self._connection:
+            raise ValueError("Connection closed")
+        return fn(*args, **kwargs)
+
+
+def _inline_connector(path: str) -> Callable[[], Any]:
+    async def connect() -> aiosqlite.Connection:
+        connection = _InlineConnection(
+            lambda: sqlite3.connect(path, timeout=0, check_same_thread=False), 64
+        )
+        connection._thread.daemon = True
+        return await connection
+
+    return connect
+
+
+WAIT_FOR_WRITER = 30.0  # seconds a write transaction waits for another process's
+
+
+def _begin(driver: Any, mode: str) -> None:
+    """``BEGIN <mode>``; while another process holds SQLite's write lock, try again after an
+    asynchronous sleep (the loop serves other turns meanwhile), up to ``WAIT_FOR_WRITER``."""
+    deadline = time.monotonic() + WAIT_FOR_WRITER
+    pause = 0.002
+    while True:
+        try:
+            await_only(driver.execute(f"BEGIN {mode}"))
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+        await_only(asyncio.sleep(pause))
+        pause = min(pause * 2, 0.05)
+
+
 def create_engine(url: str) -> AsyncEngine:
     """An async engine for ``url``; creates the SQLite file's folder if needed."""
     parsed = make_url(url)
@@ -48,7 +97,10 @@ def create_engine(url: str) -> AsyncEngine:
     # so the pool's own rollback on return is a second one: a trip to the driver's thread on
     # every turn, for nothing.
     engine = create_async_engine(
-        url, connect_args={"timeout": 30}, hide_parameters=True, pool_reset_on_return=None
+        url,
+        hide_parameters=True,
+        pool_reset_on_return=None,
+        async_creator=_inline_connector(parsed.database or ":memory:"),
     )
 
     @event.listens_for(engine.sync_engine, "connect")
@@ -59,7 +111,7 @@ def create_engine(url: str) -> AsyncEngine:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA busy_timeout=0")  # never wait with the loop blocked: _begin
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
@@ -71,7 +123,7 @@ def create_engine(url: str) -> AsyncEngine:
         # Straight to aiosqlite, in one trip to its thread (the adapter's cursor takes three).
         driver = conn.connection.driver_connection
         assert driver is not None
-        await_only(driver.execute(f"BEGIN {mode}"))
+        _begin(driver, mode)
 
     return engine
 
@@ -152,8 +204,11 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, revision)
 
-    async with engine.begin() as conn:
-        await conn.run_sync(_run)
+    async with engine.connect() as conn:
+        # A write from the start (SQLite: the write lock taken, or waited for, at BEGIN).
+        await conn.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
+        async with conn.begin():
+            await conn.run_sync(_run)
     log.info("database migrated", extra={"revision": revision})
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from storage.audit import append_audit
 from storage.case_keys import case_cipher
 from storage.crypto import Cipher
+from storage.db import transaction
 from storage.models import (
     Case,
     CaseRequest,
@@ -153,7 +154,7 @@ async def fill_new_milestones(
     )
     changed = 0
     for case_id in ids:
-        async with sessions() as session, session.begin():
+        async with transaction(sessions) as session:
             case = await session.get(Case, case_id, with_for_update=True)
             if case is None:
                 continue
