@@ -25,6 +25,7 @@ import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any
 
@@ -43,6 +44,7 @@ from msrest.serialization import Model
 
 from bot.auth import AuthenticationError, AuthUnavailable
 from bot.authentication import CaseReviewAuthentication
+from bot.health import DatabaseHealth, database_unavailable
 from bot.settings import Settings
 from cards.common import CARD_CONTENT_TYPE
 from storage.case_keys import CasePurged
@@ -53,6 +55,10 @@ PURGED_TEXT = (
     "The personal details of {reference} were removed under the retention policy: its "
     "timeline and decisions remain (**timeline {reference}**), but what was written about the "
     "child and family can no longer be read."
+)
+UNAVAILABLE_TEXT = (
+    "I can't reach the case database just now, so I couldn't do that. Nothing was saved "
+    "half-way and nothing you entered has been lost: try again shortly."
 )
 ERROR_TEXT = (
     "Sorry, something went wrong on my side and I could not finish that (reference {ref}). "
@@ -205,6 +211,7 @@ class CaseReviewAdapter(CloudAdapter):  # type: ignore[misc]
     identity service unreachable 503, anything unexpected 500 with a reference."""
 
     def __init__(self, settings: Settings, clock: Callable[[], float] = time.time) -> None:
+        self.health = DatabaseHealth()
         self.auth = CaseReviewAuthentication(settings, clock)
         super().__init__(self.auth)
         self._allowed_tenant = settings.allowed_tenant_id
@@ -313,6 +320,15 @@ class CaseReviewAdapter(CloudAdapter):  # type: ignore[misc]
         if isinstance(error, CasePurged):  # not a failure: what was asked no longer exists
             log.info("asked for a purged case's details", extra={"case": str(error)[:16]})
             await self._tell(context, PURGED_TEXT.format(reference=str(error)[:16]), ref)
+            return
+        if database_unavailable(error):  # the transaction rolled back: nothing half-written
+            self.health.turn_failed(datetime.now(UTC))
+            log.warning(
+                "turn failed: the database did not answer (reference %s)",
+                ref,
+                extra={"correlation_id": ref, "error": type(error).__name__},
+            )
+            await self._tell(context, UNAVAILABLE_TEXT, ref)
             return
         log.error(
             "turn failed (reference %s)",

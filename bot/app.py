@@ -10,7 +10,7 @@ import logging
 import tomllib
 import uuid
 from collections.abc import AsyncIterator, Sequence
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -200,10 +200,13 @@ async def _messages(request: web.Request) -> web.StreamResponse:
 async def _healthz(request: web.Request) -> web.Response:
     app = request.app
     database_ok = await db.ping(app[ENGINE])
+    health = app[ADAPTER].health
+    health.seen(database_ok, datetime.now(UTC))
     scheduler = app[SCHEDULER]
     body = {
         "status": "ok" if database_ok else "unavailable",
         "database": "ok" if database_ok else "unreachable",
+        **health.report(),
         "scheduler": "running" if scheduler.running else "stopped",
         "jobs": len(scheduler.get_jobs()),
     }

@@ -55,6 +55,27 @@ class PostgresServer:
             return ["runuser", "-u", self.as_user, "--", *args]
         return list(args)
 
+    def pause(self) -> None:
+        """Stop the server (fast shutdown: connections cut, what was committed kept; an
+        immediate stop would lose the last commits, fsync and synchronous_commit being off
+        here), keeping its data."""
+        subprocess.run(
+            self._cmd(
+                str(self.bin_dir / "pg_ctl"),
+                "-D",
+                str(self.directory / "data"),
+                "-m",
+                "fast",
+                "stop",
+            ),
+            capture_output=True,
+            check=False,
+        )
+
+    def resume(self) -> None:
+        """Start the paused server again, on the same port, with the same data."""
+        _start(self)
+
     def stop(self) -> None:
         subprocess.run(
             self._cmd(
@@ -96,6 +117,12 @@ def start_postgres() -> PostgresServer:
         capture_output=True,
         check=True,
     )
+    _start(server)
+    return server
+
+
+def _start(server: PostgresServer) -> None:
+    directory, data = server.directory, server.directory / "data"
     options = (
         f"-c listen_addresses=127.0.0.1 -c port={server.port} "
         f"-c unix_socket_directories={directory} -c fsync=off -c synchronous_commit=off "
@@ -103,7 +130,7 @@ def start_postgres() -> PostgresServer:
     )
     subprocess.run(
         server._cmd(
-            str(bin_dir / "pg_ctl"),
+            str(server.bin_dir / "pg_ctl"),
             "-D",
             str(data),
             "-o",
@@ -122,7 +149,7 @@ def start_postgres() -> PostgresServer:
     while time.monotonic() < deadline:
         try:
             with socket.create_connection(("127.0.0.1", server.port), timeout=1):
-                return server
+                return
         except OSError:
             time.sleep(0.2)
     server.stop()
