@@ -37,7 +37,7 @@ from storage.audit import append_audit
 from storage.crypto import Cipher
 from storage.db import transaction
 from storage.decisions import record_decision
-from storage.milestones import complete_milestones
+from storage.milestones import complete_milestones, mark_not_applicable
 from storage.models import Case
 from storage.notifications import record_notification
 from workflow.decisions import DecisionDraft, DecisionKind
@@ -281,6 +281,14 @@ async def _one_case(
         moved = await step()
         stage = moved or stage
     case.stage = stage.value
+    if stage == Stage.CLOSED:  # as closing a case requires: nothing left open
+        await mark_not_applicable(
+            session=session,
+            case=case,
+            keys=[m.key for m in timetable.milestones],
+            why="not needed: the case was closed",
+            now=_at(today),
+        )
     return stage
 
 

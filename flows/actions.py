@@ -265,8 +265,19 @@ async def _confirmation(
 async def overdue_action_nudges(
     session: AsyncSession, context: CaseContext, today: Today
 ) -> list[Outgoing]:
-    """Each overdue action: its owner, in their 1:1 chat, each working day."""
-    late = await actions.overdue_actions(session=session, today=today.day)
+    """Each overdue action: its owner, in their 1:1 chat, on each of the first working days
+    it is overdue (``overdue_for``, as for deadlines; the week's summary in the channel
+    carries those overdue longer). Read once a day: when the day's tick queued them and no
+    action changed since, not again."""
+    if today.steady:
+        return []
+    span = today.rules.default.overdue_for
+    since = (
+        None
+        if span is None
+        else nudges.overdue_since(today.day, span, context.timetable.calendar())
+    )
+    late = await actions.overdue_actions(session=session, today=today.day, since=since)
     names = await names_of(session, {a.owner_aad_id for a in late})
     day = today.day.isoformat()
     return [

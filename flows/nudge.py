@@ -55,6 +55,9 @@ class Today:
     rules: Rules
     horizon: date
     plan: tuple[nudges.Nudge, ...] = ()
+    # The day's milestone plan and action nudges were queued whole by an earlier tick and
+    # nothing they depend on has changed since (flows.reminders' fingerprint).
+    steady: bool = False
 
 
 Source = Callable[[AsyncSession, CaseContext, Today], Awaitable[list[Outgoing]]]

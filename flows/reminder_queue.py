@@ -14,6 +14,7 @@ from cards import reminders as cards
 from flows.context import CaseContext
 from flows.nudge import CHANNEL, Outgoing
 from storage import outbox
+from storage.settings import store_setting, stored_setting
 
 TO_QUEUE = "reminders.to queue"  # session.info: the rows a tick will queue
 KNOWN_TODAY = "reminders.known today"  # session.info: today's queued keys are all read
@@ -24,6 +25,9 @@ async def known_today(session: AsyncSession, today: date) -> None:
     session.info[KNOWN_TODAY] = True
     known: set[str] = session.info.setdefault("queued keys", set())
     known.update(await outbox.keys_from(session=session, prefix=f"nudge:{today.isoformat()}:"))
+    gathered = (await stored_setting(session=session, key=GATHERED) or "").split("\n")
+    if gathered[0] == today.isoformat():
+        known.update(gathered[1:])
 
 
 async def queued_before(session: AsyncSession, key: str) -> bool:
@@ -59,6 +63,8 @@ async def send(session: AsyncSession, context: CaseContext, item: Outgoing, now:
     button; or a source's own card."""
     if item.to == CHANNEL and not context.case_review_channel_id:
         return
+    if await queued_before(session, item.key):
+        return  # queued by an earlier tick: not built again
     where = target_of(context, item.to)
     reminder = item.reminder
     if reminder is None:
@@ -85,8 +91,9 @@ async def gather_floods(
     session: AsyncSession, context: CaseContext, outgoing: list[Outgoing], now: datetime
 ) -> list[Outgoing]:
     """A flood of deadline reminders for one channel or person (hundreds of cases falling
-    due on one day) goes as one message listing them, each claimed under its own key as sent
-    within it; the rest, and every other message, are returned to be sent one by one."""
+    due on one day) goes as one message listing them, their keys kept as the day's gathered
+    keys (``GATHERED``: one setting, not a row each); the rest, and every other message, are
+    returned to be sent one by one."""
     fresh: dict[str, list[Outgoing]] = {}
     for item in outgoing:
         if item.reminder is not None and not await queued_before(session, item.key):
@@ -111,18 +118,27 @@ async def gather_floods(
             summary=f"{'Your deadlines' if personal else 'Deadlines'} today: {len(reminders)}",
             **target_of(context, to),
         )
-        for item in items:
-            await queue(
-                session,
-                context,
-                now,
-                item.key,
-                card=None,
-                summary="in the day's gathered message",
-                case_ref=item.reminder.reference if item.reminder else None,
-                **target_of(context, to),
-            )
+        known: set[str] = session.info.setdefault("queued keys", set())
+        known.update(i.key for i in items)
+        session.info.setdefault(GATHERED, []).extend(i.key for i in items)
     return [i for i in outgoing if i.reminder is None or i.to not in flooded]
+
+
+GATHERED = "reminders.gathered"  # bot_settings, and session.info: the day's gathered keys
+
+
+async def keep_gathered(session: AsyncSession, day: date, keys: list[str], now: datetime) -> None:
+    """Add ``keys`` to the day's gathered keys (after their messages are queued: a failure
+    between the two lists a reminder twice, never loses one)."""
+    stored = (await stored_setting(session=session, key=GATHERED) or "").split("\n")
+    kept = stored[1:] if stored[0] == day.isoformat() else []
+    await store_setting(
+        session=session,
+        key=GATHERED,
+        value="\n".join([day.isoformat(), *kept, *keys]),
+        by="reminders",
+        now=now,
+    )
 
 
 async def catch_up(

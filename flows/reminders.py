@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import extract, func, or_, select
+from sqlalchemy import extract, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from cards import reminders as cards
@@ -37,9 +37,10 @@ from flows.referrals import unsent_referral_nudges
 from storage import outbox, people
 from storage.audit import append_audit
 from storage.db import transaction
-from storage.models import Case, MilestoneRow, OutboxMessage, RoleAssignment
+from storage.models import Case, CaseAction, MilestoneRow, OutboxMessage, RoleAssignment
 from storage.settings import store_setting, stored_setting
 from workflow import nudges
+from workflow.actions import FINISHED
 from workflow.authorisation import actor_roles
 from workflow.calendar import british
 from workflow.nudges import Rules
@@ -121,28 +122,31 @@ async def tick(
         if unchanged:
             planned = int(done.rsplit("|", 1)[1])
         else:
-            rows = (
-                await session.execute(
-                    select(Case.reference, MilestoneRow.key, MilestoneRow.due_date)
-                    .join(MilestoneRow, MilestoneRow.case_id == Case.id)
-                    .where(Case.stage != Stage.CLOSED.value, *_open_by(horizon, window))
-                )
-            ).all()
+            rows: list[Any] = []
+            for part in _open_by(horizon, window):  # each part on an index of its own
+                rows += (
+                    await session.execute(
+                        select(Case.reference, MilestoneRow.key, MilestoneRow.due_date)
+                        .join(MilestoneRow, MilestoneRow.case_id == Case.id)
+                        .where(Case.stage != Stage.CLOSED.value, *part)
+                    )
+                ).all()
             open_milestones = [nudges.Open(*row) for row in rows]
             plan = nudges.plan(open_milestones, day, rules, calendar)
             planned = len(plan)
-            await reminder_queue.known_today(session, day)
+        # Today's reminders queued already, read in one query (the overdue actions and the
+        # rest are looked at every minute, and each would otherwise be a query of its own).
+        await reminder_queue.known_today(session, day)
         session.info["today"] = day.isoformat()
         full_plan = full  # the day's plan queued whole: recorded, so later ticks skip it
-        today = Today(day, now, local, rules, horizon, tuple(plan))
+        today = Today(day, now, local, rules, horizon, tuple(plan), steady=unchanged)
         outgoing: list[Outgoing] = []
         others = 0  # deadline reminders from the sources beyond the milestone plan
         for name, source in SOURCES.items():
             if full or only == name:
                 found = await run_source(name, source, session, context, today)
                 if found is None:
-                    if name == "milestones":  # not recorded as planned: the next tick retries
-                        full_plan = False
+                    full_plan = False  # not recorded as planned: the next tick tries again
                     continue
                 outgoing += found
                 if name != "milestones":
@@ -168,13 +172,19 @@ async def tick(
         if full or only == PROMPTS_SOURCE:
             try:
                 prompts = await prompts_missing(session, context, today.plan)
+                if len(prompts) > PROMPTS_PER_TICK:  # a flood: the next minutes post the rest
+                    prompts, full_plan = prompts[:PROMPTS_PER_TICK], False
             except Exception:
                 log.exception("reminder source failed", extra={"source": PROMPTS_SOURCE})
         to_queue: list[dict[str, Any]] = session.info.get(reminder_queue.TO_QUEUE, [])
+        gathered: list[str] = session.info.get(reminder_queue.GATHERED, [])
     queued = 0
     for start in range(0, len(to_queue), CHUNK):
         async with transaction(sessions) as session:
             queued += await outbox.insert_new(session=session, rows=to_queue[start : start + CHUNK])
+    if gathered:
+        async with transaction(sessions) as session:
+            await reminder_queue.keep_gathered(session, day, gathered, now)
     for start in range(0, len(prompts), PROMPT_CHUNK):
         try:
             async with transaction(sessions) as session:
@@ -207,42 +217,62 @@ async def tick(
 PLANNED = "reminders.planned"  # bot_settings: "<day>|<fingerprint>|<nudges>" of the last plan
 
 
-def _open_by(horizon: date, window: nudges.Window) -> tuple[Any, ...]:
-    """Milestones open and due by ``horizon`` that can bring a nudge: due within the
-    ``window`` (a closed case's are all done or not applicable)."""
-    since: Any = MilestoneRow.due_date >= window.since
-    if window.every_day:
-        since = or_(since, MilestoneRow.key.in_(window.every_day))
-    return (
+def _open_by(horizon: date, window: nudges.Window) -> list[tuple[Any, ...]]:
+    """Milestones open and due by ``horizon`` that can bring a nudge, as conditions for one
+    query each: those due within the ``window``, and those of the keys nudged every overdue
+    day whatever their due date (a closed case's are all done or not applicable)."""
+    open_ = (
         MilestoneRow.completed_at.is_(None),
         MilestoneRow.not_applicable_since.is_(None),
         MilestoneRow.due_date.is_not(None),
         MilestoneRow.due_date <= horizon,
-        since,
     )
+    parts: list[tuple[Any, ...]] = [(*open_, MilestoneRow.due_date >= window.since)]
+    if window.every_day:
+        parts.append(
+            (*open_, MilestoneRow.due_date < window.since, MilestoneRow.key.in_(window.every_day))
+        )
+    return parts
 
 
 async def _fingerprint(session: AsyncSession, horizon: date, window: nudges.Window) -> str:
     """What the day's milestone nudges depend on, summed up in two aggregate queries: the open
     milestones due by ``horizon`` (how many, which, and their dates) and who holds roles. The
     same fingerprint later in the day: the same nudges, all queued already."""
-    milestones = (
-        await session.execute(
-            select(
-                func.count(),
-                func.coalesce(func.sum(MilestoneRow.id), 0),
-                func.coalesce(func.sum(extract("epoch", MilestoneRow.due_date)), 0),
-            ).where(*_open_by(horizon, window))
-        )
-    ).one()
+    milestones: list[int] = [0, 0, 0]
+    for part in _open_by(horizon, window):
+        found = (
+            await session.execute(
+                select(
+                    func.count(),
+                    func.coalesce(func.sum(MilestoneRow.id), 0),
+                    func.coalesce(func.sum(extract("epoch", MilestoneRow.due_date)), 0),
+                ).where(*part)
+            )
+        ).one()
+        milestones = [a + int(b) for a, b in zip(milestones, found, strict=True)]
     roles = (
         await session.execute(select(func.count(), func.coalesce(func.max(RoleAssignment.id), 0)))
     ).one()
-    return ":".join(str(int(value)) for value in (*milestones, *roles))
+    actions = (  # the open actions that can be nudged today, and their due dates
+        await session.execute(
+            select(
+                func.count(),
+                func.coalesce(func.sum(CaseAction.id), 0),
+                func.coalesce(func.sum(extract("epoch", CaseAction.due_date)), 0),
+            ).where(
+                CaseAction.status.not_in(FINISHED),
+                CaseAction.due_date >= window.since,
+                CaseAction.due_date <= horizon,
+            )
+        )
+    ).one()
+    return ":".join(str(int(value)) for value in (*milestones, *roles, *actions))
 
 
 CHUNK = 200  # rows queued per write transaction
 PROMPT_CHUNK = 20  # decision prompts posted per write transaction
+PROMPTS_PER_TICK = 20  # decision prompts posted a minute at most (each a card of its own)
 
 
 async def _missed_days(session: AsyncSession, context: CaseContext, today: date) -> list[date]:

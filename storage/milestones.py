@@ -297,6 +297,6 @@ async def list_due_milestones(
             MilestoneRow.due_date <= before,
             Case.stage != Stage.CLOSED.value,
         )
-        .order_by(MilestoneRow.due_date, Case.id)
+        .order_by(MilestoneRow.due_date, Case.id, MilestoneRow.id)
     )
     return [(case, milestone) for case, milestone in rows.tuples()]

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
     true,
 )
 from sqlalchemy.engine import Dialect
@@ -204,9 +205,28 @@ class ReferralVersion(Base):
     payload: Mapped[str] = mapped_column(Text, info=ENCRYPTED)  # encrypted JSON: all of the form
 
 
+OPEN_MILESTONE = "completed_at IS NULL AND not_applicable_since IS NULL"
+
+
 class MilestoneRow(Base):
     __tablename__ = "milestones"
-    __table_args__ = (UniqueConstraint("case_id", "key"),)
+    __table_args__ = (
+        UniqueConstraint("case_id", "key"),
+        # The open milestones only (migration 0021): what the tick, the digest and overdue read.
+        Index(
+            "ix_milestones_open_due",
+            "due_date",
+            sqlite_where=text(OPEN_MILESTONE),
+            postgresql_where=text(OPEN_MILESTONE),
+        ),
+        Index(
+            "ix_milestones_open_key_due",
+            "key",
+            "due_date",
+            sqlite_where=text(OPEN_MILESTONE),
+            postgresql_where=text(OPEN_MILESTONE),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)

@@ -65,6 +65,7 @@ class FakeConnector:
     member_gate: Any = None  # an asyncio.Event the member lookup waits for, when set
     hang_sends: bool = False  # sends never answer (a sender killed mid-send); not recorded
     hung: int = 0  # sends left hanging so far
+    send_delay: float = 0.0  # seconds each send takes to be answered (a slow Teams)
     _ids: Any = field(default_factory=lambda: itertools.count(1))
 
     def app(self) -> web.Application:
@@ -101,6 +102,8 @@ class FakeConnector:
         if self.hang_sends:
             self.hung += 1
             await asyncio.Event().wait()  # never answered; cancelled when the server stops
+        if self.send_delay:
+            await asyncio.sleep(self.send_delay)
         failed = self._maybe_fail(request.match_info["cid"])
         if failed is not None:
             return failed

@@ -389,8 +389,11 @@ async def test_a_flood_of_deadlines_on_one_day_goes_as_one_message_to_each_place
     no nudge at all (the digest carries it)."""
     from datetime import date
 
+    from flows.reminder_queue import GATHERED
+    from flows.reminders import PROMPTS_PER_TICK
     from storage import cases
     from storage.db import transaction
+    from storage.settings import stored_setting
     from workflow.roles import Role
 
     app = await app_for(tmp_path, serve, clock)
@@ -433,13 +436,34 @@ async def test_a_flood_of_deadlines_on_one_day_goes_as_one_message_to_each_place
     # The case due in October is weeks overdue: no nudge for it today.
     keys = await queued_keys(app)
     assert not [k for k in keys if k[0].startswith("nudge:2026-12-02:BR-2026-0002:")]
-    claimed = [
-        k for k in keys if k[0].startswith("nudge:2026-12-02:") and ":la_decision:due" in k[0]
-    ]
-    assert len(claimed) == 30  # each claimed, as sent within the gathered message
-    # Later the same day: nothing sent twice.
+    async with services.sessions() as session:
+        gathered = (await stored_setting(session=session, key=GATHERED) or "").split("\n")
+    assert gathered[0] == "2026-12-02"
+    assert len([k for k in gathered if ":la_decision:due" in k]) == 30  # each kept as sent
+    # Later the same day: no reminder sent twice; nor after a change (another referral, so
+    # the day is planned again). The chair's decision prompts (one card a case, twenty a
+    # minute at most) go on: the rest of the thirty-one.
     await flush(app)
     since = len(connector.sent)
-    assert await run(app, "2026-12-02T15:00") == 0
+    assert await run(app, "2026-12-02T14:00") > 0
+    async with transaction(services.sessions) as session:
+        await cases.create_case(
+            session=session,
+            master=services.cases.cipher,
+            timetable=services.cases.timetable,
+            new=cases.NewCase(
+                awareness_date=date(2026, 12, 2),
+                referring_agency="Health",
+                referrer_aad_id=HEALTH["aadObjectId"],
+                referral={"incident": {"what_happened": "Later that day"}},
+            ),
+            actor_role=Role.PRACTITIONER,
+            now=at("2026-12-02T14:30"),
+        )
+    await run(app, "2026-12-02T15:00")
     await flush(app)
-    assert connector.sent[since:] == []
+    later = [s.activity.get("summary") or "" for s in connector.sent[since:]]
+    assert not [t for t in later if "today" in t or t.startswith("Deadline")], later
+    prompts = [t for t in summaries if t.startswith("Recommendation on notification")]
+    assert len(prompts) == PROMPTS_PER_TICK  # at nine: twenty prompts; the rest after
+    assert [t for t in later if t.startswith("Recommendation on notification")]
