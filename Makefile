@@ -50,10 +50,10 @@ fmt: $(STAMPS)/python
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-## Benchmarks (figures, not pass/fail).
-bench: setup
-	$(BIN)/python -m bench.turns
-	$(BIN)/python -m bench.ticks
+## Benchmarks (figures, not pass/fail): turns at 1k, 10k and 100k cases on SQLite and
+## PostgreSQL, the reminder tick, several instances. Prints tables; JSON in .bench/results.json.
+bench: setup $(STAMPS)/postgres
+	$(BIN)/python -m bench.suite
 
 ## The Teams app package (build/case-review-bot.zip), the app id from the settings (.env).
 package: setup

@@ -9,6 +9,7 @@ local mode with a SQLite file, answering ``help``.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import tempfile
@@ -67,9 +68,11 @@ def project_app() -> web.Application:
     folder = Path(tempfile.mkdtemp(prefix="crb-bench-"))
     settings = Settings(
         mode="local",
-        database_url=f"sqlite+aiosqlite:///{folder / 'bench.db'}",
+        # A prepared database (bench.data) and the keys its cases are encrypted with, or a new one.
+        database_url=os.environ.get("BENCH_DATABASE_URL")
+        or f"sqlite+aiosqlite:///{folder / 'bench.db'}",
         allowed_tenant_id=TENANT,
-        var_dir=str(folder / "var"),
+        var_dir=os.environ.get("BENCH_VAR_DIR") or str(folder / "var"),
         log_level="WARNING",
         reminders=False,  # measured on its own (bench.ticks), not under the turns
     )
@@ -105,8 +108,9 @@ async def _seed_cases(app: web.Application) -> None:
                 granted_by="bench",
                 now=now,
             )
+        chair: list[str] = []
         for n in range(BENCH_CASES):
-            await cases.create_case(
+            case = await cases.create_case(
                 session=session,
                 master=services.cipher,
                 timetable=services.timetable,
@@ -119,14 +123,18 @@ async def _seed_cases(app: web.Application) -> None:
                 actor_role=Role.PRACTITIONER,
                 now=now,
             )
-        await _seed_chronology(session, services, now)
+            chair.append(case.reference)
+        chronology = await _seed_chronology(session, services, now)
+    seeded = os.environ.get("BENCH_SEEDED")
+    if seeded:  # where the bench reads which cases were made for it
+        Path(seeded).write_text(json.dumps({"chair": chair, "chronology": chronology}))  # noqa: ASYNC240
 
 
 CHRONOLOGY_AGENCIES = 10
 CHRONOLOGY_ENTRIES = 30  # per agency: 300 in all
 
 
-async def _seed_chronology(session: Any, services: Any, now: Any) -> None:
+async def _seed_chronology(session: Any, services: Any, now: Any) -> str:
     """One case at the rapid review (the reference after the chair's cases) with ten agencies'
     Information Gathering Tools returned, thirty chronology entries each, for ``chronology``."""
     from datetime import date, timedelta
@@ -177,6 +185,7 @@ async def _seed_chronology(session: Any, services: Any, now: Any) -> None:
             now=now,
         )
         request.state = "returned"
+    return str(case.reference)
 
 
 def main() -> None:

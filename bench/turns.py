@@ -1,23 +1,24 @@
-"""``make bench``: this project's turns against a stock botbuilder echo bot.
+"""``make bench``, the turns: every kind of turn through the HTTP endpoint (``deliveryMode:
+expectReplies``; a card press as an ``Action.Execute`` invoke), against a stock botbuilder echo
+bot in the same run, at concurrency 1 and 8, alternating in rounds so that drift in the
+machine's load falls on all alike. Reports turns per second, p50 and p95, each turn's ratio
+to the echo bot, and the project server's peak memory. ``bench.suite`` runs it at each scale
+and on each database; figures only: nothing here passes or fails.
 
-The project's turns: ``help`` (a card), the resume card (``refer`` with a referral already
-in progress: a draft read and decrypted), and a wizard step (``Next`` with valid input on the
-referral's first step, as an ``Action.Execute`` invoke: checked, encrypted, saved, the next
-card rendered), and the chair's button press on the decision prompt (``chair.recommend``:
-each press decides the next of the cases the project server seeds at scoping). Both servers
-run in their own process and are driven through the same HTTP path by the same client, in the
-same run, at concurrency 1 and 8, alternating in rounds. ``chronology``: the merged
-chronology of a case with ten agencies' returns, 300 entries (decrypted, merged, sorted, the
-first page rendered, the view audited). ``status`` and ``cases``: with 10,000 open cases
-(``status`` on one of them; ``cases``: all of them counted and the 20 most urgent listed).
-Prints turns per second, p50 and p95 latency, and each turn's ratio to the echo bot.
-Figures only: nothing here passes or fails.
+The turns: ``help`` (a card); the resume card (``refer`` with a referral in progress: a draft
+read and decrypted); a wizard step (``Next`` on the referral's first step: checked, encrypted,
+saved, the next card rendered); the chair's press on the decision prompt (each press decides
+another case the server made at scoping: locked, checked, recorded, moved, the channel's cards
+and the director's card queued); ``chronology`` (a case with ten agencies' returns, 300
+entries, decrypted, merged, the first page rendered, the view audited); ``status`` of a case
+at the action plan (its summary, the personal data decrypted for the chair); ``cases``,
+``overdue`` and ``deadlines`` (counted and the first 20 listed, in SQL).
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
+import json
 import os
 import socket
 import subprocess
@@ -132,29 +133,30 @@ async def open_drafts(url: str, workers: int) -> dict[int, str]:
 
 LABELS = {
     "echo": "stock echo (botbuilder)",
-    "help": "project help turn",
-    "resume": "project resume card",
-    "step": "project wizard step",
-    "chair": "project chair's press",
-    "chronology": "project chronology (300)",
-    "status": "project status (10k cases)",
-    "cases": "project cases (10k cases)",
+    "help": "help",
+    "resume": "resume card",
+    "step": "wizard step",
+    "chair": "chair's press",
+    "chronology": "chronology (300 entries)",
+    "status": "status",
+    "cases": "cases",
+    "overdue": "overdue",
+    "deadlines": "deadlines",
 }
-STATUS_CASES = 10_000
 
 
-def start(kind: str, cases: int = 0) -> tuple[subprocess.Popen[bytes], str]:
+def start(kind: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     log = tempfile.NamedTemporaryFile(prefix=f"crb-bench-{kind}-", suffix=".log", delete=False)  # noqa: SIM115
     process = subprocess.Popen(
         [sys.executable, "-m", "bench.servers", kind, str(port)],
         cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT), "BENCH_CASES": str(cases)},
+        env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
         stdout=subprocess.DEVNULL,
         stderr=log,  # a file, not a pipe: a pipe nobody reads would fill and stall the server
     )
     url = f"http://127.0.0.1:{port}/api/messages"
-    deadline = time.monotonic() + 60 + cases * 0.1  # seeding cases takes a while
+    deadline = time.monotonic() + 600  # seeding the chair's cases takes a while
     while time.monotonic() < deadline:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
@@ -166,36 +168,78 @@ def start(kind: str, cases: int = 0) -> tuple[subprocess.Popen[bytes], str]:
     raise RuntimeError(f"{kind} server did not start")
 
 
-_PRESSES = iter(range(1, 10**6))
+def peak_memory_mib(process: subprocess.Popen[bytes]) -> float:
+    """The process's peak resident memory so far (Linux: VmHWM), in MiB."""
+    for line in Path(f"/proc/{process.pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
 
 
-def chair_press(worker: int) -> dict[str, Any]:
+def chair_press(references: list[str]) -> Turn:
     """The chair's button on the decision prompt (Action.Execute), each press deciding the
-    next seeded case at scoping: the case locked, checked, the decision recorded, the case
-    moved, the channel's cards and the director's card queued."""
-    reference = f"BR-{time.gmtime().tm_year}-{next(_PRESSES):04d}"
-    data = {"case": reference, "outcome": "notify", "rationale": "Bench rationale."}
-    return {
-        **press("chair.recommend", data, worker),
-        "channelData": {
-            "tenant": {"id": TENANT},
-            "channel": {"id": "19:bench"},
-            "team": {"id": "19:bench"},
+    next case made at scoping for it."""
+    made = iter(references)
+
+    def turn(worker: int) -> dict[str, Any]:
+        data = {"case": next(made), "outcome": "notify", "rationale": "Bench rationale."}
+        return {
+            **press("chair.recommend", data, worker),
+            "channelData": {
+                "tenant": {"id": TENANT},
+                "channel": {"id": "19:bench"},
+                "team": {"id": "19:bench"},
+            },
+        }
+
+    return turn
+
+
+def _seeded(path: Path) -> dict[str, Any] | None:
+    text = path.read_text() if path.exists() else ""
+    return dict(json.loads(text)) if text else None
+
+
+async def wait_for(path: Path, process: subprocess.Popen[bytes]) -> dict[str, Any]:
+    """What the project server made for the bench (it writes the file once it has)."""
+    while (found := _seeded(path)) is None:
+        if process.poll() is not None:
+            raise RuntimeError("the project server stopped while seeding")
+        await asyncio.sleep(0.2)
+    return found
+
+
+@dataclass
+class Measured:
+    results: dict[str, list[Result]]
+    peak_mib: float
+
+
+async def measure(
+    echo_url: str,
+    database_url: str,
+    var_dir: Path,
+    status_ref: str,
+    turns: int,
+    warmup: int,
+    rounds: int,
+) -> Measured:
+    """The turn rows on the project server over ``database_url``, alternating with the echo bot."""
+    seeded_file = Path(tempfile.mkdtemp(prefix="crb-bench-")) / "seeded.json"
+    presses = warmup + 2 * turns + 20
+    project_process, project_url = start(
+        "project",
+        {
+            "BENCH_DATABASE_URL": database_url,
+            "BENCH_VAR_DIR": str(var_dir),
+            "BENCH_CASES": str(presses),
+            "BENCH_SEEDED": str(seeded_file),
         },
-    }
-
-
-async def measure_all(turns: int, warmup: int, rounds: int) -> dict[str, list[Result]]:
-    """Both servers up at once; measurements alternate between the turns in rounds, so drift
-    in the machine's load falls on all alike."""
-    echo_process, echo_url = start("echo")
-    # The chair's cases (each press decides one), and as many more as make 10,000 open cases
-    # for status and cases; the chronology's case comes after them.
-    cases = max(warmup + 2 * turns + 20, STATUS_CASES)
-    project_process, project_url = start("project", cases=cases)
-    year = time.gmtime().tm_year
+    )
     try:
+        seeded = await wait_for(seeded_file, project_process)
         drafts = await open_drafts(project_url, 8)
+        chronology = seeded["chronology"]
         first_step = {"section": "criteria", "rows": 0, "return": ""}
         rows: list[tuple[str, str, Turn]] = [
             ("echo", echo_url, lambda i: activity("hello", i)),
@@ -215,14 +259,16 @@ async def measure_all(turns: int, warmup: int, rounds: int) -> dict[str, list[Re
                     i,
                 ),
             ),
-            ("chair", project_url, chair_press),
+            ("chair", project_url, chair_press(seeded["chair"])),
             (
                 "chronology",
                 project_url,
-                lambda i: activity(f"chronology BR-{year}-{cases + 1:04d}", i),
+                lambda i: activity(f"chronology {chronology}", i),
             ),
-            ("status", project_url, lambda i: activity(f"status BR-{year}-{cases:04d}", i)),
+            ("status", project_url, lambda i: activity(f"status {status_ref}", i)),
             ("cases", project_url, lambda i: activity("cases", i)),
+            ("overdue", project_url, lambda i: activity("overdue", i)),
+            ("deadlines", project_url, lambda i: activity("deadlines", i)),
         ]
         for _, url, turn in rows:
             await drive(url, turn, 1, warmup)
@@ -238,33 +284,10 @@ async def measure_all(turns: int, warmup: int, rounds: int) -> dict[str, list[Re
                     result.turns += per_round
                     result.seconds += seconds
                     result.latencies += latencies
-        return {name: [results[(name, c)] for c in (1, 8)] for name, _, _ in rows}
+        return Measured(
+            {name: [results[(name, c)] for c in (1, 8)] for name, _, _ in rows},
+            peak_memory_mib(project_process),
+        )
     finally:
-        for process in (echo_process, project_process):
-            process.terminate()
-            process.wait(timeout=10)
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--turns", type=int, default=600, help="turns per measurement")
-    parser.add_argument("--warmup", type=int, default=50)
-    parser.add_argument("--rounds", type=int, default=4, help="alternations per row")
-    args = parser.parse_args()
-    measured = asyncio.run(measure_all(args.turns, args.warmup, args.rounds))
-    print(
-        f"Turn benchmark: {args.turns} turns per row in {args.rounds} alternating rounds, "
-        f"over HTTP, {os.cpu_count()} cores"
-    )
-    print(f"{'turn':<28}{'conc':>5}{'turns/s':>10}{'p50 ms':>9}{'p95 ms':>9}{'vs echo':>9}")
-    for name, results in measured.items():
-        for result, stock in zip(results, measured["echo"], strict=True):
-            ratio = result.rate / stock.rate
-            print(
-                f"{LABELS[name]:<28}{result.concurrency:>5}{result.rate:>10.1f}"
-                f"{result.pct(0.50):>9.2f}{result.pct(0.95):>9.2f}{ratio:>8.2f}x"
-            )
-
-
-if __name__ == "__main__":
-    main()
+        project_process.terminate()
+        project_process.wait(timeout=30)
