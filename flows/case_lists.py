@@ -8,13 +8,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, func, literal, or_, select, union_all
+from sqlalchemy import and_, func, literal, or_, select, text, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards import status as cards
 from flows.context import CaseContext
 from flows.queries import STAFF, involves, local_today, milestone_title, owners_of
 from storage.models import (
+    OPEN_CASE,
     Case,
     CaseRequest,
     DecisionRow,
@@ -38,20 +39,36 @@ async def case_lines(
     today = local_today(context, now)
     calendar = context.timetable.calendar()
     soon = calendar.add_working_days(today, status.SOON_WORKING_DAYS)
+    # The open cases' partial index (storage.models.OPEN_CASE), its condition as written there.
     query = select(Case.id, Case.reference, Case.stage, Case.next_due_date.label("due")).where(
-        Case.stage != Stage.CLOSED.value
+        text(f"cases.{OPEN_CASE}")
     )
     if mine or not STAFF & roles:
         decided = select(DecisionRow.case_id).where(DecisionRow.decided_by == aad)
         query = query.where(or_(involves(aad), Case.id.in_(decided)))
     total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = (
-        await session.execute(
-            query.order_by(Case.next_due_date.is_(None), Case.next_due_date, Case.id)
-            .limit(cards.PAGE)
-            .offset(max(0, page) * cards.PAGE)
+    dated = query.where(Case.next_due_date.is_not(None))
+    with_dates = await session.scalar(select(func.count()).select_from(dated.subquery())) or 0
+    # Those with a deadline, soonest first (on the index), then those without one yet.
+    start = max(0, page) * cards.PAGE
+    rows = []
+    if start < with_dates:
+        rows = list(
+            (
+                await session.execute(
+                    dated.order_by(Case.next_due_date, Case.id).limit(cards.PAGE).offset(start)
+                )
+            ).all()
         )
-    ).all()
+    if len(rows) < cards.PAGE and total > with_dates:
+        rows += (
+            await session.execute(
+                query.where(Case.next_due_date.is_(None))
+                .order_by(Case.id)
+                .limit(cards.PAGE - len(rows))
+                .offset(max(0, start - with_dates))
+            )
+        ).all()
     keys = {}
     if rows:
         found = await session.execute(

@@ -194,10 +194,16 @@ async def status_of(
 
 
 async def person_name(session: AsyncSession, aad: str | None) -> str:
+    """Who ``aad`` is, in words; each person read once a session (a case's status names the
+    same few people on every line, and an id with no one behind it is not cached by the
+    session itself)."""
     if not aad or aad == "system":
         return "the bot"
-    person = await people.get_person(session=session, aad_object_id=aad)
-    return person.name if person is not None and person.name else "someone"
+    known: dict[str, str] = session.info.setdefault("person names", {})
+    if aad not in known:
+        person = await people.get_person(session=session, aad_object_id=aad)
+        known[aad] = person.name if person is not None and person.name else "someone"
+    return known[aad]
 
 
 async def _changes(
