@@ -70,7 +70,7 @@ async def prepare_sqlite(cases: int, *, open_only: bool = False) -> Prepared:
         shutil.rmtree(folder, ignore_errors=True)
         shutil.copytree(base, folder)
         (folder / "done").unlink()
-        await _copies(url, folder / "var", cases, open_only)
+        await copies(url, folder / "var", cases, open_only)
         (folder / "done").write_text("")
     return await _counted(url, folder / "var")
 
@@ -86,7 +86,7 @@ async def _base_sqlite() -> Path:
     return folder
 
 
-async def _copies(url: str, var_dir: Path, cases: int, open_only: bool) -> None:
+async def copies(url: str, var_dir: Path, cases: int, open_only: bool) -> None:
     from bot.keys import master_cipher
     from storage import db
 

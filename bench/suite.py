@@ -75,18 +75,32 @@ async def _sqlite_run(scale: int) -> tuple[str, Path, Path]:
     return f"sqlite+aiosqlite:///{folder / 'bench.db'}", folder / "var", folder
 
 
+TEMPLATE: dict[str, Path] = {}  # the generated cases' PostgreSQL database, made once a run
+
+
 async def _postgres_run(server: Any, scale: int) -> tuple[str, Path, Path]:
+    """A database of ``scale`` cases: a copy of the run's generated cases (made the first
+    time), then copies of their rows to make up the number."""
     import asyncpg
 
+    async def sql(statement: str) -> None:
+        conn = await asyncpg.connect(host="127.0.0.1", port=server.port, user="postgres")
+        try:
+            await conn.execute(statement)
+        finally:
+            await conn.close()
+
+    if "var" not in TEMPLATE:
+        await sql('CREATE DATABASE "bench_base"')
+        folder = Path(tempfile.mkdtemp(prefix="crb-bench-base-"))
+        await data.prepare_postgres(server.url("bench_base"), folder / "var", data.BASE)
+        TEMPLATE["var"] = folder / "var"
     name = f"bench_{scale}_{int(time.time())}"
-    conn = await asyncpg.connect(host="127.0.0.1", port=server.port, user="postgres")
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
+    await sql(f'CREATE DATABASE "{name}" TEMPLATE "bench_base"')
     folder = Path(tempfile.mkdtemp(prefix="crb-bench-run-"))
+    shutil.copytree(TEMPLATE["var"], folder / "var")
     url = server.url(name)
-    await data.prepare_postgres(url, folder / "var", scale)
+    await data.copies(url, folder / "var", scale, False)
     return url, folder / "var", folder
 
 
