@@ -74,7 +74,7 @@ def instances_table(found: dict[str, Any]) -> list[str]:
         f"{twice['with_one_recommendation']} with one recommendation, "
         f"{twice['recorded_twice']} recorded twice. Four `tick` processes at once for the same "
         f"morning: newly queued {ticks['queued_by_each']} (sum {sum(ticks['queued_by_each'])}), "
-        f"{ticks['reminder_rows']} reminder rows in the outbox.",
+        f"{ticks['new_rows']} new rows in the outbox.",
     ]
     return lines
 
