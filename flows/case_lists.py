@@ -14,14 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cards import status as cards
 from flows.context import CaseContext
 from flows.queries import STAFF, involves, local_today, milestone_title, owners_of
-from storage.models import (
-    OPEN_CASE,
-    Case,
-    CaseRequest,
-    DecisionRow,
-    MilestoneRow,
-)
-from workflow import igt, status
+from storage.conditions import OPEN_CASE, OPEN_MILESTONE, UNANSWERED_IGT, qualified
+from storage.models import Case, CaseRequest, DecisionRow, MilestoneRow
+from workflow import status
 from workflow.stages import Stage, stage_label
 
 
@@ -107,47 +102,58 @@ async def case_lines(
     return lines, int(total)
 
 
-def _due_query(today: date, until: date, *, aad: str, roles: frozenset[str], overdue: bool) -> Any:
-    """Overdue (or due by ``until``) open milestones and unanswered IGT requests, as one
-    query: (reference, kind "m" or "r", milestone key or agency, due date)."""
-    milestones = (
-        select(
-            Case.reference.label("reference"),
-            literal("m").label("kind"),
-            MilestoneRow.key.label("what"),
-            MilestoneRow.due_date.label("due"),
-        )
-        .join(MilestoneRow, MilestoneRow.case_id == Case.id)
-        .where(
-            Case.stage != Stage.CLOSED.value,
-            MilestoneRow.completed_at.is_(None),
-            MilestoneRow.not_applicable_since.is_(None),
-            MilestoneRow.due_date < today
-            if overdue
-            else and_(MilestoneRow.due_date >= today, MilestoneRow.due_date <= until),
-        )
-    )
-    requests = (
-        select(
-            Case.reference.label("reference"),
-            literal("r").label("kind"),
-            CaseRequest.agency.label("what"),
-            CaseRequest.due_date.label("due"),
-        )
-        .join(CaseRequest, CaseRequest.case_id == Case.id)
-        .where(
-            Case.stage != Stage.CLOSED.value,
-            CaseRequest.purpose == "igt",
-            CaseRequest.state.not_in(list(igt.ANSWERED)),
-            CaseRequest.due_date < today
-            if overdue
-            else and_(CaseRequest.due_date >= today, CaseRequest.due_date <= until),
-        )
+def _due_branches(
+    today: date, until: date, *, aad: str, roles: frozenset[str], overdue: bool
+) -> list[tuple[Any, Any, Any]]:
+    """Overdue (or due by ``until``) open milestones and unanswered IGT requests: for each,
+    the query of its rows (reference, kind "m" or "r", milestone key or agency, due date) and
+    the query of its due dates alone (on a partial index where it can be), and its due date.
+
+    A closed case has no open milestone (``flows.cases.move_case`` marks every one not
+    applicable when it closes), so the staff's milestones need no look at the case: they are
+    counted and walked on the open milestones' index alone."""
+
+    def window(column: Any) -> Any:
+        return column < today if overdue else and_(column >= today, column <= until)
+
+    milestones = select(
+        Case.reference.label("reference"),
+        literal("m").label("kind"),
+        MilestoneRow.key.label("what"),
+        MilestoneRow.due_date.label("due"),
+    ).join(Case, MilestoneRow.case_id == Case.id)
+    milestone_dates = select(MilestoneRow.due_date.label("due"))
+    requests = select(
+        Case.reference.label("reference"),
+        literal("r").label("kind"),
+        CaseRequest.agency.label("what"),
+        CaseRequest.due_date.label("due"),
+    ).join(Case, CaseRequest.case_id == Case.id)
+    request_dates = select(CaseRequest.due_date.label("due")).join(
+        Case, CaseRequest.case_id == Case.id
     )
     if not STAFF & roles:
-        milestones = milestones.where(involves(aad))
-        requests = requests.where(involves(aad))
-    return union_all(milestones, requests).subquery()
+        milestone_dates = milestone_dates.join(Case, MilestoneRow.case_id == Case.id)
+    branches = []
+    for rows, dates, column, where in (
+        (
+            milestones,
+            milestone_dates,
+            MilestoneRow.due_date,
+            [qualified("milestones", OPEN_MILESTONE)],
+        ),
+        (
+            requests,
+            request_dates,
+            CaseRequest.due_date,
+            [text(f"cases.{OPEN_CASE}"), qualified("case_requests", UNANSWERED_IGT)],
+        ),
+    ):
+        where = [*where, window(column)]
+        if not STAFF & roles:
+            where.append(involves(aad))
+        branches.append((rows.where(*where), dates.where(*where), column))
+    return branches
 
 
 def _due_line(
@@ -197,8 +203,19 @@ async def due_page(
     today = local_today(context, now)
     calendar = context.timetable.calendar()
     until = calendar.add_working_days(today, working_days)
-    due = _due_query(today, until, aad=aad, roles=roles, overdue=overdue)
-    total = await session.scalar(select(func.count()).select_from(due)) or 0
+    branches = _due_branches(today, until, aad=aad, roles=roles, overdue=overdue)
+    total = 0
+    for _, dates, _ in branches:
+        total += await session.scalar(select(func.count()).select_from(dates.subquery())) or 0
+    # The page's rows are among each branch's first ``wanted`` by due date, ties included:
+    # each branch is cut at its ``wanted``-th due date (read on the index) before the two
+    # are merged and sorted, rather than every overdue row sorted to find twenty.
+    wanted = (max(0, page) + 1) * cards.PAGE
+    parts = []
+    for rows, dates, column in branches:
+        last = await session.scalar(dates.order_by(column).limit(1).offset(wanted - 1))
+        parts.append(rows if last is None else rows.where(rows.selected_columns.due <= last))
+    due = union_all(*parts).subquery()
     rows = await session.execute(
         select(due.c.reference, due.c.kind, due.c.what, due.c.due)
         .order_by(due.c.due, due.c.reference, due.c.kind, due.c.what)

@@ -23,6 +23,7 @@ from flows.invitations import who_and_agency
 from flows.nudge import Outgoing, Today, each, named
 from storage import cases, outbox, people, requests
 from storage.audit import append_audit
+from storage.conditions import UNANSWERED_IGT, qualified
 from storage.milestones import anchors_of, complete_milestone, recompute_milestones
 from storage.models import Case, CaseRequest
 from storage.referrals import read_referral
@@ -283,8 +284,7 @@ async def igt_chasers(session: AsyncSession, context: CaseContext, today: Today)
             .join(CaseRequest, CaseRequest.case_id == Case.id)
             .where(
                 Case.stage != Stage.CLOSED.value,
-                CaseRequest.purpose == PURPOSE,
-                CaseRequest.state.not_in(list(rules.ANSWERED)),
+                qualified("case_requests", UNANSWERED_IGT),  # on its partial index
                 CaseRequest.due_date.is_not(None),
                 CaseRequest.due_date <= today.horizon,
             )

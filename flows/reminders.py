@@ -36,11 +36,11 @@ from flows.nudge import Outgoing, Source, Today
 from flows.referrals import unsent_referral_nudges
 from storage import outbox, people
 from storage.audit import append_audit
+from storage.conditions import OPEN_ACTION, qualified
 from storage.db import transaction
 from storage.models import Case, CaseAction, MilestoneRow, OutboxMessage, RoleAssignment
 from storage.settings import store_setting, stored_setting
 from workflow import nudges
-from workflow.actions import FINISHED
 from workflow.authorisation import actor_roles
 from workflow.calendar import british
 from workflow.nudges import Rules
@@ -261,7 +261,7 @@ async def _fingerprint(session: AsyncSession, horizon: date, window: nudges.Wind
                 func.coalesce(func.sum(CaseAction.id), 0),
                 func.coalesce(func.sum(extract("epoch", CaseAction.due_date)), 0),
             ).where(
-                CaseAction.status.not_in(FINISHED),
+                qualified("case_actions", OPEN_ACTION),
                 CaseAction.due_date >= window.since,
                 CaseAction.due_date <= horizon,
             )

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.case_keys import case_cipher
+from storage.conditions import OPEN_ACTION, qualified
 from storage.crypto import Cipher
 from storage.models import Case, CaseAction
 from workflow.actions import FINISHED, ActionView
@@ -167,7 +168,7 @@ async def overdue_actions(
         .join(CaseAction, CaseAction.case_id == Case.id)
         .where(
             Case.stage != Stage.CLOSED.value,
-            CaseAction.status.not_in(FINISHED),
+            qualified("case_actions", OPEN_ACTION),  # on its partial index, by due date
             CaseAction.due_date < today,
         )
         .order_by(CaseAction.due_date, Case.reference, CaseAction.number)

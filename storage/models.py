@@ -2,54 +2,34 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
     String,
     Text,
-    TypeDecorator,
     UniqueConstraint,
     text,
     true,
 )
-from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from storage.columns import BigId, UTCDateTime
+from storage.conditions import (
+    OPEN_ACTION,
+    OPEN_CASE,
+    OPEN_MILESTONE,
+    UNANSWERED_IGT,
+)
 
 # Marks a column whose every value is ciphertext (storage/crypto.py): the tests read each raw.
 ENCRYPTED = {"encrypted": True}
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """A timezone-aware UTC datetime on every backend (SQLite keeps no zone of its own)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to a UTC column; pass an aware datetime")
-        return value.astimezone(UTC)
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
-
-
-# SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets BIGINT.
-BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class Base(DeclarativeBase):
@@ -142,9 +122,6 @@ class ReferenceCounter(Base):
     last_value: Mapped[int] = mapped_column(Integer)
 
 
-OPEN_CASE = "stage != 'closed'"  # written out, not bound: SQLite uses a partial index then
-
-
 class Case(Base):
     __tablename__ = "cases"
     __table_args__ = (
@@ -218,9 +195,6 @@ class ReferralVersion(Base):
     payload: Mapped[str] = mapped_column(Text, info=ENCRYPTED)  # encrypted JSON: all of the form
 
 
-OPEN_MILESTONE = "completed_at IS NULL AND not_applicable_since IS NULL"
-
-
 class MilestoneRow(Base):
     __tablename__ = "milestones"
     __table_args__ = (
@@ -292,7 +266,17 @@ class CaseRequest(Base):
     what lets them: it grants its role for this case, never for any other."""
 
     __tablename__ = "case_requests"
-    __table_args__ = (UniqueConstraint("case_id", "purpose", "aad_object_id"),)
+    __table_args__ = (
+        UniqueConstraint("case_id", "purpose", "aad_object_id"),
+        # The Information Gathering Tool requests not answered, by due date: ``overdue``,
+        # ``deadlines`` and the digest count and page them on every call.
+        Index(
+            "ix_case_requests_unanswered_due",
+            "due_date",
+            sqlite_where=text(UNANSWERED_IGT),
+            postgresql_where=text(UNANSWERED_IGT),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
@@ -314,6 +298,13 @@ class CaseAction(Base):
     __table_args__ = (
         UniqueConstraint("case_id", "number"),
         Index("ix_case_actions_open_due", "status", "due_date"),
+        # The actions not finished, by due date: the morning's overdue-action nudges.
+        Index(
+            "ix_case_actions_unfinished_due",
+            "due_date",
+            sqlite_where=text(OPEN_ACTION),
+            postgresql_where=text(OPEN_ACTION),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
