@@ -116,42 +116,31 @@ def _due_branches(
     def window(column: Any) -> Any:
         return column < today if overdue else and_(column >= today, column <= until)
 
-    milestones = select(
-        Case.reference.label("reference"),
-        literal("m").label("kind"),
-        MilestoneRow.key.label("what"),
-        MilestoneRow.due_date.label("due"),
-    ).join(Case, MilestoneRow.case_id == Case.id)
-    milestone_dates = select(MilestoneRow.due_date.label("due"))
-    requests = select(
-        Case.reference.label("reference"),
-        literal("r").label("kind"),
-        CaseRequest.agency.label("what"),
-        CaseRequest.due_date.label("due"),
-    ).join(Case, CaseRequest.case_id == Case.id)
-    request_dates = select(CaseRequest.due_date.label("due")).join(
-        Case, CaseRequest.case_id == Case.id
-    )
-    if not STAFF & roles:
-        milestone_dates = milestone_dates.join(Case, MilestoneRow.case_id == Case.id)
+    staff = bool(STAFF & roles)
     branches = []
-    for rows, dates, column, where in (
+    for kind, table, what, where, case_needed in (
+        ("m", MilestoneRow, MilestoneRow.key, [qualified("milestones", OPEN_MILESTONE)], not staff),
         (
-            milestones,
-            milestone_dates,
-            MilestoneRow.due_date,
-            [qualified("milestones", OPEN_MILESTONE)],
-        ),
-        (
-            requests,
-            request_dates,
-            CaseRequest.due_date,
+            "r",
+            CaseRequest,
+            CaseRequest.agency,
             [text(f"cases.{OPEN_CASE}"), qualified("case_requests", UNANSWERED_IGT)],
+            True,
         ),
     ):
+        column, on_case = table.due_date, table.case_id == Case.id
         where = [*where, window(column)]
-        if not STAFF & roles:
+        if not staff:
             where.append(involves(aad))
+        rows = select(
+            Case.reference.label("reference"),
+            literal(kind).label("kind"),
+            what.label("what"),
+            column.label("due"),
+        ).join(Case, on_case)
+        dates = select(column.label("due"))
+        if case_needed:
+            dates = dates.join(Case, on_case)
         branches.append((rows.where(*where), dates.where(*where), column))
     return branches
 

@@ -15,7 +15,6 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    text,
     true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -26,6 +25,7 @@ from storage.conditions import (
     OPEN_CASE,
     OPEN_MILESTONE,
     UNANSWERED_IGT,
+    partial_index,
 )
 
 # Marks a column whose every value is ciphertext (storage/crypto.py): the tests read each raw.
@@ -126,13 +126,7 @@ class Case(Base):
     __tablename__ = "cases"
     __table_args__ = (
         # The open cases by their next deadline (migration 0022): what ``cases`` lists.
-        Index(
-            "ix_cases_open_next_due",
-            "next_due_date",
-            "id",
-            sqlite_where=text(OPEN_CASE),
-            postgresql_where=text(OPEN_CASE),
-        ),
+        partial_index("ix_cases_open_next_due", "next_due_date", "id", where=OPEN_CASE),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -200,19 +194,8 @@ class MilestoneRow(Base):
     __table_args__ = (
         UniqueConstraint("case_id", "key"),
         # The open milestones only (migration 0021): what the tick, the digest and overdue read.
-        Index(
-            "ix_milestones_open_due",
-            "due_date",
-            sqlite_where=text(OPEN_MILESTONE),
-            postgresql_where=text(OPEN_MILESTONE),
-        ),
-        Index(
-            "ix_milestones_open_key_due",
-            "key",
-            "due_date",
-            sqlite_where=text(OPEN_MILESTONE),
-            postgresql_where=text(OPEN_MILESTONE),
-        ),
+        partial_index("ix_milestones_open_due", "due_date", where=OPEN_MILESTONE),
+        partial_index("ix_milestones_open_key_due", "key", "due_date", where=OPEN_MILESTONE),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -270,12 +253,7 @@ class CaseRequest(Base):
         UniqueConstraint("case_id", "purpose", "aad_object_id"),
         # The Information Gathering Tool requests not answered, by due date: ``overdue``,
         # ``deadlines`` and the digest count and page them on every call.
-        Index(
-            "ix_case_requests_unanswered_due",
-            "due_date",
-            sqlite_where=text(UNANSWERED_IGT),
-            postgresql_where=text(UNANSWERED_IGT),
-        ),
+        partial_index("ix_case_requests_unanswered_due", "due_date", where=UNANSWERED_IGT),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -299,12 +277,7 @@ class CaseAction(Base):
         UniqueConstraint("case_id", "number"),
         Index("ix_case_actions_open_due", "status", "due_date"),
         # The actions not finished, by due date: the morning's overdue-action nudges.
-        Index(
-            "ix_case_actions_unfinished_due",
-            "due_date",
-            sqlite_where=text(OPEN_ACTION),
-            postgresql_where=text(OPEN_ACTION),
-        ),
+        partial_index("ix_case_actions_unfinished_due", "due_date", where=OPEN_ACTION),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
