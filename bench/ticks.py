@@ -27,6 +27,7 @@ MOMENT = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)  # the data's today, a Tuesday
 
 async def _one(count: int, backend: str) -> dict[str, Any]:
     from bench.data import prepare_sqlite
+    from bot.app import prepare, settle
     from bot.config import load_rules, load_timetable
     from bot.keys import master_cipher
     from bot.settings import Settings
@@ -45,7 +46,9 @@ async def _one(count: int, backend: str) -> dict[str, Any]:
     )
     engine = db.create_engine(url)
     try:
-        await db.upgrade(engine)  # as the bot does when it starts
+        await db.upgrade(engine)  # as the bot does when it starts, and:
+        prepare(MOMENT)
+        settle()
         sessions = db.create_sessionmaker(engine)
         timetable = load_timetable(ROOT / "config" / "timetable.toml")
         context = CaseContext(

@@ -307,9 +307,10 @@ async def _tick_and_send(
 
 
 def _run(settings: Settings) -> int:
-    from bot.app import create_app
+    from bot.app import create_app, settled
 
     app = create_app(settings)
+    app.on_startup.append(settled)  # after the start-up itself (cleanup_ctx runs first)
     if settings.local:
         log.warning("LOCAL MODE: authentication is off; listening on loopback only")
     print(f"Bot listening on http://{settings.host}:{settings.port}/api/messages", flush=True)

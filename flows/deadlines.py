@@ -5,6 +5,7 @@ recommendation, the rapid review meeting) posted in the channel when their decis
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -32,45 +33,70 @@ async def milestone_nudges(
 async def day_nudges(
     session: AsyncSession, context: CaseContext, rules: Rules, plan: tuple[nudges.Nudge, ...]
 ) -> list[Outgoing]:
-    """The messages for a day's planned nudges, nudge by nudge."""
+    """The messages for a day's planned nudges, nudge by nudge. What a nudge says and whom it
+    goes to depend on its milestone and kind only: worked out (who holds each role read) once
+    for each, since a day can plan thousands of nudges over a handful of milestones; then
+    every nudge is built in memory."""
+    shapes: dict[tuple[str, str, str], Shape] = {}
+    for key, kind, where in {(nudge.key, nudge.kind, nudge.where) for nudge in plan}:
+        try:
+            shapes[key, kind, where] = await _shape(session, context, rules, key, kind, where)
+        except KeyError:
+            continue  # a milestone the timetable no longer has: logged as its nudge is built
+    known: set[str] = session.info.setdefault("queued keys", set())
     return await each(
         "milestones",
         plan,
-        lambda nudge: milestone_nudge(session, context, rules, nudge),
+        lambda nudge: milestone_nudge(nudge, shapes[nudge.key, nudge.kind, nudge.where], known),
         lambda nudge: nudge.reference,
     )
 
 
-async def milestone_nudge(
-    session: AsyncSession, context: CaseContext, rules: Rules, nudge: nudges.Nudge
-) -> list[Outgoing]:
-    known: set[str] = session.info.setdefault("queued keys", set())
-    if nudge.dedupe in known:
-        return []  # a channel nudge queued already (the steady minute-by-minute case)
-    milestone = context.timetable.get(nudge.key)
-    owner_roles = milestone.closed_by or (Role.BUSINESS_UNIT.value,)
-    if nudge.kind == nudges.CHASE:
-        owner_roles = rules.rule(nudge.key).chase_roles or owner_roles
-    owners, owner_ids = await named(session, tuple(owner_roles))
-    also = ""
-    also_ids: list[str] = []
-    if nudge.kind == nudges.OVERDUE:
-        also, also_ids = await named(session, (Role.CHAIR, Role.BUSINESS_UNIT))
-    to_channel = nudge.where == "channel" and nudge.kind != nudges.CHASE
-    targets = [CHANNEL] if to_channel else list(dict.fromkeys([*owner_ids, *also_ids]))
-    keys = [nudge.dedupe if to == CHANNEL else f"{nudge.dedupe}:{to}" for to in targets]
-    if all(key in known for key in keys):
-        return []  # queued already (the steady minute-by-minute case): nothing to build
-    number = context.timetable.day_number(nudge.key)
-    reminder = Reminder(
-        reference=nudge.reference,
+@dataclass(frozen=True)
+class Shape:
+    """What every nudge of one milestone and kind has in common."""
+
+    what: str  # the milestone's title, with its Day
+    owners: str  # the owners' roles in words, with who holds them
+    also: str  # when overdue: the chair and the Business Unit, in words
+    targets: tuple[str, ...]  # CHANNEL, or the people's Entra ids
+
+
+OVERSEERS: tuple[str, ...] = (Role.CHAIR.value, Role.BUSINESS_UNIT.value)  # told when overdue
+
+
+async def _shape(
+    session: AsyncSession, context: CaseContext, rules: Rules, key: str, kind: str, where: str
+) -> Shape:
+    """Whom a milestone's nudge goes to: the roles that close it (the Business Unit when none
+    does), or, for a chaser, the roles its rule chases; the chair and the Business Unit as
+    well when it is overdue. In the channel, unless its rule says 1:1 or it is a chaser."""
+    milestone = context.timetable.get(key)
+    roles = tuple(milestone.closed_by) or (Role.BUSINESS_UNIT.value,)
+    if kind == nudges.CHASE:
+        roles = tuple(rules.rule(key).chase_roles) or roles
+    owners, owner_ids = await named(session, roles)
+    also, also_ids = await named(session, OVERSEERS) if kind == nudges.OVERDUE else ("", [])
+    to_channel = where == "channel" and kind != nudges.CHASE
+    number = context.timetable.day_number(key)
+    return Shape(
         what=milestone.title + (f" (Day {number})" if number else ""),
-        due=nudge.due,
-        kind=nudge.kind,
         owners=owners,
         also=also,
+        targets=(CHANNEL,) if to_channel else tuple(dict.fromkeys([*owner_ids, *also_ids])),
     )
-    return [Outgoing(key, to, reminder) for key, to in zip(keys, targets, strict=True)]
+
+
+def milestone_nudge(nudge: nudges.Nudge, shape: Shape, known: set[str]) -> list[Outgoing]:
+    """One nudge's messages, less those ``known`` to be queued already."""
+    dedupe = nudge.dedupe
+    keys = [dedupe if to == CHANNEL else f"{dedupe}:{to}" for to in shape.targets]
+    if all(key in known for key in keys):
+        return []  # queued already (the steady minute-by-minute case): nothing to build
+    reminder = Reminder(
+        nudge.reference, shape.what, nudge.due, nudge.kind, shape.owners, shape.also
+    )
+    return [Outgoing(key, to, reminder) for key, to in zip(keys, shape.targets, strict=True)]
 
 
 # The decisions whose prompt card belongs in the channel once they fall due (the first

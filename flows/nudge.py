@@ -11,6 +11,7 @@ and everyone else's reminders still go.
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
@@ -68,15 +69,16 @@ T = TypeVar("T")
 async def each(
     source: str,
     items: Iterable[T],
-    build: Callable[[T], Awaitable[list[Outgoing]]],
+    build: Callable[[T], Awaitable[list[Outgoing]] | list[Outgoing]],
     reference: Callable[[T], str],
 ) -> list[Outgoing]:
-    """``build`` for every item; an item that fails is logged (its case reference, never its
-    contents) and skipped."""
+    """``build`` for every item (awaited when it reads, called when it builds in memory); an
+    item that fails is logged (its case reference, never its contents) and skipped."""
     found: list[Outgoing] = []
     for item in items:
         try:
-            found += await build(item)
+            built = build(item)
+            found += await built if inspect.isawaitable(built) else built
         except Exception:
             log.exception(
                 "reminder skipped: it could not be built",

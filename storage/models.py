@@ -193,9 +193,12 @@ class MilestoneRow(Base):
     __tablename__ = "milestones"
     __table_args__ = (
         UniqueConstraint("case_id", "key"),
-        # The open milestones only (migration 0021): what the tick, the digest and overdue read.
-        partial_index("ix_milestones_open_due", "due_date", where=OPEN_MILESTONE),
-        partial_index("ix_milestones_open_key_due", "key", "due_date", where=OPEN_MILESTONE),
+        # The open milestones only (0021; 0024 added what the tick reads): what the tick, the
+        # digest and overdue read.
+        partial_index("ix_milestones_open_due", "due_date", "key", "case_id", where=OPEN_MILESTONE),
+        partial_index(
+            "ix_milestones_open_key_due", "key", "due_date", "case_id", where=OPEN_MILESTONE
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
