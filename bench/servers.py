@@ -62,7 +62,7 @@ def echo_app() -> web.Application:
 
 
 def project_app() -> web.Application:
-    from bot.app import create_app
+    from bot.app import create_app, settled
     from bot.settings import Settings
 
     folder = Path(tempfile.mkdtemp(prefix="crb-bench-"))
@@ -78,6 +78,7 @@ def project_app() -> web.Application:
     )
     app = create_app(settings)
     app.on_startup.append(_seed_cases)  # after the app's own start-up (migrations)
+    app.on_startup.append(settled)  # as ``python -m bot run`` does
     return app
 
 

@@ -36,11 +36,8 @@ READERS = authorisation.ACTION_READERS
 
 
 async def names_of(session: AsyncSession, aad_ids: set[str]) -> dict[str, str]:
-    found = {}
-    for aad in aad_ids:
-        person = await people.get_person(session=session, aad_object_id=aad)
-        found[aad] = person.name if person is not None and person.name else "someone"
-    return found
+    known = await people.names(session=session, aad_ids=aad_ids)
+    return {aad: known.get(aad) or "someone" for aad in aad_ids}
 
 
 async def plan_card(

@@ -142,8 +142,8 @@ async def request_states(
 
 
 async def _name(session: AsyncSession, aad: str, otherwise: str = "Someone") -> str:
-    person = await people.get_person(session=session, aad_object_id=aad) if aad else None
-    return person.name if person is not None and person.name else otherwise
+    named = (await people.names(session=session, aad_ids=[aad])).get(aad) if aad else None
+    return named or otherwise
 
 
 def case_card_from_rows(

@@ -99,10 +99,8 @@ async def _read_named(session: AsyncSession, roles: tuple[str, ...]) -> tuple[st
     words, ids = [], []
     for role in roles:
         holders = await people.list_holders(session=session, role=role)
-        names = []
-        for aad in holders:
-            person = await people.get_person(session=session, aad_object_id=aad)
-            names.append(person.name if person is not None and person.name else "someone")
+        known = await people.names(session=session, aad_ids=holders)
+        names = [known.get(aad) or "someone" for aad in holders]
         ids += holders
         words.append(label(role) + (f" ({', '.join(names)})" if names else ""))
     return "; ".join(words), list(dict.fromkeys(ids))

@@ -23,6 +23,7 @@ from flows.context import CaseContext
 from flows.lcspr_record import review_lines
 from storage import cases, people
 from storage.case_keys import case_cipher
+from storage.decisions import list_decisions
 from storage.milestones import list_milestones
 from storage.models import (
     Case,
@@ -131,6 +132,12 @@ async def status_of(
         await list_milestones(session=session, case=case),
         key=lambda r: (_number(context, r.key), r.id),
     )
+    if seen == FULL:  # who completed and decided what: named in one query, not one a line
+        decisions = await list_decisions(session=session, master=context.cipher, case=case)
+        await people.names(
+            session=session,
+            aad_ids=[row.completed_by or "" for row in rows] + [d.decided_by for d in decisions],
+        )
     lines = []
     for row in rows:
         mark = status.mark(
@@ -194,16 +201,10 @@ async def status_of(
 
 
 async def person_name(session: AsyncSession, aad: str | None) -> str:
-    """Who ``aad`` is, in words; each person read once a session (a case's status names the
-    same few people on every line, and an id with no one behind it is not cached by the
-    session itself)."""
+    """Who ``aad`` is, in words (each person read once a session: ``people.names``)."""
     if not aad or aad == "system":
         return "the bot"
-    known: dict[str, str] = session.info.setdefault("person names", {})
-    if aad not in known:
-        person = await people.get_person(session=session, aad_object_id=aad)
-        known[aad] = person.name if person is not None and person.name else "someone"
-    return known[aad]
+    return (await people.names(session=session, aad_ids=[aad]))[aad] or "someone"
 
 
 async def _changes(

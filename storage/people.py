@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import case, func, select
@@ -35,10 +36,34 @@ async def save_person(
             },
         )
     )
+    session.info.get(_NAMES, {}).pop(aad_object_id, None)  # read again if asked again
 
 
 async def get_person(*, session: AsyncSession, aad_object_id: str) -> Person | None:
     return await session.get(Person, aad_object_id)
+
+
+_NAMES = "person names"  # session.info: Entra id -> the stored name, or None
+_NAMES_CHUNK = 500  # ids a query
+
+
+async def names(*, session: AsyncSession, aad_ids: Iterable[str]) -> dict[str, str | None]:
+    """The stored name of each of ``aad_ids`` (None: no one by that id, or no name). Those
+    the session has not read yet are read in one query, and every answer is kept for the
+    session: a card names the same few people on many lines, and an id with no one behind
+    it is not kept by the session's identity map."""
+    known: dict[str, str | None] = session.info.setdefault(_NAMES, {})
+    asked = [aad for aad in dict.fromkeys(aad_ids) if aad]
+    wanted = [aad for aad in asked if aad not in known]
+    for start in range(0, len(wanted), _NAMES_CHUNK):
+        chunk = wanted[start : start + _NAMES_CHUNK]
+        rows = await session.execute(
+            select(Person.aad_object_id, Person.name).where(Person.aad_object_id.in_(chunk))
+        )
+        found = {aad: name for aad, name in rows.tuples()}
+        for aad in chunk:
+            known[aad] = found.get(aad) or None
+    return {aad: known[aad] for aad in asked}
 
 
 async def get_roles(
