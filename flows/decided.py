@@ -37,8 +37,7 @@ NO_RATIONALE = "Give your rationale: a decision is kept with the reason for it."
 
 async def who_is(session: AsyncSession, aad: str, role: str) -> str:
     """ "Chris Holt (Case Review Sub-group chair)": a member of staff, as cards name them."""
-    person = await people.get_person(session=session, aad_object_id=aad)
-    name = person.name if person is not None and person.name else "Someone"
+    name = (await people.names(session=session, aad_ids=[aad])).get(aad) or "Someone"
     return f"{name} ({label(role)})"
 
 
@@ -79,12 +78,7 @@ def view_line(context: CaseContext, view: DecisionView) -> ViewLine:
 
 async def chair_teams_ids(session: AsyncSession) -> list[str]:
     """The chairs' Teams ids: who a card's ``refresh`` asks Teams to refresh it for."""
-    found = []
-    for aad in await people.list_holders(session=session, role=Role.CHAIR):
-        person = await people.get_person(session=session, aad_object_id=aad)
-        if person is not None and person.teams_user_id:
-            found.append(person.teams_user_id)
-    return found
+    return await people.holders_teams_ids(session=session, role=Role.CHAIR)
 
 
 ONLY_THE_CHAIR = "Only the Case Review Sub-group chair can make this decision."

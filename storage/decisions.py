@@ -110,7 +110,14 @@ _DECISIONS_READ = "decisions read"  # session.info: case id -> its decisions
 
 @event.listens_for(Session, "after_transaction_end")
 def _forget_decisions(session: Session, transaction: Any) -> None:
-    """What a transaction read is not trusted by the next one."""
+    """What a transaction read is not trusted by the next one. The inner transactions within
+    it (each flush, a savepoint) leave its reads standing; a rollback does not."""
+    if transaction.parent is None:
+        session.info.pop(_DECISIONS_READ, None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_rolled_back(session: Session, previous_transaction: Any) -> None:
     session.info.pop(_DECISIONS_READ, None)
 
 

@@ -102,6 +102,18 @@ async def list_holders(*, session: AsyncSession, role: str) -> list[str]:
     return list(rows)
 
 
+async def holders_teams_ids(*, session: AsyncSession, role: str) -> list[str]:
+    """The Teams ids of those holding ``role`` whom the bot has met, oldest grant first: one
+    query."""
+    rows = await session.scalars(
+        select(Person.teams_user_id)
+        .join(RoleAssignment, RoleAssignment.aad_object_id == Person.aad_object_id)
+        .where(RoleAssignment.role == role, Person.teams_user_id != "")
+        .order_by(RoleAssignment.granted_at, RoleAssignment.id)
+    )
+    return list(dict.fromkeys(rows))
+
+
 async def grant_role(
     *, session: AsyncSession, aad_object_id: str, role: str, granted_by: str, now: datetime
 ) -> bool:
