@@ -10,8 +10,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import event, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.config import load_timetable
 from storage import cases
@@ -243,6 +243,54 @@ async def test_decisions_keep_their_rationale_and_are_never_edited(
     with pytest.raises(Exception, match="never edited"):
         async with transaction(sessions) as session:
             await session.execute(text("UPDATE decisions SET outcome = 'notify'"))
+
+
+async def test_a_transaction_reads_a_cases_decisions_once_and_again_after_one_is_recorded(
+    engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession], master: Cipher
+) -> None:
+    """A press builds several cards from the same decisions: read once for the transaction
+    (the flushes within it keep the reading), read afresh once a decision is recorded, and
+    not trusted by the next transaction."""
+    reference = await create(sessions, master)
+    reads: list[str] = []
+
+    def seen(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if statement.lstrip().startswith("SELECT") and "FROM decisions" in statement:
+            reads.append(statement)
+
+    def draft(outcome: str) -> DecisionDraft:
+        return DecisionDraft(
+            kind=DecisionKind.CHAIR_RECOMMENDATION,
+            outcome=outcome,
+            rationale="Neglect suspected by two agencies.",
+            decided_by="chair-1",
+            decided_role=Role.CHAIR,
+            decided_at=NOW,
+        )
+
+    event.listen(engine.sync_engine, "before_cursor_execute", seen)
+    try:
+        async with case_in(sessions, reference) as (session, case):
+            assert await list_decisions(session=session, master=master, case=case) == []
+            case.updated_at = NOW
+            await session.flush()  # an inner transaction ends here
+            assert await list_decisions(session=session, master=master, case=case) == []
+            assert len(reads) == 1
+            await record_decision(
+                session=session,
+                master=master,
+                case=case,
+                draft=draft("notify"),
+                decider_roles=[Role.CHAIR],
+            )
+            after = await list_decisions(session=session, master=master, case=case)
+            assert [d.outcome for d in after] == ["notify"]
+            assert len(reads) == 2
+        async with case_in(sessions, reference, write=False) as (session, case):
+            assert len(await list_decisions(session=session, master=master, case=case)) == 1
+            assert len(reads) == 3
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", seen)
 
 
 async def test_idempotency_key_finds_the_case(
