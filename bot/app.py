@@ -51,6 +51,7 @@ BOT = web.AppKey("bot", CaseReviewBot)
 SCHEDULER = web.AppKey("scheduler", AsyncIOScheduler)
 
 SYSTEM_ACTOR = "system"
+MAX_BODY_BYTES = 4 * 1024 * 1024
 
 
 def prepare(now: datetime) -> None:
@@ -73,9 +74,6 @@ def settle() -> None:
 async def settled(app: web.Application) -> None:
     """``settle`` as the last step of start-up (``python -m bot run`` appends it)."""
     settle()
-
-
-MAX_BODY_BYTES = 4 * 1024 * 1024
 
 
 def create_app(
