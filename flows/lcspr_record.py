@@ -155,8 +155,8 @@ def publication_dates(context: CaseContext, case: Case, state: ReviewState) -> P
 
 
 async def name_of(session: AsyncSession, aad: str) -> str:
-    person = await people.get_person(session=session, aad_object_id=aad) if aad else None
-    return person.name if person is not None and person.name else "someone"
+    named = (await people.names(session=session, aad_ids=[aad])).get(aad) if aad else None
+    return named or "someone"
 
 
 def _told_text(facts: dict[str, Any], suffix: str) -> str:
