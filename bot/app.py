@@ -25,6 +25,7 @@ from bot.clock import Clock, system_clock
 from bot.commands.loader import load_commands
 from bot.commands.registry import CommandRegistry
 from bot.config import load_rules, load_timetable
+from bot.downloads import add_routes as add_download_routes
 from bot.handler import CaseReviewBot
 from bot.keys import audit_signer, master_cipher
 from bot.messenger import TeamsMessenger
@@ -215,6 +216,7 @@ def create_app(
     app.cleanup_ctx.append(lifecycle)
     app.router.add_post("/api/messages", _messages)
     app.router.add_get("/healthz", _healthz)
+    add_download_routes(app, settings, SERVICES)
     return app
 
 

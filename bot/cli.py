@@ -96,6 +96,12 @@ def _parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo-data", help="fill a new database with invented cases")
     demo.add_argument("--cases", type=int, required=True, help="how many cases to invent")
     demo.add_argument("--seed", type=int, default=2026, help="the same seed, the same cases")
+    pack = sub.add_parser("pack-template", help="the rapid review pack's Word template")
+    pack_sub = pack.add_subparsers(dest="pack_command", required=True)
+    checking_pack = pack_sub.add_parser(
+        "check", help="name every tag the pack does not have, and any broken Jinja, by place"
+    )
+    checking_pack.add_argument("file", help="the .docx template")
     key = sub.add_parser("key", help="data key tasks")
     key_sub = key.add_subparsers(dest="key_command", required=True)
     key_sub.add_parser("new", help="print a new random key (for DATA_KEY or AUDIT_KEY)")
@@ -103,8 +109,31 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _check_template(path: str) -> int:
+    from cards.pack_document import check
+
+    try:
+        template = Path(path).read_bytes()
+    except OSError as error:
+        print(f"Cannot read {path}: {error.strerror}", file=sys.stderr)
+        return 2
+    problems = check(template)
+    if not problems:
+        print(f"{path}: good to use. Every tag is one the pack has.")
+        return 0
+    print(
+        f"{path}: {len(problems)} problem{'s' if len(problems) != 1 else ''}; no pack can be "
+        "made with it until each is fixed:"
+    )
+    for problem in problems:
+        print(f"  {problem.text}")
+    return 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "pack-template":
+        return _check_template(args.file)
     offline = args.command in ("deadlines", "audit", "key", "db", "purge", "demo-data") or (
         args.command == "tick" and not args.send
     )

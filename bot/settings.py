@@ -76,6 +76,10 @@ class Settings(BaseSettings):
     contact_email: str = Field("BDSCP@bradford.gov.uk", alias="CONTACT_EMAIL")
     # Where Teams reaches the bot (the app package's validDomains).
     public_host: str = Field("", alias="PUBLIC_HOST")
+    # The rapid review pack's Word template (empty: the one in cards/templates/).
+    pack_template: str = Field("", alias="PACK_TEMPLATE")
+    # How long a download link (the pack, the figures' CSV) can be used, once.
+    download_minutes: PositiveFloat = Field(10.0, alias="DOWNLOAD_MINUTES")
     openid_metadata_url: str = Field(
         OPENID_METADATA_URL, alias="TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL"
     )
@@ -161,6 +165,15 @@ class Settings(BaseSettings):
             self.app_tenant_id if self.app_type == "SingleTenant" else "botframework.com"
         )
         return authority.rstrip("/") + "/oauth2/v2.0/token"
+
+    @property
+    def public_url(self) -> str:
+        """Where people's browsers reach the bot (download links): PUBLIC_HOST over https;
+        in local mode this machine, as the local Teams client's browser does."""
+        if self.local or not self.public_host:
+            host = "localhost" if self.host in ("127.0.0.1", "::1", "localhost") else self.host
+            return f"http://{host}:{self.port}"
+        return f"https://{self.public_host}"
 
     @property
     def tz(self) -> ZoneInfo:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import hmac
 import json
 import os
 from typing import Any
@@ -55,6 +56,7 @@ class Cipher:
             if len(each) != KEY_BYTES:
                 raise DataKeyError(f"the data key must be {KEY_BYTES} bytes")
         self._aeads = [AESGCM(each) for each in (key, *older)]
+        self._mac_key = hashlib.sha256(b"mac-key:" + key).digest()
         # Names the current key in the audit log and in messages (never the key itself).
         self.current_id = hashlib.sha256(b"key-id:" + key).hexdigest()[:12]
 
@@ -65,6 +67,12 @@ class Cipher:
         if not keys:
             raise DataKeyError("DATA_KEY is empty: generate one with `python -m bot key new`")
         return cls(*keys)
+
+    def mac(self, purpose: str, message: str) -> str:
+        """An HMAC-SHA256 of ``message`` for ``purpose``, under a key derived from the current
+        master key (a download link's signature): hex, 64 characters."""
+        key = hmac.new(self._mac_key, purpose.encode(), hashlib.sha256).digest()
+        return hmac.new(key, message.encode(), hashlib.sha256).hexdigest()
 
     @property
     def rotating(self) -> bool:

@@ -435,3 +435,18 @@ class PostedCard(Base):
     conversation_id: Mapped[str] = mapped_column(String(512))
     activity_id: Mapped[str] = mapped_column(String(256))
     updated_at: Mapped[datetime]
+
+
+class DownloadLink(Base):
+    """A one-use, short-lived download link, bound to the person it was made for. Nothing of
+    the file is kept: it is built in memory when the link is used."""
+
+    __tablename__ = "download_links"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # random; the URL's first part
+    aad_object_id: Mapped[str] = mapped_column(String(64))  # who asked, and alone may use it
+    kind: Mapped[str] = mapped_column(String(32))  # "pack" | "figures_csv"
+    subject: Mapped[str] = mapped_column(String(32))  # the case reference, or the year
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]

@@ -47,6 +47,9 @@ VIEW_READERS = frozenset({Role.BUSINESS_UNIT, Role.CHAIR, Role.STRATEGIC_DIRECTO
 IGT_READERS = frozenset({Role.BUSINESS_UNIT, Role.CHAIR, *PARTNERS})
 # An action's words.
 ACTION_READERS = frozenset({Role.BUSINESS_UNIT, Role.CHAIR, *PARTNERS, Role.STRATEGIC_DIRECTOR})
+# The rapid review pack (everything the case holds, in one document) and the annual figures.
+PACK_READERS = frozenset({Role.BUSINESS_UNIT, Role.CHAIR})
+FIGURE_READERS = frozenset({Role.BUSINESS_UNIT, Role.CHAIR, Role.SCRUTINEER})
 LA_DECIDERS = frozenset({Role.STRATEGIC_DIRECTOR, Role.BUSINESS_UNIT})
 # A referral's details, from a status card (1:1 only, each view audited).
 DETAIL_READERS = frozenset(
@@ -118,6 +121,8 @@ COMMANDS: dict[str, Rule] = {
     "igt": _r(ANYONE),  # the respondent asked on the case: the flow checks
     "returns": _r(ANYONE),  # readers, or a respondent their own: the flow checks
     "chronology": _r(IGT_READERS),
+    "pack": _r(PACK_READERS),
+    "figures": _r(FIGURE_READERS, BOTH),  # counts only: the channel may see them
     # the local review and after
     "publication": _r(BUSINESS_UNIT),
     "report sent": _r(BUSINESS_UNIT),

@@ -10,13 +10,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.actions import ActionRegistry
-from bot.commands import actions, cases, decisions, help, igt, publication, referral, status
+from bot.commands import (
+    actions,
+    cases,
+    decisions,
+    help,
+    igt,
+    pack,
+    publication,
+    referral,
+    status,
+)
 from bot.commands.registry import CommandRegistry
 from bot.forms import register_form
 from bot.routes import routes_of
 from dialogs.forms import FORMS, Form
 
-MODULES = (actions, cases, decisions, help, igt, publication, referral, status)
+MODULES = (actions, cases, decisions, help, igt, publication, pack, referral, status)
 
 
 def load_commands(forms: Sequence[Form] = FORMS) -> tuple[CommandRegistry, ActionRegistry]:
