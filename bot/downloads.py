@@ -186,13 +186,15 @@ class EntraSignIn:
     """Checks the ID token Entra posts back after sign-in; keys fetched and kept as the
     channel's are (bot.auth.SigningKeys)."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, metadata_url: str = "") -> None:
         self.settings = settings
         self._http: aiohttp.ClientSession | None = None
         tenant = settings.allowed_tenant_id
         self.issuer = f"{LOGIN}/{tenant}/v2.0"
         self.keys = SigningKeys(
-            f"{self.issuer}/.well-known/openid-configuration", self.http, time.monotonic
+            metadata_url or f"{self.issuer}/.well-known/openid-configuration",
+            self.http,
+            time.monotonic,
         )
 
     def http(self) -> aiohttp.ClientSession:

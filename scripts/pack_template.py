@@ -67,7 +67,7 @@ def build(out: Path) -> None:
     doc.add_paragraph("{{ item.criterion }}", style="List Bullet")
     doc.add_paragraph("{%p endfor %}")
     doc.add_paragraph("{%p if not panel_criteria %}")
-    doc.add_paragraph("Not yet recorded")
+    doc.add_paragraph("None was ticked on the referral.")
     doc.add_paragraph("{%p endif %}")
 
     doc.add_heading("3. Multi-agency chronology", 1)

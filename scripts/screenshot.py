@@ -9,6 +9,7 @@ Usage: .venv/bin/python -m scripts.screenshot [OUTPUT_DIR]
 from __future__ import annotations
 
 import asyncio
+import io
 import shutil
 import sys
 import tempfile
@@ -16,6 +17,9 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import aiohttp
+import docx
+from docx.table import Table
 from playwright.async_api import Page, async_playwright
 
 from tests.e2e.harness import LocalTeams
@@ -322,14 +326,120 @@ async def local_review_shots(out: Path) -> None:
         shutil.rmtree(work, ignore_errors=True)
 
 
+def docx_html(body: bytes) -> str:
+    """A Word document's text, headings and tables as a plain A4-width HTML page, to picture
+    its first pages (there is no Word on this machine)."""
+    import html as markup
+
+    document = docx.Document(io.BytesIO(body))
+    parts = []
+    header = " ".join(p.text for p in document.sections[0].header.paragraphs)
+    parts.append(f"<p class='header'>{markup.escape(header)}</p>")
+    for block in document.iter_inner_content():
+        if isinstance(block, Table):
+            rows = "".join(
+                "<tr>" + "".join(f"<td>{markup.escape(c.text)}</td>" for c in row.cells) + "</tr>"
+                for row in block.rows
+            )
+            parts.append(f"<table>{rows}</table>")
+            continue
+        style = block.style.name if block.style is not None else ""
+        tag = {"Title": "h1", "Heading 1": "h2", "Heading 2": "h3"}.get(style, "p")
+        if block.text.strip():
+            parts.append(f"<{tag}>{markup.escape(block.text)}</{tag}>")
+    return (
+        "<!doctype html><html><head><meta charset='utf-8'><style>"
+        "body{background:#e8e8e8;margin:0;padding:24px}"
+        "main{background:#fff;width:794px;margin:auto;padding:72px 80px;box-sizing:border-box;"
+        "font:11pt Arial,sans-serif;color:#111;box-shadow:0 1px 4px #999}"
+        "h1{font-size:20pt;color:#17365d}h2{font-size:14pt;color:#365f91;margin-top:1.2em}"
+        "h3{font-size:12pt;color:#4f81bd}.header{color:#666;font-size:9pt}"
+        "table{border-collapse:collapse;width:100%;font-size:9pt}"
+        "td{border:1px solid #888;padding:3px 5px;vertical-align:top}"
+        "tr:first-child td{font-weight:bold}"
+        "</style></head><body><main>" + "".join(parts) + "</main></body></html>"
+    )
+
+
+async def pack_shots(out: Path) -> None:
+    """The rapid review pack's link card, the pack's first pages, and the figures card, in a
+    run where Priya (whose view the page shows) also holds the Business Unit's and the chair's
+    roles."""
+    from tests.e2e.test_pack_e2e import AGENCIES, day_15_decision, returned
+
+    work = Path(tempfile.mkdtemp(prefix="crb-shot-"))
+    roles = (ROOT / "config" / "local-roles.toml").read_text()
+    roles = roles.replace(
+        'roles = ["practitioner"]', 'roles = ["practitioner", "chair", "business_unit"]', 1
+    )
+    (work / "roles.toml").write_text(roles)
+    teams = LocalTeams(work, extra_env={"LOCAL_ROLES_FILE": str(work / "roles.toml")})
+    await teams.start()
+    priya = "practitioner"
+    try:
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(
+                executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+            )
+            page = await browser.new_page(viewport={"width": 1400, "height": 1600})
+            await page.goto(teams.base)
+            await page.locator("[data-lexical-editor='true']").last.wait_for(timeout=30000)
+            ref = await at_rapid_review(teams)
+            sending = await typed(
+                teams, "business_unit", f"igt {ref}", f"Information Gathering Tools: {ref}"
+            )
+            for agency in AGENCIES:
+                sending = await press(
+                    teams,
+                    sending,
+                    f"Send the Information Gathering Tool for {ref}",
+                    persona="business_unit",
+                    person=teams.user(agency[0])["aadObjectId"],
+                    other_agency=agency[1],
+                )
+            for agency in AGENCIES:
+                await returned(teams, agency[0], ref, agency)
+            await day_15_decision(teams, ref)
+            shown = await typed(teams, priya, f"pack {ref}", f"The rapid review pack for {ref}")
+            await page.get_by_text("Personal Chat", exact=False).first.click()
+            await wait_text(page, f"The rapid review pack for {ref}")
+            await page.get_by_text(
+                f"The rapid review pack for {ref}"
+            ).last.scroll_into_view_if_needed()
+            await page.screenshot(path=str(out / "pack-link.png"))
+            assert shown.card is not None
+            url = shown.card["actions"][0]["url"].replace("localhost", "127.0.0.1")
+            async with aiohttp.ClientSession() as http:
+                me = teams.user(priya)["aadObjectId"]
+                async with http.post(url, data={"persona": me}) as got:
+                    body = await got.read()
+            paper = await browser.new_page(viewport={"width": 860, "height": 2300})
+            await paper.set_content(docx_html(body))
+            await paper.screenshot(path=str(out / "pack-first-pages.png"))
+            await teams.send("figures 2026", persona="police", where="channel")
+            await teams.send("figures 2026", persona="chair", where="channel")
+            await page.get_by_text("Case Review", exact=True).first.click()
+            await wait_text(page, "Figures for 2026")
+            await page.get_by_text("Figures for 2026").last.scroll_into_view_if_needed()
+            await page.wait_for_timeout(1500)  # the chart draws itself
+            await page.screenshot(path=str(out / "figures-card.png"))
+            await browser.close()
+    finally:
+        await teams.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
 async def everything(out: Path) -> None:
     await main(out)
     await local_review_shots(out)
+    await pack_shots(out)
 
 
 if __name__ == "__main__":
     target = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "screenshots"
     if len(sys.argv) > 2 and sys.argv[2] == "local-review":
         asyncio.run(local_review_shots(target))
+    elif len(sys.argv) > 2 and sys.argv[2] == "pack":
+        asyncio.run(pack_shots(target))
     else:
         asyncio.run(everything(target))

@@ -154,3 +154,21 @@ def test_demo_data_fills_a_new_database_and_then_the_bot_lists_its_cases(tmp_pat
     assert again.returncode == 0 and "Made 3 invented cases" in again.stdout
     checked = run("audit", "verify", env=env)
     assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_pack_template_check_names_each_problem_with_its_place(tmp_path: Path) -> None:
+    from docx import Document
+
+    good = run("pack-template", "check", "cards/templates/rapid_review_pack.docx")
+    assert good.returncode == 0 and "good to use" in good.stdout
+    bad = Document()
+    bad.add_paragraph("Title")
+    bad.add_paragraph("{{ outline.incident_dat }} and {% for x in agencies %}")
+    path = tmp_path / "bad.docx"
+    bad.save(str(path))
+    checked = run("pack-template", "check", str(path))
+    assert checked.returncode == 1
+    assert 'paragraph 2: {{ outline.incident_dat }} - ".incident_dat" is not something' in (
+        checked.stdout
+    )
+    assert "never closed: no {% endfor %} follows it" in checked.stdout

@@ -1,0 +1,60 @@
+"""The production download's sign-in: the ID token Entra posts back is checked (signature,
+issuer, audience, tenant, expiry, the nonce tied to the link) before its ``oid`` is taken as
+the person opening the link. Against a stand-in for Entra's keys on loopback."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import jwt
+import pytest
+
+from bot.downloads import EntraSignIn
+from tests.conftest import TENANT
+from tests.identity import APP_ID, IdentityServer, SigningKeyPair
+
+OID = "00000000-0000-4000-8000-000000000103"
+
+
+def id_token(key: SigningKeyPair, **changes: Any) -> str:
+    now = int(time.time())
+    claims = {
+        "iss": f"https://login.microsoftonline.com/{TENANT}/v2.0",
+        "aud": APP_ID,
+        "tid": TENANT,
+        "oid": OID,
+        "nonce": "the-links-nonce",
+        "iat": now - 10,
+        "exp": now + 600,
+        **changes,
+    }
+    return jwt.encode(
+        {k: v for k, v in claims.items() if v is not None},
+        key.private,
+        algorithm="RS256",
+        headers={"kid": key.kid},
+    )
+
+
+async def test_only_a_good_id_token_names_the_person(
+    tmp_path: Path, identity: IdentityServer
+) -> None:
+    sign_in = EntraSignIn(identity.settings(tmp_path), metadata_url=identity.url + "openid")
+    key = identity.keys[0]
+    try:
+        assert await sign_in.person(id_token(key), "the-links-nonce") == OID
+        for bad in (
+            id_token(key, nonce="another-links-nonce"),  # made for another link
+            id_token(key, aud="someone-elses-app"),
+            id_token(key, tid="00000000-0000-4000-8000-0000000000ff"),
+            id_token(key, iss="https://login.microsoftonline.com/other/v2.0"),
+            id_token(key, exp=int(time.time()) - 3600),
+            id_token(key, oid=None),
+            id_token(SigningKeyPair("key-1")),  # the right kid, the wrong key
+        ):
+            with pytest.raises(jwt.PyJWTError):
+                await sign_in.person(bad, "the-links-nonce")
+    finally:
+        await sign_in.close()
