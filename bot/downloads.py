@@ -2,9 +2,10 @@
 one-use links bound to the person who asked; and the figures chart's picture.
 
 ``GET /downloads/<token>`` asks who is opening the link. In production that is Microsoft
-sign-in (Entra ID, OpenID Connect, ``response_mode=form_post``): Entra posts an ID token
-back to ``POST /downloads/<token>``, checked here (signature, issuer, audience, tenant, expiry,
-and a nonce tied to the link), and its ``oid`` must be the person the link was made for. In
+sign-in (Entra ID, OpenID Connect, ``response_mode=form_post``): Entra posts an ID token,
+with the link as its state, back to ``POST /downloads/signed-in``, checked here (signature,
+issuer, audience, tenant, expiry, and a nonce tied to the link), and its ``oid`` must be the
+person the link was made for. In
 local mode there is no Entra: a local sign-in page lists the local Teams client's personas,
 as trusting as local mode is everywhere else (nothing is checked on loopback).
 
@@ -53,6 +54,7 @@ PACK, FIGURES_CSV = "pack", "figures_csv"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 CHART_PURPOSE = "figures-chart"
 LOGIN = "https://login.microsoftonline.com"
+SIGNED_IN = "/downloads/signed-in"  # where Entra posts the ID token back
 REFUSED = {
     Refusal.UNKNOWN: "This link isn't one I made, or it has been changed.",
     Refusal.OTHER_PERSON: "This link was made for someone else, so it can't be used by you.",
@@ -174,9 +176,10 @@ async def _open(request: web.Request) -> web.Response:
             "response_type": "id_token",
             "response_mode": "form_post",
             "scope": "openid",
-            "redirect_uri": link_url(settings, token),
+            # Entra matches a redirect address exactly: one for every link, the link in state.
+            "redirect_uri": f"{settings.public_url}{SIGNED_IN}",
             "nonce": _nonce(services.cipher, token),
-            "state": "download",
+            "state": token,
         }
     )
     raise web.HTTPFound(f"{LOGIN}/{settings.allowed_tenant_id}/oauth2/v2.0/authorize?{query}")
@@ -251,7 +254,7 @@ async def _who(request: web.Request, token: str) -> str | None:
 
 async def _use(request: web.Request) -> web.Response:
     services = _services(request)
-    token = request.match_info["token"]
+    token = request.match_info.get("token") or str((await request.post()).get("state") or "")
     person = await _who(request, token)
     if person is None:
         return _page("You're not signed in", f"<p>I couldn't tell who you are. {AGAIN}</p>", 401)
@@ -331,6 +334,7 @@ def add_routes(app: web.Application, settings: Settings, services: web.AppKey[Se
             await sign_in.close()
 
         app.on_cleanup.append(close)
+    app.router.add_post(SIGNED_IN, _use)  # before the link's own address, which it would match
     app.router.add_get("/downloads/{token}", _open)
     app.router.add_post("/downloads/{token}", _use)
     app.router.add_get("/charts/figures.png", _chart)

@@ -58,3 +58,55 @@ async def test_only_a_good_id_token_names_the_person(
                 await sign_in.person(bad, "the-links-nonce")
     finally:
         await sign_in.close()
+
+
+async def test_in_production_the_link_goes_through_entra_and_only_its_person_gets_the_file(
+    tmp_path: Path, identity: IdentityServer, serve: Any
+) -> None:
+    import time as clock
+    from datetime import UTC, datetime
+    from urllib.parse import parse_qs, urlsplit
+
+    from bot.app import SERVICES, create_app
+    from bot.auth import SigningKeys
+    from bot.downloads import SIGN_IN
+    from storage.db import transaction
+    from storage.downloads import create_link
+
+    app = create_app(identity.settings(tmp_path, public_host="bot.example.org"))
+    client = await serve(app)
+    services = app[SERVICES]
+    sign_in = app[SIGN_IN]
+    sign_in.keys = SigningKeys(identity.url + "openid", sign_in.http, clock.monotonic)
+    async with transaction(services.sessions) as session:
+        token = await create_link(
+            session=session,
+            cipher=services.cipher,
+            aad_object_id=OID,
+            kind="figures_csv",
+            subject="2026",
+            now=datetime.now(UTC),
+            minutes=10,
+        )
+    opened = await client.get(f"/downloads/{token}", allow_redirects=False)
+    assert opened.status == 302
+    went = urlsplit(opened.headers["Location"])
+    asked = parse_qs(went.query)
+    assert went.netloc == "login.microsoftonline.com" and TENANT in went.path
+    assert asked["redirect_uri"] == ["https://bot.example.org/downloads/signed-in"]
+    assert asked["state"] == [token] and asked["response_mode"] == ["form_post"]
+    nonce = asked["nonce"][0]
+    key = identity.keys[0]
+    someone = await client.post(
+        "/downloads/signed-in",
+        data={"state": token, "id_token": id_token(key, nonce=nonce, oid="someone-else")},
+    )
+    assert someone.status == 403
+    forged = await client.post(
+        "/downloads/signed-in", data={"state": token, "id_token": id_token(key)}
+    )
+    assert forged.status == 401  # the nonce of no link
+    got = await client.post(
+        "/downloads/signed-in", data={"state": token, "id_token": id_token(key, nonce=nonce)}
+    )
+    assert got.status == 200 and "Referrals received" in (await got.read()).decode("utf-8-sig")
