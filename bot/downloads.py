@@ -38,7 +38,7 @@ from cards.figures import chart_png
 from cards.pack_document import DEFAULT_TEMPLATE, asks_for, render
 from flows.context import CaseContext
 from flows.pack import pack_content
-from storage import cases
+from storage import cases, people
 from storage.audit import append_audit
 from storage.crypto import Cipher
 from storage.db import transaction
@@ -46,6 +46,7 @@ from storage.downloads import Refusal, find_link, refusal, use_link
 from storage.figures import year_facts
 from storage.models import Case
 from workflow import figures
+from workflow.authorisation import FIGURE_READERS, PACK_READERS
 from workflow.figures import Figures, Timeliness
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,7 @@ REFUSED = {
     Refusal.OTHER_PERSON: "This link was made for someone else, so it can't be used by you.",
     Refusal.EXPIRED: "This link has expired.",
     Refusal.USED: "This link has been used already: each link works once.",
+    Refusal.NOT_ALLOWED: "You no longer hold a role that may have this file.",
 }
 AGAIN = "Ask for a fresh one in your 1:1 chat with the Case Review Bot."
 
@@ -262,6 +264,10 @@ async def _use(request: web.Request) -> web.Response:
     async with transaction(services.sessions) as session:
         row = await find_link(session=session, cipher=services.cipher, token=token)
         why = refusal(row, person=person, now=now)
+        if why is None and row is not None:  # a role taken away since the link was made
+            held = await people.get_roles(session=session, aad_object_id=person)
+            if not held & (PACK_READERS if row.kind == PACK else FIGURE_READERS):
+                why = Refusal.NOT_ALLOWED
         body: bytes | None = None
         name, kind = "", ""
         if why is None and row is not None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -29,15 +28,7 @@ class Refusal(StrEnum):
     EXPIRED = "expired"
     USED = "used"
     OTHER_PERSON = "other_person"
-
-
-@dataclass(frozen=True)
-class Link:
-    id: str
-    aad_object_id: str
-    kind: str
-    subject: str
-    expires_at: datetime
+    NOT_ALLOWED = "not_allowed"  # no longer holds a role that may have it
 
 
 def _signature(cipher: Cipher, row: DownloadLink) -> str:

@@ -20,7 +20,7 @@ from docx import Document
 from sqlalchemy import func, select
 
 from bot.app import SERVICES
-from storage import cases, requests
+from storage import cases, people, requests
 from storage.db import transaction
 from storage.models import AuditEvent, DownloadLink
 from tests.activities import BUSINESS_UNIT, CHAIR, DIRECTOR, HEALTH, POLICE, PRACTITIONER
@@ -239,6 +239,12 @@ async def test_the_pack_holds_the_case_and_its_link_is_one_use_for_its_owner_onl
     clock.current += timedelta(minutes=11)
     expired = await client.post(late, data={"persona": BUSINESS_UNIT["aadObjectId"]})
     assert expired.status == 410 and "expired" in await expired.text()
+    # A role taken away between the link and its use: refused.
+    chairs = _link(await _ask(Bot(client, connector.url, user=CHAIR)))
+    async with transaction(app[SERVICES].sessions) as session:
+        await people.revoke_role(session=session, aad_object_id=CHAIR["aadObjectId"], role="chair")
+    revoked = await client.post(chairs, data={"persona": CHAIR["aadObjectId"]})
+    assert revoked.status == 410 and "no longer hold" in await revoked.text()
     # A link altered by one character: refused.
     forged = await client.post(path[:-1] + "x", data={"persona": BUSINESS_UNIT["aadObjectId"]})
     assert forged.status == 404
@@ -257,6 +263,7 @@ async def test_the_pack_holds_the_case_and_its_link_is_one_use_for_its_owner_onl
         ("download.used", None, BUSINESS_UNIT["aadObjectId"]),
         ("download.refused", "used", BUSINESS_UNIT["aadObjectId"]),
         ("download.refused", "expired", BUSINESS_UNIT["aadObjectId"]),
+        ("download.refused", "not_allowed", CHAIR["aadObjectId"]),
         ("download.refused", "unknown", BUSINESS_UNIT["aadObjectId"]),
     ]
     # Nothing of the file, nor anything personal, left anywhere in the channel.
