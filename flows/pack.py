@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cards.pack_document import NOT_YET
+from cards.pack_document import FIELDS, NOT_YET
 from flows.common import current
 from flows.context import CaseContext
 from flows.igt import PURPOSE
@@ -33,7 +33,7 @@ from workflow.igt import IGT
 from workflow.igt import chronology as merged_chronology
 from workflow.review import CRITERIA_TITLES, HAVE_REGARD_TO, MUST_TAKE_INTO_ACCOUNT, OUTCOME_TITLES
 from workflow.roles import label
-from workflow.scoping import STATUTORY_TEST, VIEWS, YES_NO_NOT_YET, assess
+from workflow.scoping import STATUTORY_TEST, TEST_QUESTIONS, VIEWS, YES_NO_NOT_YET, assess
 from workflow.stages import STAGE_LABELS, Stage
 
 PARTNERSHIP = "Bradford District Safeguarding Children Partnership"
@@ -135,7 +135,7 @@ async def pack_content(
             "by": name(v.decided_by),
             "given_on": _day(v.decided_at, context),
             "view": VIEW_TITLES.get(v.outcome, v.outcome),
-            **{q: ANSWERS.get(str(v.views.get(q, "")), NOT_YET) for q in _TEST},
+            **{q: ANSWERS.get(str(v.views.get(q, "")), NOT_YET) for q in TEST_QUESTIONS},
             "reason": _text(v.rationale),
         }
         for v in views
@@ -181,7 +181,7 @@ async def pack_content(
         }
         for e in merged_chronology(chronology_in)
     ]
-    decision = dict.fromkeys(_DECISION, NOT_YET)
+    decision = dict.fromkeys(FIELDS["decision"] or (), NOT_YET)
     section5: list[dict[str, str]] = []
     if decided:
         d = decided[-1]
@@ -242,20 +242,6 @@ async def pack_content(
         },
         "practitioners": practitioners,
     }
-
-
-_TEST = ("abuse_or_neglect", "died_or_harmed", "where")
-_DECISION = (
-    "outcome",
-    "rationale",
-    "decided_by",
-    "decided_on",
-    "proposed_by",
-    "consulted",
-    "immediate_action",
-    "immediate_note",
-    "national",
-)
 
 
 def _section_of(field_id: str) -> str:

@@ -10,7 +10,9 @@ link is offered. The figures are counts, never a person: they may be shown in th
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.commands.common import case_asked
 from bot.downloads import FIGURES_CSV, PACK, build_pack, chart_url, link_url, pack_template
@@ -31,6 +33,25 @@ from workflow.calendar import british
 log = logging.getLogger(__name__)
 
 PROBLEM_LIMIT = 8
+
+
+async def _new_link(turn: Turn, session: AsyncSession, kind: str, subject: str) -> str:
+    """A one-use link to ``kind`` of ``subject`` for the person typing (its token)."""
+    return await create_link(
+        session=session,
+        cipher=turn.services.cipher,
+        aad_object_id=turn.user_aad_id,
+        kind=kind,
+        subject=subject,
+        now=turn.now,
+        minutes=turn.services.settings.download_minutes,
+    )
+
+
+def _until(turn: Turn) -> datetime:
+    """When a link made now stops working, local time."""
+    settings = turn.services.settings
+    return (turn.now + timedelta(minutes=settings.download_minutes)).astimezone(settings.tz)
 
 
 def _problems_text(problem: TemplateProblem) -> str:
@@ -87,15 +108,7 @@ async def pack_command(turn: Turn) -> None:
             )
             await turn.say(_problems_text(problem))
             return
-        token = await create_link(
-            session=session,
-            cipher=services.cipher,
-            aad_object_id=turn.user_aad_id,
-            kind=PACK,
-            subject=case.reference,
-            now=turn.now,
-            minutes=settings.download_minutes,
-        )
+        token = await _new_link(turn, session, PACK, case.reference)
         await append_audit(
             session=session,
             now=turn.now,
@@ -105,7 +118,6 @@ async def pack_command(turn: Turn) -> None:
             case_ref=case.reference,
             details={"link": token[:8], "minutes": settings.download_minutes},
         )
-    until = (turn.now + timedelta(minutes=settings.download_minutes)).astimezone(settings.tz)
     card = link_card(
         title=f"The rapid review pack for {reference}",
         what=(
@@ -117,7 +129,7 @@ async def pack_command(turn: Turn) -> None:
         ),
         button=f"Download the rapid review pack for {reference}",
         url=link_url(settings, token),
-        until=until,
+        until=_until(turn),
     )
     await turn.send_card(card, summary=f"Rapid review pack: {reference}")
 
@@ -158,15 +170,7 @@ async def figures_command(turn: Turn) -> None:
         )
         token = ""
         if wants_csv:
-            token = await create_link(
-                session=session,
-                cipher=services.cipher,
-                aad_object_id=turn.user_aad_id,
-                kind=FIGURES_CSV,
-                subject=str(year),
-                now=turn.now,
-                minutes=settings.download_minutes,
-            )
+            token = await _new_link(turn, session, FIGURES_CSV, str(year))
         await append_audit(
             session=session,
             now=turn.now,
@@ -176,13 +180,12 @@ async def figures_command(turn: Turn) -> None:
             details={"year": year, **({"link": token[:8]} if token else {})},
         )
     if wants_csv:
-        until = (turn.now + timedelta(minutes=settings.download_minutes)).astimezone(settings.tz)
         card = link_card(
             title=f"The figures for {year}, as a CSV file",
             what="Every count on the figures card, one a row, for the annual report.",
             button=f"Download the figures for {year} as a CSV file",
             url=link_url(settings, token),
-            until=until,
+            until=_until(turn),
         )
         await turn.send_card(card, summary=f"Figures for {year}: CSV")
         return
