@@ -254,12 +254,12 @@ async def _who(request: web.Request, token: str) -> str | None:
 # ----- using the link ----------------------------------------------------------------------------
 
 
-async def _use(request: web.Request) -> web.Response:
-    services = _services(request)
-    token = request.match_info.get("token") or str((await request.post()).get("state") or "")
-    person = await _who(request, token)
-    if person is None:
-        return _page("You're not signed in", f"<p>I couldn't tell who you are. {AGAIN}</p>", 401)
+async def redeem(
+    services: Services, token: str, person: str, *, via: str
+) -> tuple[Refusal | None, bytes | None, str, str]:
+    """Use a link for ``person`` (signed in, or the Teams user who accepted a file): why not,
+    or the file built now (bytes, file name, content type). One transaction: the link marked
+    used and the download audited together, or the refusal audited."""
     now = services.clock()
     async with transaction(services.sessions) as session:
         row = await find_link(session=session, cipher=services.cipher, token=token)
@@ -283,10 +283,21 @@ async def _use(request: web.Request) -> web.Response:
             case_ref=row.subject if row is not None and row.kind == PACK else None,
             details={
                 "link": token[:8],
+                "via": via,
                 **({"kind": row.kind, "for": row.aad_object_id} if row is not None else {}),
                 **({"reason": why.value} if why else {}),
             },
         )
+    return why, body, name, kind
+
+
+async def _use(request: web.Request) -> web.Response:
+    services = _services(request)
+    token = request.match_info.get("token") or str((await request.post()).get("state") or "")
+    person = await _who(request, token)
+    if person is None:
+        return _page("You're not signed in", f"<p>I couldn't tell who you are. {AGAIN}</p>", 401)
+    why, body, name, kind = await redeem(services, token, person, via="link")
     if why is not None or body is None:
         log.info("download refused", extra={"reason": why.value if why else "none"})
         status = 404 if why is Refusal.UNKNOWN else 403 if why is Refusal.OTHER_PERSON else 410

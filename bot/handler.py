@@ -13,8 +13,9 @@ from http import HTTPStatus
 from typing import Any
 
 from botbuilder.core import ActivityHandler, InvokeResponse, MessageFactory, TurnContext
-from botbuilder.schema import Activity, ActivityTypes
+from botbuilder.schema import Activity, ActivityTypes, Attachment
 
+from bot import file_consent
 from bot.actions import ActionResult
 from bot.adapter import card_attachment
 from bot.commands.registry import Command, clean_text
@@ -178,6 +179,8 @@ class CaseReviewBot(ActivityHandler):  # type: ignore[misc]
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
         activity = turn_context.activity
+        if activity.name == "fileConsent/invoke":
+            return await self._file_consent(turn_context)
         if activity.name != "adaptiveCard/action":
             return InvokeResponse(status=int(HTTPStatus.NOT_IMPLEMENTED))
         # Read the raw value: the SDK's AdaptiveCardInvokeValue drops ``trigger``.
@@ -195,6 +198,18 @@ class CaseReviewBot(ActivityHandler):  # type: ignore[misc]
         else:  # "manual", or (the local client) no trigger at all
             result = await self._run_action(turn_context, verb, data)
         return InvokeResponse(status=int(HTTPStatus.OK), body=result.invoke_body())
+
+    async def _file_consent(self, tc: TurnContext) -> InvokeResponse:
+        """A file offered with Teams' consent card, accepted or declined (bot/file_consent.py:
+        the offer is checked like a download link, whoever sends the invoke)."""
+        sender = tc.activity.from_property
+        person = getattr(sender, "aad_object_id", None) or ""
+        said, card = await file_consent.answer(self.services, tc.activity.value, person)
+        message = MessageFactory.text(said)
+        if card is not None:
+            message.attachments = [Attachment().deserialize(card)]
+        await tc.send_activity(message)
+        return InvokeResponse(status=int(HTTPStatus.OK))
 
     # ----- the authorisation matrix (workflow/authorisation.py) ----------------------------
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from botbuilder.core import MessageFactory, TurnContext
 from botbuilder.core.teams import TeamsInfo
-from botbuilder.schema import Activity
+from botbuilder.schema import Activity, Attachment
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.actions import ActionRegistry
@@ -218,6 +218,12 @@ class Turn:
             activity.summary = summary
         response = await self.tc.send_activity(activity)
         return response.id if response else None
+
+    async def send_attachment(self, attachment: dict[str, Any], summary: str) -> None:
+        """Send an attachment that isn't an Adaptive Card (Teams' file consent card)."""
+        activity = MessageFactory.attachment(Attachment().deserialize(attachment))
+        activity.summary = summary
+        await self.tc.send_activity(activity)
 
     async def send_card_privately(self, card: dict[str, Any], summary: str) -> None:
         """Send ``card`` to this person in their 1:1 chat with the bot (opened if need be),

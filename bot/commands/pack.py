@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.commands.common import case_asked
 from bot.downloads import FIGURES_CSV, PACK, build_pack, chart_url, link_url, pack_template
+from bot.file_consent import consent_attachment
 from bot.routes import command
 from bot.turn import Turn
 from cards.downloads import link_card
@@ -67,7 +68,7 @@ def _problems_text(problem: TemplateProblem) -> str:
     )
 
 
-@command("pack", usage="pack BR-2026-0007", menu=True)
+@command("pack", usage="pack BR-2026-0007")
 async def pack_command(turn: Turn) -> None:
     """A draft of the rapid review report for the national Panel, as a Word document made from
     what the case holds."""
@@ -95,7 +96,7 @@ async def pack_command(turn: Turn) -> None:
             problems = check(template)
             if problems:
                 raise TemplateProblem(problems)
-            await build_pack(session, services.cases, case, template, turn.now)
+            built = await build_pack(session, services.cases, case, template, turn.now)
         except TemplateProblem as problem:
             await append_audit(
                 session=session,
@@ -109,6 +110,8 @@ async def pack_command(turn: Turn) -> None:
             await turn.say(_problems_text(problem))
             return
         token = await _new_link(turn, session, PACK, case.reference)
+        # In Teams, the file can also come by Teams' own file consent card, into OneDrive.
+        offer = "" if settings.local else await _new_link(turn, session, PACK, case.reference)
         await append_audit(
             session=session,
             now=turn.now,
@@ -132,6 +135,16 @@ async def pack_command(turn: Turn) -> None:
         until=_until(turn),
     )
     await turn.send_card(card, summary=f"Rapid review pack: {reference}")
+    if offer:
+        await turn.send_attachment(
+            consent_attachment(
+                name=f"{reference} rapid review pack.docx",
+                size=len(built),
+                token=offer,
+                what=f"The rapid review pack for {reference}, to save in your OneDrive.",
+            ),
+            summary=f"Rapid review pack: {reference}",
+        )
 
 
 def _year(words: list[str], this_year: int) -> int | None:

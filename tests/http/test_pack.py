@@ -322,3 +322,90 @@ async def test_a_broken_template_is_named_with_its_place_and_gives_no_link(
             .where(AuditEvent.action == "pack.template_refused")
         )
     assert links == 0 and refused == 1
+
+
+async def test_teams_file_consent_puts_the_pack_in_onedrive_once_for_its_person(
+    tmp_path: Path, serve: Any, connector: FakeConnector, clock: FixedClock
+) -> None:
+    from aiohttp import web
+
+    from storage.downloads import create_link
+    from tests.activities import _base
+
+    uploaded: list[bytes] = []
+
+    async def put(request: web.Request) -> web.Response:
+        uploaded.append(await request.read())
+        size = len(uploaded[-1])
+        assert request.headers["Content-Range"] == f"bytes 0-{size - 1}/{size}"
+        return web.Response(status=201)
+
+    onedrive = web.Application()
+    onedrive.router.add_put("/upload", put)
+    drive = await serve(onedrive)
+    app = await scoped(tmp_path, serve, connector, clock)
+    client = CLIENTS[id(app)]
+    services = app[SERVICES]
+
+    async def offer(who: dict[str, str]) -> str:
+        async with transaction(services.sessions) as session:
+            return await create_link(
+                session=session,
+                cipher=services.cipher,
+                aad_object_id=who["aadObjectId"],
+                kind="pack",
+                subject=REF,
+                now=clock(),
+                minutes=10,
+            )
+
+    async def consent(who: dict[str, str], token: str, action: str = "accept") -> str:
+        activity = _base(who, service_url=connector.url)
+        activity.update(
+            {
+                "type": "invoke",
+                "name": "fileConsent/invoke",
+                "value": {
+                    "type": "fileUpload",
+                    "action": action,
+                    "context": {"link": token},
+                    "uploadInfo": {
+                        "name": f"{REF} rapid review pack.docx",
+                        "uploadUrl": str(drive.make_url("/upload")),
+                        "contentUrl": "https://contoso-my.sharepoint.com/pack.docx",
+                        "uniqueId": "1234",
+                        "fileType": "docx",
+                    },
+                },
+            }
+        )
+        answered = await client.post("/api/messages", json=activity)
+        assert answered.status == 200
+        await flush(app)
+        said = [s.activity for s in connector.sent if s.conversation_id.endswith(who["id"])]
+        return json.dumps(said[-1])
+
+    token = await offer(BUSINESS_UNIT)
+    told = await consent(BUSINESS_UNIT, token)
+    assert "The file is in your OneDrive" in told
+    assert "application/vnd.microsoft.teams.card.file.info" in told
+    (body,) = uploaded
+    assert "1. Case outline" in "\n".join(p.text for p in Document(io.BytesIO(body)).paragraphs)
+    assert "used already" in await consent(BUSINESS_UNIT, token)
+    assert "made for someone else" in await consent(POLICE, await offer(BUSINESS_UNIT))
+    assert "wasn't sent" in await consent(BUSINESS_UNIT, await offer(BUSINESS_UNIT), "decline")
+    assert len(uploaded) == 1
+    async with services.sessions() as session:
+        vias = [
+            (row.action, json.loads(row.details).get("via"))
+            for row in await session.scalars(
+                select(AuditEvent)
+                .where(AuditEvent.action.like("download.%"))
+                .order_by(AuditEvent.seq)
+            )
+        ]
+    assert vias == [
+        ("download.used", "teams_file"),
+        ("download.refused", "teams_file"),
+        ("download.refused", "teams_file"),
+    ]

@@ -72,6 +72,7 @@ async def test_in_production_the_link_goes_through_entra_and_only_its_person_get
     from bot.downloads import SIGN_IN
     from storage.db import transaction
     from storage.downloads import create_link
+    from storage.people import grant_role
 
     app = create_app(identity.settings(tmp_path, public_host="bot.example.org"))
     client = await serve(app)
@@ -79,6 +80,13 @@ async def test_in_production_the_link_goes_through_entra_and_only_its_person_get
     sign_in = app[SIGN_IN]
     sign_in.keys = SigningKeys(identity.url + "openid", sign_in.http, clock.monotonic)
     async with transaction(services.sessions) as session:
+        await grant_role(
+            session=session,
+            aad_object_id=OID,
+            role="business_unit",
+            granted_by="test",
+            now=datetime.now(UTC),
+        )
         token = await create_link(
             session=session,
             cipher=services.cipher,
