@@ -100,7 +100,7 @@ def create_app(
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         prepare(clock())
-        engine = db.create_engine(settings.database_url)
+        engine = db.create_engine(settings.database_url, checkpoint_in_background=True)
         await db.upgrade(engine)
         sessions = db.create_sessionmaker(engine, signer)
         await _bootstrap_roles(grants, sessions, clock)
@@ -203,6 +203,9 @@ def create_app(
         log.info(
             "bot started", extra={"mode": settings.mode, "database": engine.url.get_backend_name()}
         )
+        checkpoints = db.WalCheckpoints.for_engine(engine)
+        if checkpoints is not None:
+            checkpoints.start()
         try:
             yield
         finally:
@@ -210,6 +213,8 @@ def create_app(
                 scheduler.shutdown(wait=False)
             await dispatcher.wait_idle()
             await adapter.auth.close()
+            if checkpoints is not None:
+                await checkpoints.stop()
             await engine.dispose()
             log.info("bot stopped")
 

@@ -19,7 +19,7 @@ import logging
 import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager, nullcontext
+from contextlib import asynccontextmanager, nullcontext, suppress
 from pathlib import Path
 from typing import Any
 
@@ -82,8 +82,11 @@ def _begin(driver: Any, mode: str) -> None:
         pause = min(pause * 2, 0.05)
 
 
-def create_engine(url: str) -> AsyncEngine:
-    """An async engine for ``url``; creates the SQLite file's folder if needed."""
+def create_engine(url: str, *, checkpoint_in_background: bool = False) -> AsyncEngine:
+    """An async engine for ``url``; creates the SQLite file's folder if needed.
+
+    ``checkpoint_in_background`` (the bot, which runs ``WalCheckpoints``): SQLite never copies
+    its write-ahead log back into the database file during a commit."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_async_engine(
@@ -112,6 +115,8 @@ def create_engine(url: str) -> AsyncEngine:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=0")  # never wait with the loop blocked: _begin
+        if checkpoint_in_background:
+            cursor.execute("PRAGMA wal_autocheckpoint=0")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
@@ -126,6 +131,56 @@ def create_engine(url: str) -> AsyncEngine:
         _begin(driver, mode)
 
     return engine
+
+
+class WalCheckpoints:
+    """SQLite's write-ahead log copied back into the database file every ``every`` seconds, in
+    a worker thread on a connection of its own: a PASSIVE checkpoint, which waits for no reader
+    or writer. Left to SQLite, the commit that takes the log past 1,000 pages does it, in the
+    event loop's thread, with every turn waiting (at 10,000 cases that came to 4 ms a press on
+    average). The last connection to close checkpoints what is left."""
+
+    def __init__(self, path: str, every: float = 1.0) -> None:
+        self.path = path
+        self.every = every
+        self._connection: sqlite3.Connection | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    @classmethod
+    def for_engine(cls, engine: AsyncEngine) -> WalCheckpoints | None:
+        """The checkpoints for ``engine``'s file; None for PostgreSQL or a memory database."""
+        database = engine.url.database
+        if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+            return None
+        return cls(database)
+
+    def once(self) -> tuple[int, int, int]:
+        """One checkpoint (blocking: run it in a thread): busy, the log's frames, and how
+        many of them are now in the database file."""
+        if self._connection is None:
+            self._connection = sqlite3.connect(self.path, timeout=0, check_same_thread=False)
+        busy, frames, copied = self._connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        return int(busy), int(frames), int(copied)
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self.every)
+            try:
+                await asyncio.to_thread(self.once)
+            except sqlite3.Error:  # the file busy or away for a moment: the next one tries
+                log.warning("WAL checkpoint failed", exc_info=True)
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._task
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
 
 
 QUEUED = "outbox.queued"  # session.info: this transaction queued outgoing messages
