@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -135,10 +135,13 @@ async def create_case(
     return case
 
 
+# A case by its reference, on nearly every turn: the statements built once.
+_BY_REFERENCE = select(Case).where(Case.reference == bindparam("ref"))
+_LOCKED = _BY_REFERENCE.with_for_update().execution_options(populate_existing=True)
+
+
 async def get_case(*, session: AsyncSession, reference: str) -> Case | None:
-    case: Case | None = await session.scalar(
-        select(Case).where(Case.reference == reference.strip().upper())
-    )
+    case: Case | None = await session.scalar(_BY_REFERENCE, {"ref": reference.strip().upper()})
     return case
 
 
@@ -161,12 +164,7 @@ async def list_cases(
 async def lock_case(*, session: AsyncSession, reference: str) -> Case | None:
     """The case, locked for the rest of the caller's transaction: two decisions on one case
     queue here, and the second sees what the first did."""
-    case: Case | None = await session.scalar(
-        select(Case)
-        .where(Case.reference == reference.strip().upper())
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    case: Case | None = await session.scalar(_LOCKED, {"ref": reference.strip().upper()})
     return case
 
 

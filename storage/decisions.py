@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import bindparam, event, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -124,12 +124,15 @@ def _forget_rolled_back(session: Session, previous_transaction: Any) -> None:
 PURGED = "Removed under the retention policy."
 
 
+_CASE_DECISIONS = (
+    select(DecisionRow).where(DecisionRow.case_id == bindparam("case_id")).order_by(DecisionRow.id)
+)
+
+
 async def _read_decisions(session: AsyncSession, master: Cipher, case: Case) -> list[DecisionView]:
     # A purged case keeps its decisions (kind, outcome, who, when); their words are gone.
     cipher = case_cipher(master, case) if case.wrapped_key is not None else None
-    rows = await session.scalars(
-        select(DecisionRow).where(DecisionRow.case_id == case.id).order_by(DecisionRow.id)
-    )
+    rows = await session.scalars(_CASE_DECISIONS, {"case_id": case.id})
     return [
         DecisionView(
             id=row.id,

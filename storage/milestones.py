@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.audit import append_audit
@@ -57,12 +57,15 @@ def anchors_of(case: Case) -> dict[str, date]:
     return found
 
 
+_CASE_MILESTONES = (
+    select(MilestoneRow)
+    .where(MilestoneRow.case_id == bindparam("case_id"))
+    .order_by(MilestoneRow.id)
+)
+
+
 async def list_milestones(*, session: AsyncSession, case: Case) -> list[MilestoneRow]:
-    return list(
-        await session.scalars(
-            select(MilestoneRow).where(MilestoneRow.case_id == case.id).order_by(MilestoneRow.id)
-        )
-    )
+    return list(await session.scalars(_CASE_MILESTONES, {"case_id": case.id}))
 
 
 async def _adjustments(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import case, func, select
+from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import upsert
@@ -45,6 +45,9 @@ async def get_person(*, session: AsyncSession, aad_object_id: str) -> Person | N
 
 _NAMES = "person names"  # session.info: Entra id -> the stored name, or None
 _NAMES_CHUNK = 500  # ids a query
+_PEOPLE_NAMES = select(Person.aad_object_id, Person.name).where(
+    Person.aad_object_id.in_(bindparam("ids", expanding=True))
+)
 
 
 async def names(*, session: AsyncSession, aad_ids: Iterable[str]) -> dict[str, str | None]:
@@ -57,13 +60,18 @@ async def names(*, session: AsyncSession, aad_ids: Iterable[str]) -> dict[str, s
     wanted = [aad for aad in asked if aad not in known]
     for start in range(0, len(wanted), _NAMES_CHUNK):
         chunk = wanted[start : start + _NAMES_CHUNK]
-        rows = await session.execute(
-            select(Person.aad_object_id, Person.name).where(Person.aad_object_id.in_(chunk))
-        )
+        rows = await session.execute(_PEOPLE_NAMES, {"ids": chunk})
         found = {aad: name for aad, name in rows.tuples()}
         for aad in chunk:
             known[aad] = found.get(aad) or None
     return {aad: known[aad] for aad in asked}
+
+
+# Read on every turn: built once (building a statement costs more than running it).
+_ROLES = select(RoleAssignment.role).where(RoleAssignment.aad_object_id == bindparam("aad"))
+_PURPOSES = select(CaseRequest.purpose).where(
+    CaseRequest.case_id == bindparam("case_id"), CaseRequest.aad_object_id == bindparam("aad")
+)
 
 
 async def get_roles(
@@ -71,17 +79,11 @@ async def get_roles(
 ) -> frozenset[str]:
     """The roles someone holds: for every case, and with ``case_id`` also those a request on
     that case gives them. A case-only role granted for every case counts for none."""
-    rows = await session.scalars(
-        select(RoleAssignment.role).where(RoleAssignment.aad_object_id == aad_object_id)
-    )
+    rows = await session.scalars(_ROLES, {"aad": aad_object_id})
     roles = frozenset(rows) - CASE_ONLY
     if case_id is None:
         return roles
-    purposes = await session.scalars(
-        select(CaseRequest.purpose).where(
-            CaseRequest.case_id == case_id, CaseRequest.aad_object_id == aad_object_id
-        )
-    )
+    purposes = await session.scalars(_PURPOSES, {"case_id": case_id, "aad": aad_object_id})
     return roles | {REQUEST_ROLES[p].value for p in purposes if p in REQUEST_ROLES}
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.case_keys import case_cipher
@@ -62,12 +62,15 @@ async def add_request(
     return row, True
 
 
+_CASE_REQUESTS = (
+    select(CaseRequest)
+    .where(CaseRequest.case_id == bindparam("case_id"), CaseRequest.purpose == bindparam("purpose"))
+    .order_by(CaseRequest.requested_at, CaseRequest.id)
+)
+
+
 async def list_requests(*, session: AsyncSession, case: Case, purpose: str) -> list[CaseRequest]:
-    rows = await session.scalars(
-        select(CaseRequest)
-        .where(CaseRequest.case_id == case.id, CaseRequest.purpose == purpose)
-        .order_by(CaseRequest.requested_at, CaseRequest.id)
-    )
+    rows = await session.scalars(_CASE_REQUESTS, {"case_id": case.id, "purpose": purpose})
     return list(rows)
 
 
