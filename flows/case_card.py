@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards import referral as cards
@@ -116,20 +116,19 @@ async def steps_so_far(
     return [(w, t) for _, w, t in decided]
 
 
+_DRAFTING = select(FormDraft.owner_aad_id).where(  # whose IGT on a case is being drafted
+    FormDraft.form_kind == igt.IGT.kind,
+    FormDraft.case_id == bindparam("case_id"),
+    FormDraft.status == "open",
+)
+
+
 async def request_states(
     session: AsyncSession, case: Case, today: date
 ) -> list[tuple[CaseRequest, str]]:
     """The Information Gathering Tool requests on ``case``, each with its state as people see
     it (returned, no involvement, overdue, in progress, opened or sent)."""
-    drafting = set(
-        await session.scalars(
-            select(FormDraft.owner_aad_id).where(
-                FormDraft.form_kind == igt.IGT.kind,
-                FormDraft.case_id == case.id,
-                FormDraft.status == "open",
-            )
-        )
-    )
+    drafting = set(await session.scalars(_DRAFTING, {"case_id": case.id}))
     return [
         (
             row,

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cards import status as cards
@@ -207,6 +207,13 @@ async def person_name(session: AsyncSession, aad: str | None) -> str:
     return (await people.names(session=session, aad_ids=[aad]))[aad] or "someone"
 
 
+_ADJUSTMENTS = (
+    select(MilestoneAdjustment)
+    .where(MilestoneAdjustment.milestone_id.in_(bindparam("ids", expanding=True)))
+    .order_by(MilestoneAdjustment.decided_at, MilestoneAdjustment.id)
+)
+
+
 async def _changes(
     session: AsyncSession,
     context: CaseContext,
@@ -219,13 +226,7 @@ async def _changes(
     (1:1, staff): a reason may name proceedings."""
     titles = {r.id: milestone_title(context, r.key) for r in rows}
     keys = {r.id: r.key for r in rows}
-    adjustments = list(
-        await session.scalars(
-            select(MilestoneAdjustment)
-            .where(MilestoneAdjustment.milestone_id.in_(list(titles)))
-            .order_by(MilestoneAdjustment.decided_at, MilestoneAdjustment.id)
-        )
-    )
+    adjustments = list(await session.scalars(_ADJUSTMENTS, {"ids": list(titles)}))
     cipher = case_cipher(context.cipher, case)
     found = []
     for a in adjustments:

@@ -8,12 +8,11 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import bindparam, event, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
 
+from storage import read_memo
 from storage.audit import append_audit
 from storage.case_keys import case_cipher
 from storage.crypto import Cipher
@@ -74,7 +73,7 @@ async def record_decision(
     )
     session.add(row)
     await session.flush()
-    session.info.get(_DECISIONS_READ, {}).pop(case.id, None)  # read afresh from now on
+    read_memo.forget(session, _DECISIONS_READ, case.id)  # read afresh from now on
     await append_audit(
         session=session,
         now=draft.decided_at,
@@ -99,26 +98,13 @@ async def list_decisions(
 ) -> list[DecisionView]:
     """Every decision on the case, oldest first, decrypted. Read once per transaction: the
     session keeps what it read until a decision is recorded on the case."""
-    memo: dict[int, list[DecisionView]] = session.info.setdefault(_DECISIONS_READ, {})
+    memo: dict[int, list[DecisionView]] = read_memo.memo(session, _DECISIONS_READ)
     if case.id not in memo:
         memo[case.id] = await _read_decisions(session, master, case)
     return list(memo[case.id])
 
 
-_DECISIONS_READ = "decisions read"  # session.info: case id -> its decisions
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _forget_decisions(session: Session, transaction: Any) -> None:
-    """What a transaction read is not trusted by the next one. The inner transactions within
-    it (each flush, a savepoint) leave its reads standing; a rollback does not."""
-    if transaction.parent is None:
-        session.info.pop(_DECISIONS_READ, None)
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _forget_rolled_back(session: Session, previous_transaction: Any) -> None:
-    session.info.pop(_DECISIONS_READ, None)
+_DECISIONS_READ = "decisions read"  # read_memo: case id -> its decisions
 
 
 PURGED = "Removed under the retention policy."

@@ -6,10 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, event, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 
+from storage import read_memo
 from storage.audit import append_audit
 from storage.case_keys import case_cipher
 from storage.crypto import Cipher
@@ -64,8 +67,27 @@ _CASE_MILESTONES = (
 )
 
 
+_MILESTONES_READ = "milestones read"  # read_memo: case id -> its milestone rows
+
+
 async def list_milestones(*, session: AsyncSession, case: Case) -> list[MilestoneRow]:
-    return list(await session.scalars(_CASE_MILESTONES, {"case_id": case.id}))
+    """Every milestone of the case, in order. Read once per transaction: the rows are the
+    session's own objects, so a change made to one shows in the next call; a milestone added
+    (or removed) makes the next call read them afresh."""
+    memo: dict[int, list[MilestoneRow]] = read_memo.memo(session, _MILESTONES_READ)
+    if case.id not in memo or _pending_milestones(session.sync_session):
+        memo[case.id] = list(await session.scalars(_CASE_MILESTONES, {"case_id": case.id}))
+    return list(memo[case.id])
+
+
+def _pending_milestones(session: Session) -> bool:
+    return any(isinstance(row, MilestoneRow) for row in (*session.new, *session.deleted))
+
+
+@event.listens_for(Session, "before_flush")
+def _forget_milestones(session: Session, flush_context: Any, instances: Any) -> None:
+    if _pending_milestones(session):
+        read_memo.forget(session, _MILESTONES_READ)
 
 
 async def _adjustments(
@@ -170,13 +192,13 @@ async def fill_new_milestones(
 
 async def _refresh_next_due(session: AsyncSession, case: Case) -> None:
     """Keep the case's next deadline: its earliest open milestone's due date."""
-    case.next_due_date = await session.scalar(
-        select(func.min(MilestoneRow.due_date)).where(
-            MilestoneRow.case_id == case.id,
-            MilestoneRow.completed_at.is_(None),
-            MilestoneRow.not_applicable_since.is_(None),
-            MilestoneRow.due_date.is_not(None),
-        )
+    case.next_due_date = min(
+        (
+            row.due_date
+            for row in await list_milestones(session=session, case=case)
+            if row.completed_at is None and row.not_applicable_since is None and row.due_date
+        ),
+        default=None,
     )
     await session.flush()
 
@@ -192,14 +214,7 @@ async def complete_milestones(
 ) -> list[MilestoneRow]:
     """Complete the case's milestones ``keys`` (those not done already), in the order given."""
     wanted = list(keys)
-    found = {
-        row.key: row
-        for row in await session.scalars(
-            select(MilestoneRow).where(
-                MilestoneRow.case_id == case.id, MilestoneRow.key.in_(wanted)
-            )
-        )
-    }
+    found = {row.key: row for row in await list_milestones(session=session, case=case)}
     rows = [found[key] for key in wanted]  # KeyError: not one of the timetable's
     fresh = [row for row in rows if row.completed_at is None]
     for row in fresh:
@@ -245,11 +260,7 @@ async def adjust_milestone(
     Checked here too (``workflow.adjustments.check_adjustment``): only with a reason and the
     chair's approval, whoever calls. Raises ``InvalidAdjustment`` with a plain reason.
     """
-    row = (
-        await session.scalars(
-            select(MilestoneRow).where(MilestoneRow.case_id == case.id, MilestoneRow.key == key)
-        )
-    ).one()
+    row = {r.key: r for r in await list_milestones(session=session, case=case)}[key]  # KeyError
     if row.base_due_date is None:
         raise InvalidAdjustment("This deadline isn't set yet, so it can't be changed.")
     current = DueState(row.due_date, row.paused_since, row.base_due_date)

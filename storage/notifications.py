@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.audit import append_audit
@@ -45,11 +45,12 @@ async def record_notification(
     return row
 
 
+_CASE_NOTIFICATIONS = (
+    select(NotificationRow)
+    .where(NotificationRow.case_id == bindparam("case_id"))
+    .order_by(NotificationRow.sent_at)
+)
+
+
 async def list_notifications(*, session: AsyncSession, case: Case) -> list[NotificationRow]:
-    return list(
-        await session.scalars(
-            select(NotificationRow)
-            .where(NotificationRow.case_id == case.id)
-            .order_by(NotificationRow.sent_at)
-        )
-    )
+    return list(await session.scalars(_CASE_NOTIFICATIONS, {"case_id": case.id}))

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.case_keys import case_cipher
@@ -60,13 +60,18 @@ async def add_record(
     return int(row.id)
 
 
+_CASE_RECORDS = (
+    select(ReviewRecord)
+    .where(ReviewRecord.case_id == bindparam("case_id"))
+    .order_by(ReviewRecord.id)
+)
+
+
 async def list_records(
     *, session: AsyncSession, master: Cipher | None, case: Case
 ) -> list[RecordView]:
     """Every record of the case's review, oldest first; their words only with ``master``."""
-    rows = await session.scalars(
-        select(ReviewRecord).where(ReviewRecord.case_id == case.id).order_by(ReviewRecord.id)
-    )
+    rows = await session.scalars(_CASE_RECORDS, {"case_id": case.id})
     cipher = case_cipher(master, case) if master is not None else None
     found = []
     for row in rows:
