@@ -29,7 +29,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PublicKey,
 )
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import AuditEvent, AuditHead
@@ -138,9 +138,7 @@ async def append_audit(
     details: Mapping[str, Any] | None = None,
 ) -> AuditEvent:
     """Append one entry in the caller's transaction."""
-    head = (
-        await session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update())
-    ).scalar_one()
+    head = (await session.execute(_HEAD)).scalar_one()
     seq = head.seq + 1
     event = AuditEvent(
         seq=seq,
@@ -157,17 +155,22 @@ async def append_audit(
     # Unsigned only where no key was given (storage tests); verify_audit reports those.
     event.signature = signer.sign(event.hash) if signer is not None else None
     session.add(event)
-    await session.execute(
-        update(AuditHead)
-        .where(AuditHead.id == 1)
-        .values(
-            seq=seq,
-            hash=event.hash,
-            signature=signer.sign(head_message(seq, event.hash)) if signer else None,
-        )
-    )
+    head.seq = seq  # the head row, locked above, moves with the entry in the same flush
+    head.hash = event.hash
+    head.signature = signer.sign(head_message(seq, event.hash)) if signer else None
     await session.flush()
     return event
+
+
+# The chain's head, locked for the rest of the transaction (PostgreSQL; SQLite's writers are
+# one at a time already) and read as it is once locked. Built once: building a statement
+# costs more than running it.
+_HEAD = (
+    select(AuditHead)
+    .where(AuditHead.id == 1)
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
 
 
 @dataclass(frozen=True)

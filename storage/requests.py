@@ -124,26 +124,31 @@ async def add_return(
     return version
 
 
+_NEWEST = (
+    select(IgtReturn.request_id, func.max(IgtReturn.version).label("version"))
+    .where(IgtReturn.case_id == bindparam("case_id"))
+    .group_by(IgtReturn.request_id)
+    .subquery()
+)
+_LATEST_RETURNS = select(IgtReturn).join(  # each request's latest return on a case
+    _NEWEST,
+    (IgtReturn.request_id == _NEWEST.c.request_id) & (IgtReturn.version == _NEWEST.c.version),
+)
+_LATEST_OF = _LATEST_RETURNS.where(IgtReturn.request_id.in_(bindparam("ids", expanding=True)))
+
+
 async def latest_returns(
     *, session: AsyncSession, master: Cipher, case: Case, request_ids: Iterable[int] | None = None
 ) -> dict[int, ReturnView]:
     """Each request's latest return (of ``request_ids``, or all the case's), decrypted. The
     caller audits the view."""
-    newest = (
-        select(IgtReturn.request_id, func.max(IgtReturn.version).label("version"))
-        .where(IgtReturn.case_id == case.id)
-        .group_by(IgtReturn.request_id)
-        .subquery()
-    )
-    query = select(IgtReturn).join(
-        newest,
-        (IgtReturn.request_id == newest.c.request_id) & (IgtReturn.version == newest.c.version),
-    )
-    if request_ids is not None:
-        query = query.where(IgtReturn.request_id.in_(list(request_ids)))
+    if request_ids is None:
+        rows = await session.scalars(_LATEST_RETURNS, {"case_id": case.id})
+    else:
+        rows = await session.scalars(_LATEST_OF, {"case_id": case.id, "ids": list(request_ids)})
     cipher = case_cipher(master, case)
     found = {}
-    for row in await session.scalars(query):
+    for row in rows:
         found[row.request_id] = ReturnView(
             request_id=row.request_id,
             version=row.version,
