@@ -145,6 +145,7 @@ class WalCheckpoints:
         self.every = every
         self._connection: sqlite3.Connection | None = None
         self._task: asyncio.Task[None] | None = None
+        self._running: asyncio.Future[tuple[int, int, int]] | None = None
 
     @classmethod
     def for_engine(cls, engine: AsyncEngine) -> WalCheckpoints | None:
@@ -165,8 +166,11 @@ class WalCheckpoints:
     async def _run(self) -> None:
         while True:
             await asyncio.sleep(self.every)
+            # A task of its own, shielded: stopping cancels the loop, never the checkpoint
+            # its thread is running (stop waits for that before closing the connection).
+            self._running = asyncio.ensure_future(asyncio.to_thread(self.once))
             try:
-                await asyncio.to_thread(self.once)
+                await asyncio.shield(self._running)
             except sqlite3.Error:  # the file busy or away for a moment: the next one tries
                 log.warning("WAL checkpoint failed", exc_info=True)
 
@@ -178,6 +182,10 @@ class WalCheckpoints:
             self._task.cancel()
             with suppress(asyncio.CancelledError):
                 await self._task
+        if self._running is not None:  # its thread still on the connection: let it finish
+            with suppress(sqlite3.Error):
+                await self._running
+            self._running = None
         if self._connection is not None:
             self._connection.close()
             self._connection = None

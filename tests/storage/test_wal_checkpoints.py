@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
+import time
 from pathlib import Path
 
 from sqlalchemy import text
@@ -70,3 +72,33 @@ async def test_a_tool_or_test_engine_keeps_sqlites_own_checkpoints(tmp_path: Pat
     memory = db.create_engine("sqlite+aiosqlite:///:memory:")
     assert db.WalCheckpoints.for_engine(memory) is None
     await memory.dispose()
+
+
+async def test_stopping_waits_for_a_checkpoint_in_its_thread(tmp_path: Path) -> None:
+    """The bot stopping mid-checkpoint: the connection is closed only once the thread is off
+    it (closing it under a running statement crashed the process)."""
+    engine = db.create_engine(
+        f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}", checkpoint_in_background=True
+    )
+    checkpoints = db.WalCheckpoints.for_engine(engine)
+    assert checkpoints is not None
+    started, finished = threading.Event(), threading.Event()
+    real = checkpoints.once
+
+    def slow() -> tuple[int, int, int]:
+        started.set()
+        time.sleep(0.3)
+        result = real()
+        finished.set()
+        return result
+
+    checkpoints.once = slow  # type: ignore[method-assign]
+    checkpoints.every = 0.01
+    try:
+        await _write(engine)
+        checkpoints.start()
+        assert await asyncio.to_thread(started.wait, 5)
+        await checkpoints.stop()
+        assert finished.is_set()
+    finally:
+        await engine.dispose()
