@@ -201,7 +201,7 @@ async def status_of(
 
 
 async def person_name(session: AsyncSession, aad: str | None) -> str:
-    """Who ``aad`` is, in words (each person read once a session: ``people.names``)."""
+    """Who ``aad`` is, in words (each person read once a transaction: ``people.names``)."""
     if not aad or aad == "system":
         return "the bot"
     return (await people.names(session=session, aad_ids=[aad]))[aad] or "someone"

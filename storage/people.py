@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import read_memo
 from storage.db import upsert
 from storage.models import CaseRequest, Person, RoleAssignment
 from workflow.roles import CASE_ONLY, REQUEST_ROLES
@@ -36,14 +37,14 @@ async def save_person(
             },
         )
     )
-    session.info.get(_NAMES, {}).pop(aad_object_id, None)  # read again if asked again
+    read_memo.forget(session, _NAMES, aad_object_id)  # read again if asked again
 
 
 async def get_person(*, session: AsyncSession, aad_object_id: str) -> Person | None:
     return await session.get(Person, aad_object_id)
 
 
-_NAMES = "person names"  # session.info: Entra id -> the stored name, or None
+_NAMES = "person names"  # read_memo: Entra id -> the stored name, or None
 _NAMES_CHUNK = 500  # ids a query
 _PEOPLE_NAMES = select(Person.aad_object_id, Person.name).where(
     Person.aad_object_id.in_(bindparam("ids", expanding=True))
@@ -52,10 +53,10 @@ _PEOPLE_NAMES = select(Person.aad_object_id, Person.name).where(
 
 async def names(*, session: AsyncSession, aad_ids: Iterable[str]) -> dict[str, str | None]:
     """The stored name of each of ``aad_ids`` (None: no one by that id, or no name). Those
-    the session has not read yet are read in one query, and every answer is kept for the
-    session: a card names the same few people on many lines, and an id with no one behind
-    it is not kept by the session's identity map."""
-    known: dict[str, str | None] = session.info.setdefault(_NAMES, {})
+    the transaction has not read yet are read in one query, and every answer is kept for the
+    transaction (``read_memo``): a card names the same few people on many lines, and an id
+    with no one behind it is not kept by the session's identity map."""
+    known: dict[str, str | None] = read_memo.memo(session, _NAMES)
     asked = [aad for aad in dict.fromkeys(aad_ids) if aad]
     wanted = [aad for aad in asked if aad not in known]
     for start in range(0, len(wanted), _NAMES_CHUNK):
