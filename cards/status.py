@@ -55,7 +55,7 @@ class Status:
 
 
 def _marked(line: Line) -> str:
-    text = f"{day(line.due) if line.due else 'No date yet'}: {line.mark}"
+    text = f"{day(line.due)}: {line.mark}" if line.due else line.mark  # "Not set yet"
     if line.note:
         text += f" ({esc(line.note)})"
     return f"**{text}**" if line.mark in (OVERDUE, DUE_SOON) else text
