@@ -158,7 +158,8 @@ async def append_audit(
     head.seq = seq  # the head row, locked above, moves with the entry in the same flush
     head.hash = event.hash
     head.signature = signer.sign(head_message(seq, event.hash)) if signer else None
-    await session.flush()
+    # Written by the transaction's next flush (the next ORM query's, or the commit's), with
+    # whatever else the change wrote: the next entry's read of the head flushes this one first.
     return event
 
 

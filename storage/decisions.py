@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -73,7 +73,9 @@ async def record_decision(
     )
     session.add(row)
     await session.flush()
-    read_memo.forget(session, _DECISIONS_READ, case.id)  # read afresh from now on
+    read = read_memo.memo(session, _DECISIONS_READ).get(case.id)
+    if read is not None:  # the transaction read the case's decisions: this one joins them
+        read.append(_view(row, draft.rationale, dict(draft.views) if draft.views else {}))
     await append_audit(
         session=session,
         now=draft.decided_at,
@@ -96,8 +98,8 @@ async def record_decision(
 async def list_decisions(
     *, session: AsyncSession, master: Cipher, case: Case
 ) -> list[DecisionView]:
-    """Every decision on the case, oldest first, decrypted. Read once per transaction: the
-    session keeps what it read until a decision is recorded on the case."""
+    """Every decision on the case, oldest first, decrypted. Read once per transaction: a
+    decision recorded on the case in it joins what was read."""
     memo: dict[int, list[DecisionView]] = read_memo.memo(session, _DECISIONS_READ)
     if case.id not in memo:
         memo[case.id] = await _read_decisions(session, master, case)
@@ -120,25 +122,34 @@ async def _read_decisions(session: AsyncSession, master: Cipher, case: Case) -> 
     cipher = case_cipher(master, case) if case.wrapped_key is not None else None
     rows = await session.scalars(_CASE_DECISIONS, {"case_id": case.id})
     return [
-        DecisionView(
-            id=row.id,
-            kind=row.kind,
-            outcome=row.outcome,
-            rationale=cipher.decrypt(row.rationale, context=f"decision:{case.reference}")
+        _view(
+            row,
+            cipher.decrypt(row.rationale, context=f"decision:{case.reference}")
             if cipher is not None
             else PURGED,
-            decided_by=row.decided_by,
-            decided_role=row.decided_role,
-            decided_at=row.decided_at,
-            consulted=json.loads(row.consulted),
-            views=cipher.decrypt_json(row.views, context=f"decision-views:{case.reference}")
+            cipher.decrypt_json(row.views, context=f"decision-views:{case.reference}")
             if row.views and cipher is not None
             else {},
-            supersedes_id=row.supersedes_id,
-            recorded_by=row.recorded_by,
         )
         for row in rows
     ]
+
+
+def _view(row: DecisionRow, rationale: str, views: dict[str, str]) -> DecisionView:
+    """A decision as read, its words given decrypted."""
+    return DecisionView(
+        id=row.id,
+        kind=row.kind,
+        outcome=row.outcome,
+        rationale=rationale,
+        decided_by=row.decided_by,
+        decided_role=row.decided_role,
+        decided_at=row.decided_at.astimezone(UTC),  # as read back: stored times are UTC
+        consulted=json.loads(row.consulted),
+        views=views,
+        supersedes_id=row.supersedes_id,
+        recorded_by=row.recorded_by,
+    )
 
 
 async def current_decisions(

@@ -140,8 +140,7 @@ async def recompute_milestones(*, session: AsyncSession, case: Case, timetable: 
         state = effective_due(base, history, calendar)
         row.due_date = state.due
         row.paused_since = state.paused_since
-    await session.flush()
-    await _refresh_next_due(session, case)
+    await _refresh_next_due(session, case)  # flushes the due dates with the next deadline
 
 
 async def fill_new_milestones(
@@ -220,8 +219,7 @@ async def complete_milestones(
     for row in fresh:
         row.completed_at = now
         row.completed_by = by
-    if fresh:
-        await session.flush()
+    if fresh:  # written with the case's next deadline, in one flush
         await _refresh_next_due(session, case)
     return rows
 
@@ -238,8 +236,7 @@ async def mark_not_applicable(
             row.not_applicable_since = now
             row.not_applicable_why = why[:64]
             marked.append(row.key)
-    await session.flush()
-    if marked:
+    if marked:  # written with the case's next deadline, in one flush
         await _refresh_next_due(session, case)
     return marked
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -245,28 +245,18 @@ async def test_decisions_keep_their_rationale_and_are_never_edited(
             await session.execute(text("UPDATE decisions SET outcome = 'notify'"))
 
 
-async def test_a_transaction_reads_a_cases_decisions_once_and_again_after_one_is_recorded(
+async def test_a_transaction_reads_a_cases_decisions_once_and_a_recorded_one_joins_them(
     engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession], master: Cipher
 ) -> None:
     """A press builds several cards from the same decisions: read once for the transaction
-    (the flushes within it keep the reading), read afresh once a decision is recorded, and
-    not trusted by the next transaction."""
+    (the flushes within it keep the reading); a decision recorded in it joins them, exactly
+    as the next transaction, which reads them afresh, finds it."""
     reference = await create(sessions, master)
     reads: list[str] = []
 
     def seen(conn: object, cursor: object, statement: str, *args: object) -> None:
         if statement.lstrip().startswith("SELECT") and "FROM decisions" in statement:
             reads.append(statement)
-
-    def draft(outcome: str) -> DecisionDraft:
-        return DecisionDraft(
-            kind=DecisionKind.CHAIR_RECOMMENDATION,
-            outcome=outcome,
-            rationale="Neglect suspected by two agencies.",
-            decided_by="chair-1",
-            decided_role=Role.CHAIR,
-            decided_at=NOW,
-        )
 
     event.listen(engine.sync_engine, "before_cursor_execute", seen)
     try:
@@ -276,21 +266,30 @@ async def test_a_transaction_reads_a_cases_decisions_once_and_again_after_one_is
             await session.flush()  # an inner transaction ends here
             assert await list_decisions(session=session, master=master, case=case) == []
             assert len(reads) == 1
+            draft = DecisionDraft(
+                kind=DecisionKind.CHAIR_RECOMMENDATION,
+                outcome="notify",
+                rationale="Neglect suspected by two agencies.",
+                decided_by="chair-1",
+                decided_role=Role.CHAIR,
+                decided_at=NOW.astimezone(timezone(timedelta(hours=1))),  # given in BST
+                consulted=("partner-1",),
+                views={"Police": "notify"},
+            )
             await record_decision(
-                session=session,
-                master=master,
-                case=case,
-                draft=draft("notify"),
-                decider_roles=[Role.CHAIR],
+                session=session, master=master, case=case, draft=draft, decider_roles=[Role.CHAIR]
             )
             after = await list_decisions(session=session, master=master, case=case)
             assert [d.outcome for d in after] == ["notify"]
-            assert len(reads) == 2
+            assert len(reads) == 1  # not read again
         async with case_in(sessions, reference, write=False) as (session, case):
-            assert len(await list_decisions(session=session, master=master, case=case)) == 1
-            assert len(reads) == 3
+            fresh = await list_decisions(session=session, master=master, case=case)
+            assert len(reads) == 2
     finally:
         event.remove(engine.sync_engine, "before_cursor_execute", seen)
+    assert after == fresh
+    assert fresh[0].decided_at == NOW and fresh[0].decided_at.tzinfo == UTC
+    assert (fresh[0].consulted, fresh[0].views) == (["partner-1"], {"Police": "notify"})
 
 
 async def test_idempotency_key_finds_the_case(
