@@ -27,11 +27,20 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>~|])")
 _LINE_START = re.compile(r"^(\s*)([#+\-=])", re.MULTILINE)  # headings, lists, rules
 _ORDERED = re.compile(r"^(\s*\d+)([.)])", re.MULTILINE)  # "1." lists
 _WWW = re.compile(r"(www)\.", re.IGNORECASE)
+# Anything one of the four above, or "://", would change: most text has none, and one search
+# costs less than the four substitutions (a status card escapes some forty strings).
+_NEEDS_ESCAPING = re.compile(
+    r"[\\`*_\[\]<>~|]|^\s*[#+\-=]|^\s*\d+[.)]|://|www\.", re.MULTILINE | re.IGNORECASE
+)
 
 
 def esc(text: object) -> str:
     """User text made inert in a card: no formatting, no links, no headings or lists."""
     value = "" if text is None else str(text)
+    return _escaped(value) if _NEEDS_ESCAPING.search(value) else value
+
+
+def _escaped(value: str) -> str:
     value = _MD_SPECIAL.sub(r"\\\1", value)
     value = _LINE_START.sub(r"\1\\\2", value)
     value = _ORDERED.sub(r"\1\\\2", value)

@@ -104,6 +104,7 @@ class WorkingCalendar:
         return self.count_working_days(self.day_one(awareness), day) + 1
 
 
+@lru_cache(maxsize=4096)  # a card writes the same few dates many times; strftime is slow
 def british(when: date) -> str:
     """The one date format wherever the bot writes a date: "14 Mar 2019"."""
     return f"{when.day} {when:%b %Y}"
