@@ -171,14 +171,15 @@ class Turn:
         return await self.services.profiles.lookup(self.tc, self.user_aad_id)
 
     async def roles(self) -> frozenset[str]:
-        """The asker's roles, read from the database once per turn."""
+        """The asker's roles, read from the database once per turn (on a connection, not in
+        a session: one select needs none of the ORM's bookkeeping)."""
         if self._roles is None:
             if not self.user_aad_id:
                 self._roles = frozenset()
             else:
-                async with self.services.sessions() as session:
+                async with self.services.engine.connect() as connection:
                     self._roles = await people.get_roles(
-                        session=session, aad_object_id=self.user_aad_id
+                        session=connection, aad_object_id=self.user_aad_id
                     )
         return self._roles
 

@@ -128,7 +128,8 @@ async def request_states(
 ) -> list[tuple[CaseRequest, str]]:
     """The Information Gathering Tool requests on ``case``, each with its state as people see
     it (returned, no involvement, overdue, in progress, opened or sent)."""
-    drafting = set(await session.scalars(_DRAFTING, {"case_id": case.id}))
+    asked = await requests.list_requests(session=session, case=case, purpose="igt")
+    drafting = set(await session.scalars(_DRAFTING, {"case_id": case.id})) if asked else set()
     return [
         (
             row,
@@ -136,7 +137,7 @@ async def request_states(
                 row.state, drafting=row.aad_object_id in drafting, due=row.due_date, today=today
             ),
         )
-        for row in await requests.list_requests(session=session, case=case, purpose="igt")
+        for row in asked
     ]
 
 

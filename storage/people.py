@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import bindparam, case, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from storage import read_memo
 from storage.db import upsert
@@ -76,7 +76,7 @@ _PURPOSES = select(CaseRequest.purpose).where(
 
 
 async def get_roles(
-    *, session: AsyncSession, aad_object_id: str, case_id: int | None = None
+    *, session: AsyncSession | AsyncConnection, aad_object_id: str, case_id: int | None = None
 ) -> frozenset[str]:
     """The roles someone holds: for every case, and with ``case_id`` also those a request on
     that case gives them. A case-only role granted for every case counts for none."""
