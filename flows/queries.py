@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import BindParameter
 
 from cards import status as cards
 from flows.case_card import request_states, steps_so_far
@@ -47,7 +48,7 @@ def not_found(reference: str) -> str:
     return f"I can't find a case {reference}."
 
 
-def involves(aad: str) -> Any:
+def involves(aad: str | BindParameter[str]) -> Any:
     """A practitioner's own cases: referred by them, entered for them, or asked about."""
     asked = select(CaseRequest.case_id).where(CaseRequest.aad_object_id == aad)
     return or_(Case.referrer_aad_id == aad, Case.id.in_(asked))

@@ -15,11 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.config import load_timetable
 from bot.demo import generate
 from cards.status import PAGE
-from flows.case_lists import due_page
+from flows.case_lists import case_lines, due_page
 from flows.context import CaseContext
 from flows.queries import STAFF
 from storage.crypto import Cipher, new_key
-from storage.models import Case, CaseRequest, MilestoneRow
+from storage.models import Case, CaseRequest, DecisionRow, MilestoneRow
 from workflow.roles import Role
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -109,3 +109,67 @@ async def test_every_page_agrees_with_the_whole_list_sorted(
             assert shown == expected, (overdue, aad)
             if overdue and not aad:
                 assert len(expected) > 2 * PAGE  # several pages, with ties on their edges
+
+
+async def test_every_page_of_cases_agrees_with_the_open_cases_sorted(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """``cases`` and ``mine``: open cases with a deadline soonest first, then those without
+    one, twenty a page, each with its next open milestone; one person's list holds the cases
+    they referred, were asked about or decided on."""
+    master = Cipher.from_text(new_key())
+    await generate(sessions, master, TIMETABLE, 150, now=NOW, seed=5)
+    async with sessions() as session, session.begin():
+        open_ids = list(
+            await session.scalars(
+                select(Case.id).where(Case.stage != "closed", Case.next_due_date.is_not(None))
+            )
+        )
+        # Some open cases with no deadline yet, to page past the dated ones.
+        await session.execute(
+            update(Case)
+            .where(Case.id.in_(open_ids[:: len(open_ids) // 6]))
+            .values(next_due_date=None)
+        )
+        decider = await session.scalar(select(DecisionRow.decided_by).limit(1))
+    context = CaseContext(master, TIMETABLE, ZoneInfo("Europe/London"))
+    for aad, roles, mine in (
+        ("", STAFF, False),
+        (decider, frozenset({Role.CHAIR}), True),
+    ):
+        async with sessions() as session:
+            cases = list(await session.scalars(select(Case).where(Case.stage != "closed")))
+            if mine:
+                asked = set(
+                    await session.scalars(
+                        select(CaseRequest.case_id).where(CaseRequest.aad_object_id == aad)
+                    )
+                )
+                decided = set(
+                    await session.scalars(
+                        select(DecisionRow.case_id).where(DecisionRow.decided_by == aad)
+                    )
+                )
+                cases = [
+                    c
+                    for c in cases
+                    if aad in (c.referrer_aad_id,) or c.id in asked or c.id in decided
+                ]
+            expected = [
+                (c.reference, c.next_due_date)
+                for c in sorted(
+                    cases,
+                    key=lambda c: (c.next_due_date is None, c.next_due_date or TODAY, c.id),
+                )
+            ]
+            shown: list[tuple[str, date | None]] = []
+            for page in range(len(expected) // PAGE + 2):
+                lines, total = await case_lines(
+                    session, context, NOW, aad=aad, roles=roles, mine=mine, page=page
+                )
+                assert total == len(expected)
+                shown += [(line.reference, line.due) for line in lines]
+                assert all(line.next_title for line in lines if line.due is not None)
+        assert shown == expected, aad
+        assert expected and (mine or len(expected) > PAGE)
+        assert any(due is None for _, due in expected) or mine

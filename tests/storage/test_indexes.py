@@ -13,7 +13,6 @@ from sqlalchemy.exc import SAWarning
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from flows.case_lists import _due_branches
-from flows.queries import STAFF
 from storage.conditions import OPEN_ACTION, UNANSWERED_IGT
 from storage.models import Base
 from workflow import actions, igt
@@ -56,8 +55,9 @@ async def test_sqlite_counts_overdue_on_the_partial_indexes(engine: AsyncEngine)
     if engine.dialect.name != "sqlite":
         return  # the planner's words are SQLite's; PostgreSQL chooses by its statistics
     today = date(2026, 12, 7)
-    (_, milestone_dates, _), (_, request_dates, _) = _due_branches(
-        today, today, aad="", roles=STAFF, overdue=True
+    (_, milestone_dates, _), (_, request_dates, _) = (
+        (rows, dates.params(today=today), column)
+        for rows, dates, column in _due_branches(staff=True, overdue=True)
     )
     actions_due = text(
         "SELECT id FROM case_actions WHERE case_actions.status NOT IN ('complete', 'closed') "
