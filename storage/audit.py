@@ -29,7 +29,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PublicKey,
 )
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import AuditEvent, AuditHead
@@ -137,8 +137,10 @@ async def append_audit(
     case_ref: str | None = None,
     details: Mapping[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append one entry in the caller's transaction."""
-    head = (await session.execute(_HEAD)).scalar_one()
+    """Append one entry in the caller's transaction; return it as written (not in the
+    session: the entry and the head are written at once, by three Core statements, which
+    cost a third of what the ORM's flush of them did)."""
+    head = (await session.execute(_HEAD)).one()
     seq = head.seq + 1
     event = AuditEvent(
         seq=seq,
@@ -154,23 +156,32 @@ async def append_audit(
     signer: AuditSigner | None = session.info.get(SIGNER)
     # Unsigned only where no key was given (storage tests); verify_audit reports those.
     event.signature = signer.sign(event.hash) if signer is not None else None
-    session.add(event)
-    head.seq = seq  # the head row, locked above, moves with the entry in the same flush
-    head.hash = event.hash
-    head.signature = signer.sign(head_message(seq, event.hash)) if signer else None
-    # Written by the transaction's next flush (the next ORM query's, or the commit's), with
-    # whatever else the change wrote: the next entry's read of the head flushes this one first.
+    await session.execute(_ADD, {column: getattr(event, column) for column in _COLUMNS})
+    await session.execute(
+        _MOVE_HEAD,
+        {
+            "new_seq": seq,
+            "new_hash": event.hash,
+            "new_signature": signer.sign(head_message(seq, event.hash)) if signer else None,
+        },
+    )
     return event
 
 
 # The chain's head, locked for the rest of the transaction (PostgreSQL; SQLite's writers are
-# one at a time already) and read as it is once locked. Built once: building a statement
-# costs more than running it.
-_HEAD = (
-    select(AuditHead)
-    .where(AuditHead.id == 1)
-    .with_for_update()
-    .execution_options(populate_existing=True)
+# one at a time already), the entry, and the head moved on: built once, as Core statements
+# (building a statement costs more than running it).
+_HEAD_TABLE: Table = AuditHead.__table__  # type: ignore[assignment]
+_EVENTS: Table = AuditEvent.__table__  # type: ignore[assignment]
+_HEAD = select(_HEAD_TABLE.c.seq, _HEAD_TABLE.c.hash).where(_HEAD_TABLE.c.id == 1).with_for_update()
+_COLUMNS = tuple(column.name for column in _EVENTS.columns)
+_ADD = insert(_EVENTS)
+_MOVE_HEAD = (
+    update(_HEAD_TABLE)
+    .where(_HEAD_TABLE.c.id == 1)
+    .values(
+        seq=bindparam("new_seq"), hash=bindparam("new_hash"), signature=bindparam("new_signature")
+    )
 )
 
 
