@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.config import load_timetable
 from storage import cases
-from storage.case_keys import case_cipher
+from storage.case_keys import CasePurged, case_cipher, key_context
 from storage.crypto import Cipher, DecryptionError, new_key
 from storage.db import transaction
 from storage.decisions import list_decisions, record_decision
@@ -509,3 +509,28 @@ async def test_a_milestone_the_timetable_gained_gets_its_due_date_on_upgrade(
         )
     assert due == date(2027, 1, 19)  # the next working day after the decision
     assert await fill_new_milestones(sessions, TIMETABLE) == 0  # nothing left to date
+
+
+def test_a_cases_key_is_unwrapped_once_and_again_when_it_changes() -> None:
+    """A card reads decisions, returns and the referral under the case's own key: unwrapped
+    once for the Case, again when the wrapped key or the master key changes (rotation), and
+    never once the key is purged."""
+    master = Cipher.from_text(new_key())
+    case = Case(reference="BR-2026-0099")
+    case.wrapped_key = master.encrypt(new_key(), context=key_context(case.reference))
+    first = case_cipher(master, case)
+    assert case_cipher(master, case) is first
+    sealed = first.encrypt("Kit", context="x")
+    case.wrapped_key = master.encrypt(new_key(), context=key_context(case.reference))
+    second = case_cipher(master, case)
+    assert second is not first
+    with pytest.raises(DecryptionError):
+        second.decrypt(sealed, context="x")
+    rotated = Cipher.from_text(new_key())
+    case.wrapped_key = rotated.encrypt(new_key(), context=key_context(case.reference))
+    assert case_cipher(rotated, case) is not second
+    with pytest.raises(DecryptionError):
+        case_cipher(master, case)  # the old master no longer opens it
+    case.wrapped_key = None
+    with pytest.raises(CasePurged):
+        case_cipher(rotated, case)
