@@ -167,7 +167,7 @@ class CaseReviewBot(ActivityHandler):  # type: ignore[misc]
                 else self._wrong_place(place)
             )
             return
-        if not rule.allows(await turn.roles()):
+        if not rule.anyone and not rule.allows(await turn.roles()):
             await self._refused(turn, "command.refused", command.name, "role", match.args)
             await turn.say(not_yours_text(command))
             return
@@ -249,7 +249,7 @@ class CaseReviewBot(ActivityHandler):  # type: ignore[misc]
         if not rule.allows_place(place):
             await self._refused(turn, "refresh.refused", verb, "wrong place", data)
             return ActionResult(unchanged=True)
-        if not rule.allows(await turn.roles()):
+        if not rule.anyone and not rule.allows(await turn.roles()):
             await self._refused(turn, "refresh.refused", verb, "role", data)
             return ActionResult(unchanged=True)
         return await handler(turn)
@@ -311,7 +311,7 @@ class CaseReviewBot(ActivityHandler):  # type: ignore[misc]
             if place == authz.REVIEW_CHANNEL:
                 return ActionResult(message=IN_1_TO_1)
             return ActionResult(message=self._wrong_place(place))
-        if not rule.allows(await turn.roles()):
+        if not rule.anyone and not rule.allows(await turn.roles()):
             await self._refused(turn, "action.refused", verb, "role", data)
             return ActionResult(message=not_allowed_text(rule))
         log.info("card action", extra={"verb": verb})

@@ -78,6 +78,11 @@ class Rule:
             return ANY_CHANNEL in self.where
         return place in self.where
 
+    @property
+    def anyone(self) -> bool:
+        """Open to everyone, whatever roles they hold: their roles need not be read for it."""
+        return self.who is None
+
     def allows(self, roles: Iterable[str]) -> bool:
         return self.who is None or bool(self.who & frozenset(roles))
 
