@@ -12,7 +12,7 @@ from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import SAWarning
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from flows.case_lists import _due_branches
+from flows.case_lists import _due_branches, _due_queries
 from storage.conditions import OPEN_ACTION, UNANSWERED_IGT
 from storage.models import Base
 from workflow import actions, igt
@@ -73,3 +73,8 @@ async def test_sqlite_counts_overdue_on_the_partial_indexes(engine: AsyncEngine)
         assert "ix_milestones_open_due" in await plan(select(milestone_dates.subquery()))
         assert "ix_case_requests_unanswered_due" in await plan(select(request_dates.subquery()))
         assert "ix_case_actions_unfinished_due" in await plan(actions_due)
+        # The counts and the page's cut dates, asked in one statement, each on its index.
+        heads = _due_queries(staff=True, overdue=True).heads.params(today=today, skip=19)
+        planned = await plan(heads)
+        assert planned.count("ix_milestones_open_due") == 2
+        assert planned.count("ix_case_requests_unanswered_due") == 2
