@@ -140,7 +140,7 @@ async def recompute_milestones(*, session: AsyncSession, case: Case, timetable: 
         state = effective_due(base, history, calendar)
         row.due_date = state.due
         row.paused_since = state.paused_since
-    await _refresh_next_due(session, case)  # flushes the due dates with the next deadline
+    await _refresh_next_due(session, case)  # the due dates written with the next deadline
 
 
 async def fill_new_milestones(
@@ -190,7 +190,9 @@ async def fill_new_milestones(
 
 
 async def _refresh_next_due(session: AsyncSession, case: Case) -> None:
-    """Keep the case's next deadline: its earliest open milestone's due date."""
+    """Keep the case's next deadline: its earliest open milestone's due date. Written, with
+    the milestones' changes, by the transaction's next flush (its next query's, or the
+    commit's), not by a flush of its own."""
     case.next_due_date = min(
         (
             row.due_date
@@ -199,7 +201,6 @@ async def _refresh_next_due(session: AsyncSession, case: Case) -> None:
         ),
         default=None,
     )
-    await session.flush()
 
 
 async def complete_milestone(
@@ -219,7 +220,7 @@ async def complete_milestones(
     for row in fresh:
         row.completed_at = now
         row.completed_by = by
-    if fresh:  # written with the case's next deadline, in one flush
+    if fresh:  # written with the case's next deadline, by the next flush
         await _refresh_next_due(session, case)
     return rows
 
@@ -236,7 +237,7 @@ async def mark_not_applicable(
             row.not_applicable_since = now
             row.not_applicable_why = why[:64]
             marked.append(row.key)
-    if marked:  # written with the case's next deadline, in one flush
+    if marked:  # written with the case's next deadline, by the next flush
         await _refresh_next_due(session, case)
     return marked
 
