@@ -23,7 +23,7 @@ from cards.common import (
     para,
     render,
 )
-from workflow.status import DUE_SOON, OVERDUE
+from workflow.status import DUE_SOON, OVERDUE, RAPID_REVIEW_DAYS
 
 PAGE = 20  # lines a list card shows
 
@@ -63,8 +63,13 @@ def _marked(line: Line) -> str:
 
 def status_card(status: Status) -> dict[str, Any]:
     subtle = f"Stage: {esc(status.stage)}"
-    if status.working_day is not None:
-        subtle += f". Working day {status.working_day} of 15 of the rapid review"
+    if status.working_day is not None and status.working_day <= RAPID_REVIEW_DAYS:
+        subtle += f". Working day {status.working_day} of {RAPID_REVIEW_DAYS} of the rapid review"
+    elif status.working_day is not None:  # not "Working day 23 of 15"
+        subtle += (
+            f". Working day {status.working_day}: past the rapid review's "
+            f"{RAPID_REVIEW_DAYS} working days"
+        )
     items: list[Any] = [*heading(f"Status: {status.reference}", subtle=subtle + ".")]
     if status.next_action is not None:
         what, who = status.next_action
@@ -114,7 +119,7 @@ def cases_card(
     subtle = (
         f"{total} open, most urgent first: {first + 1} to {first + len(lines)}."
         if total
-        else "None."
+        else "No open cases."
     )
     items: list[Any] = [*heading(title, subtle=subtle)]
     for line in lines:
